@@ -1,0 +1,147 @@
+namespace GpuAe.Backends;
+
+/// <summary>
+/// The kernel ABI: everything the graph executor asks of a device. CPU, OpenCL and CUDA implement
+/// the same methods with the same semantics; the CPU backend is the reference the others are tested
+/// against. Matrices are row-major. All <see cref="BufferView"/>s are in elements. Each kernel says
+/// whether it <b>overwrites</b> or <b>accumulates into</b> its output. Kernels are enqueued in order
+/// on the backend's stream; only <see cref="Download(BufferView, Span{float})"/> and
+/// <see cref="Synchronize"/> wait for the device. Reductions use a fixed order (no atomics), so the
+/// same inputs give the same bits on the same backend.
+/// </summary>
+public interface IBackend : IDisposable
+{
+    /// <summary>Short backend name: "cpu", "opencl", "cuda".</summary>
+    string Name { get; }
+
+    /// <summary>Human-readable device description (name, cores or compute units, GEMM provider ...).</summary>
+    string DeviceName { get; }
+
+    /// <summary>Size in bytes of one <see cref="ElementType.Real"/> element.</summary>
+    int RealSize { get; }
+
+    DeviceBuffer Allocate(long length, ElementType type = ElementType.Real);
+
+    void Upload(BufferView destination, ReadOnlySpan<float> source);
+    void Upload(BufferView destination, ReadOnlySpan<double> source);
+    void Upload(BufferView destination, ReadOnlySpan<int> source);
+    void Download(BufferView source, Span<float> destination);
+    void Download(BufferView source, Span<double> destination);
+    void Download(BufferView source, Span<int> destination);
+
+    /// <summary>Waits until every enqueued kernel has finished.</summary>
+    void Synchronize();
+
+    // ---- fill / copy / axpy -------------------------------------------------------------------
+
+    /// <summary>x[i] = value. Overwrites.</summary>
+    void Fill(BufferView x, float value);
+
+    /// <summary>destination = source. Overwrites. Views must not overlap.</summary>
+    void Copy(BufferView source, BufferView destination);
+
+    /// <summary>y += alpha * x. Accumulates.</summary>
+    void Axpy(float alpha, BufferView x, BufferView y);
+
+    /// <summary>x *= alpha. In place.</summary>
+    void Scale(BufferView x, float alpha);
+
+    // ---- GEMM ---------------------------------------------------------------------------------
+
+    /// <summary>
+    /// C[m,n] = act(alpha * op(A)[m,k] op(B)[k,n] + beta * C[m,n] + bias). op(A) is A (lda &gt;= k) or
+    /// Aᵀ where A is [k, m] (lda &gt;= m); likewise B. Bias has n elements (<see cref="BiasMode.PerColumn"/>)
+    /// or m (<see cref="BiasMode.PerRow"/>). Overwrites C when beta = 0, accumulates otherwise.
+    /// </summary>
+    void Gemm(Transpose transA, Transpose transB, int m, int n, int k,
+        float alpha, BufferView a, int lda, BufferView b, int ldb,
+        float beta, BufferView c, int ldc,
+        BiasMode biasMode = BiasMode.None, BufferView? bias = null, Activation activation = Activation.Linear);
+
+    /// <summary>Sums dy [rows, cols] to the bias gradient: over rows (PerColumn, cols outputs) or
+    /// over columns (PerRow, rows outputs). Overwrites, or accumulates when <paramref name="accumulate"/>.</summary>
+    void BiasGradient(BiasMode mode, int rows, int cols, BufferView dy, BufferView dbias, bool accumulate);
+
+    // ---- activations --------------------------------------------------------------------------
+
+    /// <summary>y = f(x). Overwrites; x and y may be the same view.</summary>
+    void ActivationForward(Activation activation, BufferView x, BufferView y);
+
+    /// <summary>dx = dy * f'(x) written through y = f(x). Overwrites; dx may alias dy.</summary>
+    void ActivationBackward(Activation activation, BufferView y, BufferView dy, BufferView dx);
+
+    // ---- convolution by im2col ----------------------------------------------------------------
+
+    /// <summary>x [batch, C, H, W] -> columns [C*KH*KW, batch*OH*OW] (column = (image, oy, ox)).
+    /// Padding reads as zero. Overwrites.</summary>
+    void Im2Col(ConvGeometry g, int batch, BufferView x, BufferView columns);
+
+    /// <summary>Adjoint of <see cref="Im2Col"/>: each input element gathers the column entries that
+    /// read it (no atomics). Overwrites dx [batch, C, H, W].</summary>
+    void Col2Im(ConvGeometry g, int batch, BufferView columns, BufferView dx);
+
+    /// <summary>Swaps the two leading axes: source [a, b, inner] -> destination [b, a, inner]
+    /// (CNHW &lt;-&gt; NCHW after a batched convolution GEMM). Overwrites.</summary>
+    void SwapLeadingAxes(int a, int b, int inner, BufferView source, BufferView destination);
+
+    // ---- pooling and upsampling ---------------------------------------------------------------
+
+    /// <summary>Max over each window of each of <paramref name="planes"/> planes. Stores the argmax
+    /// (flat index inside its plane, -1 if the window only covers padding) into an Int32 view. Overwrites.</summary>
+    void MaxPoolForward(PoolGeometry g, int planes, BufferView x, BufferView y, BufferView argmax);
+
+    /// <summary>dx[i] = sum of dy over the windows whose argmax is i (gather, no atomics). Overwrites.</summary>
+    void MaxPoolBackward(PoolGeometry g, int planes, BufferView dy, BufferView argmax, BufferView dx);
+
+    /// <summary>Mean over each window; padding counts as zero and the divisor is the window size. Overwrites.</summary>
+    void AvgPoolForward(PoolGeometry g, int planes, BufferView x, BufferView y);
+
+    /// <summary>Adjoint of <see cref="AvgPoolForward"/> (gather). Overwrites.</summary>
+    void AvgPoolBackward(PoolGeometry g, int planes, BufferView dy, BufferView dx);
+
+    /// <summary>Nearest-neighbour upsampling of planes H x W by integer factors. Overwrites.</summary>
+    void UpsampleNearestForward(int planes, int height, int width, int scaleH, int scaleW, BufferView x, BufferView y);
+
+    /// <summary>dx = sum of dy over each scaleH x scaleW block (gather). Overwrites.</summary>
+    void UpsampleNearestBackward(int planes, int height, int width, int scaleH, int scaleW, BufferView dy, BufferView dx);
+
+    // ---- fused loss + gradient ----------------------------------------------------------------
+
+    /// <summary>
+    /// One pass over prediction p and target t (same length): loss[0] (=, or += when
+    /// <paramref name="accumulateLoss"/>) scale * Σ l(p_i, t_i), and, when <paramref name="gradient"/>
+    /// is given, gradient_i = scale * ∂l/∂p_i (overwrites). For BCE, p are logits. The sum runs in a
+    /// fixed order. scale = 1/(rows*cols) gives the mean, 1/rows the per-sample sum.
+    /// </summary>
+    void Loss(LossKind kind, BufferView prediction, BufferView target, float scale,
+        BufferView loss, bool accumulateLoss, BufferView? gradient);
+
+    // ---- optimizer ----------------------------------------------------------------------------
+
+    /// <summary>Updates all parameters in one launch. <paramref name="state1"/> is momentum / first
+    /// moment / RMS accumulator, <paramref name="state2"/> Adam's second moment (unused views may be empty).
+    /// Updates parameters and state in place.</summary>
+    void OptimizerUpdate(in OptimizerStep step, BufferView parameters, BufferView gradients,
+        BufferView state1, BufferView state2);
+
+    // ---- data movement and random numbers ------------------------------------------------------
+
+    /// <summary>destination[i, :] = source[indices[i], :] for rows of <paramref name="rowLength"/>;
+    /// indices is an Int32 view. Overwrites.</summary>
+    void GatherRows(BufferView source, int rowLength, BufferView indices, BufferView destination);
+
+    /// <summary>Counter-based (Philox4x32-10) numbers: element i uses counter (offset + i/4) and key
+    /// seed, so every backend produces the same stream. Uniform in [0,1) or standard normal
+    /// (Box-Muller). Overwrites.</summary>
+    void Random(RandomDistribution distribution, ulong seed, ulong offset, BufferView destination);
+
+    // ---- reductions ---------------------------------------------------------------------------
+
+    /// <summary>result[0] = Σ x (fixed order). Overwrites, or accumulates when <paramref name="accumulate"/>.</summary>
+    void Sum(BufferView x, BufferView result, bool accumulate);
+
+    /// <summary>result[r] = Σ_c x[r, c] for a row-major [rows, cols] matrix. Overwrites.</summary>
+    void RowSums(int rows, int cols, BufferView x, BufferView result);
+}
+
+public enum RandomDistribution { Uniform, Normal }

@@ -1,0 +1,66 @@
+namespace GpuAe.Backends;
+
+/// <summary>Element type of a device buffer. <see cref="Real"/> is the backend's floating-point type
+/// (float32 on GPUs; float32 or float64 on the CPU reference).</summary>
+public enum ElementType { Real, Int32 }
+
+/// <summary>Pointwise activations. Every derivative is expressible through the activation's output,
+/// so backward kernels take y, not x, and a GEMM epilogue never has to keep the pre-activation.</summary>
+public enum Activation { Linear, Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softplus }
+
+/// <summary>Which GEMM operand is transposed.</summary>
+public enum Transpose { No, Yes }
+
+/// <summary>How a bias vector broadcasts over a row-major [rows, cols] matrix.</summary>
+public enum BiasMode { None, PerColumn, PerRow }
+
+/// <summary>Elementwise losses, each fused with its gradient in one kernel.</summary>
+public enum LossKind
+{
+    /// <summary>(p - t)^2</summary>
+    SquaredError,
+    /// <summary>|p - t|</summary>
+    AbsoluteError,
+    /// <summary>Binary cross-entropy on logits z: max(z,0) - z*t + log(1 + exp(-|z|)) (stable).</summary>
+    BinaryCrossEntropyWithLogits,
+}
+
+/// <summary>Parameter update rules; one launch updates the whole flat parameter buffer.</summary>
+public enum OptimizerKind { Sgd, Momentum, Nesterov, RmsProp, Adam, AdamW }
+
+/// <summary>Hyper-parameters of one optimizer step. <see cref="Step"/> is 1-based (Adam's bias correction).</summary>
+public readonly record struct OptimizerStep(
+    OptimizerKind Kind,
+    float LearningRate,
+    int Step,
+    float Beta1 = 0.9f,
+    float Beta2 = 0.999f,
+    float Epsilon = 1e-7f,
+    float Momentum = 0.9f,
+    float Rho = 0.9f,
+    float WeightDecay = 0f);
+
+/// <summary>Shape of a 2-D convolution (per image, NCHW): input C x H x W, kernel KH x KW.</summary>
+public readonly record struct ConvGeometry(
+    int Channels, int Height, int Width,
+    int KernelH, int KernelW,
+    int StrideH = 1, int StrideW = 1,
+    int PadTop = 0, int PadLeft = 0, int PadBottom = 0, int PadRight = 0,
+    int DilationH = 1, int DilationW = 1)
+{
+    public int OutHeight => (Height + PadTop + PadBottom - DilationH * (KernelH - 1) - 1) / StrideH + 1;
+    public int OutWidth => (Width + PadLeft + PadRight - DilationW * (KernelW - 1) - 1) / StrideW + 1;
+    /// <summary>Rows of the im2col matrix: C*KH*KW.</summary>
+    public int PatchSize => Channels * KernelH * KernelW;
+}
+
+/// <summary>Shape of a 2-D pooling window over planes of H x W (one plane per image and channel).</summary>
+public readonly record struct PoolGeometry(
+    int Height, int Width,
+    int WindowH, int WindowW,
+    int StrideH, int StrideW,
+    int PadTop = 0, int PadLeft = 0, int PadBottom = 0, int PadRight = 0)
+{
+    public int OutHeight => (Height + PadTop + PadBottom - WindowH) / StrideH + 1;
+    public int OutWidth => (Width + PadLeft + PadRight - WindowW) / StrideW + 1;
+}
