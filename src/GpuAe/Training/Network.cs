@@ -17,6 +17,8 @@ internal enum PlanKind
     Train,
     /// <summary>gather, forward, loss and MSE accumulated; reconstruction and code kept for the host.</summary>
     Evaluate,
+    /// <summary>Train without the optimizer launch: leaves dL/dθ in the gradient buffer (gradient checks).</summary>
+    Gradient,
 }
 
 /// <summary>Run-time inputs a plan reads on every run (so the launches themselves never change).</summary>
@@ -105,7 +107,7 @@ internal sealed class Network : IDisposable
         var lossKind = TrainingLoss;
 
         Tensor reconstruction;
-        if (kind == PlanKind.Train)
+        if (kind is PlanKind.Train or PlanKind.Gradient)
         {
             var dPrediction = g.Planned("prediction.grad", x.Shape);
             float scale = 1f / ((float)batch * sampleSize);
@@ -117,9 +119,12 @@ internal sealed class Network : IDisposable
             Tensor? dy = g.Alias(dPrediction, h.Shape, "output.grad");
             for (int i = Layers.Count - 1; i >= 0 && dy is not null; i--)
                 dy = rules[i]?.Invoke(g, dy, needInputGradient: i > 0);
-            var step = optimizerStep ?? throw new ArgumentNullException(nameof(optimizerStep));
-            var store = Parameters;
-            g.Add("optimizer", [], [], _ => () => backend.OptimizerUpdate(step(), store.Values.All, store.Gradients.All, store.State1.All, store.State2.All));
+            if (kind == PlanKind.Train)
+            {
+                var step = optimizerStep ?? throw new ArgumentNullException(nameof(optimizerStep));
+                var store = Parameters;
+                g.Add("optimizer", [], [], _ => () => backend.OptimizerUpdate(step(), store.Values.All, store.Gradients.All, store.State1.All, store.State2.All));
+            }
             reconstruction = prediction;
         }
         else
