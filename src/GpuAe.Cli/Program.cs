@@ -5,7 +5,7 @@ namespace GpuAe.Cli;
 
 internal static class Program
 {
-    private static int Main(string[] args)
+    internal static int Main(string[] args)
     {
         var root = new RootCommand("gpuae: train autoencoders on MNIST with hand-written GPU kernels (CUDA, OpenCL) or the CPU reference backend")
         {
