@@ -9,6 +9,8 @@ namespace GpuAe.Backends.Cpu;
 /// blocks (kc); each kc x nc block of op(B) is packed once into micro-panels shared by all threads,
 /// then threads take (row block x column chunk) tasks, pack their mc x kc block of op(A) and run
 /// one register-blocked micro-kernel of <see cref="MR"/> rows x 2 <see cref="Vector{T}"/>s.
+/// An operand reused too little to repay the copy (A when n is narrow, B when m is a few rows, as
+/// in the autoencoder and im2col shapes) is read in place instead; the kernel takes strides.
 /// <para>
 /// Deterministic: k is never split between threads, and every element of C is computed as the same
 /// chain of FMAs over k (edge tiles are zero-padded, not handled by other code), so the bits do not
@@ -221,15 +223,10 @@ internal static class ManagedGemm
                             MicroKernel(kc, aPanel, aRow, aStep, bPanel, bStep, cTile, ldc, alpha, betaNow, readC);
                         else
                         {
-                            // Edge tile: same kernel into a scratch tile, then the same combine in scalar.
+                            // Edge tile: same kernel into a scratch tile, then the same per-element
+                            // combine, in vectors for full rows (few-row GEMMs are mostly edge rows).
                             MicroKernel(kc, aPanel, aRow, aStep, bPanel, bStep, tile, NR, T.One, T.Zero, false);
-                            for (int ii = 0; ii < tileRows; ii++)
-                                for (int jj = 0; jj < cols; jj++)
-                                {
-                                    T* dst = cTile + (nint)ii * ldc + jj;
-                                    T prev = readC ? betaNow * *dst : T.Zero;
-                                    *dst = T.FusedMultiplyAdd(alpha, tile[ii * NR + jj], prev);
-                                }
+                            StoreEdge(tile, cTile, ldc, tileRows, cols, alpha, betaNow, readC);
                         }
                     }
                 }
@@ -313,6 +310,25 @@ internal static class ManagedGemm
         StoreRow(c + 3 * ldc, w, c30, c31, va, vb, readC);
         StoreRow(c + 4 * ldc, w, c40, c41, va, vb, readC);
         StoreRow(c + 5 * ldc, w, c50, c51, va, vb, readC);
+    }
+
+    /// <summary>C = alpha * tile + (readC ? beta * C : 0) over the valid rows x cols of an edge tile,
+    /// rounding exactly as <see cref="StoreRow"/> does (one FMA per element).</summary>
+    static unsafe void StoreEdge<T>(T* tile, T* c, nint ldc, int rows, int cols, T alpha, T beta, bool readC)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector<T>.Count, nr = NV * w;
+        Vector<T> va = new(alpha), vb = new(beta);
+        for (int i = 0; i < rows; i++, tile += nr, c += ldc)
+        {
+            if (cols == nr)
+            {
+                StoreRow(c, w, Vector.Load(tile), Vector.Load(tile + w), va, vb, readC);
+                continue;
+            }
+            for (int j = 0; j < cols; j++)
+                c[j] = T.FusedMultiplyAdd(alpha, tile[j], readC ? beta * c[j] : T.Zero);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
