@@ -1,8 +1,14 @@
 namespace GpuAe.Benchmarks;
 
 /// <summary>One GEMM problem: C[m,n] = op(A)[m,k] op(B)[k,n], with a label saying where it comes from.</summary>
-public sealed record GemmShape(string Label, bool TransA, bool TransB, int M, int N, int K)
+public sealed record GemmShape(string Label, bool TransA, bool TransB, int M, int N, int K) : IComparable
 {
+    /// <summary>BenchmarkDotNet sorts parameters with this: keep the order of <see cref="All"/>, not alphabetical.</summary>
+    public int CompareTo(object? other) =>
+        other is GemmShape shape ? IndexOf(this).CompareTo(IndexOf(shape)) : 1;
+
+    static int IndexOf(GemmShape shape) => ((IList<GemmShape>)All).IndexOf(shape);
+
     /// <summary>Floating-point operations of one multiply (a multiply-add counts as two).</summary>
     public double Flops => 2.0 * M * N * K;
 

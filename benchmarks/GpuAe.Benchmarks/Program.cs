@@ -15,7 +15,10 @@ if (args.Length > 0 && args[0] == "quick")
 args = args.Select(a => a == "--inprocess" ? "--inProcess" : a).ToArray();
 BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks).Assembly).Run(args);
 
-/// <summary>Best-of-N Stopwatch timing of every shape and provider: a fast sanity check, not a benchmark.</summary>
+/// <summary>
+/// Best-of-N Stopwatch timing of every shape and provider: a fast check, not a benchmark. Providers
+/// alternate rep by rep, so on a shared machine both see the same background load.
+/// </summary>
 static class Quick
 {
     public static void Run(int threads)
@@ -27,19 +30,16 @@ static class Quick
         foreach (var shape in GemmShape.All)
         {
             var (a, b, c) = GemmData.Create(shape);
-            var rates = providers.Select(p =>
-            {
-                double best = double.MaxValue;
-                var total = Stopwatch.StartNew();
-                for (int rep = 0; rep < 3 || total.Elapsed.TotalSeconds < 0.5; rep++)
+            var best = providers.Select(_ => double.MaxValue).ToArray();
+            var total = Stopwatch.StartNew();
+            for (int rep = 0; rep < 5 || total.Elapsed.TotalSeconds < 1; rep++)
+                for (int i = 0; i < providers.Count; i++)
                 {
                     var sw = Stopwatch.StartNew();
-                    GemmData.Run(p, shape, a, b, c);
-                    best = Math.Min(best, sw.Elapsed.TotalSeconds);
+                    GemmData.Run(providers[i], shape, a, b, c);
+                    best[i] = Math.Min(best[i], sw.Elapsed.TotalSeconds);
                 }
-                return shape.Flops / best / 1e9;
-            }).ToList();
-            Console.WriteLine($"| {shape} | {string.Join(" | ", rates.Select(r => r.ToString("F1")))} |");
+            Console.WriteLine($"| {shape} | {string.Join(" | ", best.Select(t => (shape.Flops / t / 1e9).ToString("F1")))} |");
         }
     }
 }
