@@ -24,18 +24,19 @@ internal static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "Continue from the checkpoint in this folder" };
         var limit = new Option<int?>("--train-samples") { Description = "Use only the first N training samples (quick runs)" };
         var gemm = new Option<string?>("--cpu-gemm") { Description = "CPU GEMM: openblas | managed (default: OpenBLAS when installed)" };
+        var profile = new Option<bool>("--profile") { Description = "Time every kernel launch (synchronising after each) and print where the time went" };
         var command = new Command("train", "Train an autoencoder on MNIST")
         {
-            model, backend, epochs, batch, lr, seed, data, output, resume, limit, gemm,
+            model, backend, epochs, batch, lr, seed, data, output, resume, limit, gemm, profile,
         };
         command.SetAction(r => CliErrors.Run(() => Run(new Options(
             r.GetValue(model)!, r.GetValue(backend)!, r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr), r.GetValue(seed),
-            r.GetValue(data), r.GetValue(output), r.GetValue(resume), r.GetValue(limit), r.GetValue(gemm)))));
+            r.GetValue(data), r.GetValue(output), r.GetValue(resume), r.GetValue(limit), r.GetValue(gemm), r.GetValue(profile)))));
         return command;
     }
 
     private sealed record Options(string Model, string Backend, int? Epochs, int? Batch, float? LearningRate, int Seed,
-        string? Data, string? Out, string? Resume, int? TrainSamples, string? CpuGemm);
+        string? Data, string? Out, string? Resume, int? TrainSamples, string? CpuGemm, bool Profile);
 
     private static int Run(Options o)
     {
@@ -69,6 +70,7 @@ internal static class TrainCommand
             console.MarkupLine($"[yellow]already at epoch {trainer.Epoch} of {targetEpochs}: nothing to train[/]");
 
         Directory.CreateDirectory(outputs.Directory);
+        if (o.Profile) trainer.StepProfile = [];
         while (trainer.Epoch < targetEpochs)
         {
             var metrics = RunEpoch(console, trainer, train, test, targetEpochs);
@@ -80,10 +82,20 @@ internal static class TrainCommand
             Checkpoint.Save(trainer, outputs.Path(TrainingOutputs.CheckpointFile));
             outputs.WriteLossChart($"{trainer.Model.Name} on {backend.Name}: loss per epoch");
         }
+        if (trainer.StepProfile is { Count: > 0 } profile) PrintProfile(console, profile);
         outputs.WriteReconstructions(trainer, test, 12, $"{trainer.Model.Name}: test digits (top) and reconstructions (bottom)");
         outputs.WriteMetrics(trainer, backend.DeviceName, planned, naive);
         console.MarkupLine($"wrote {Markup.Escape(string.Join(", ", new[] { TrainingOutputs.MetricsFile, TrainingOutputs.CheckpointFile, "loss.png", "reconstructions.png" }))} to {Markup.Escape(outputs.Directory)}");
         return 0;
+    }
+
+    private static void PrintProfile(IAnsiConsole console, Dictionary<string, double> profile)
+    {
+        double total = profile.Values.Sum();
+        var table = new Table().AddColumns("step", "seconds", "share");
+        foreach (var (name, seconds) in profile.OrderByDescending(p => p.Value))
+            table.AddRow(Markup.Escape(name), seconds.ToString("0.000", CultureInfo.InvariantCulture), (seconds / total).ToString("P1", CultureInfo.InvariantCulture));
+        console.Write(table);
     }
 
     private static Trainer CreateTrainer(Options o, IBackend backend, out TrainingOutputs outputs)
