@@ -78,3 +78,23 @@ public class CheckpointTests(MnistFixture mnist)
         return values;
     }
 }
+
+[Collection("mnist")]
+public class DivergenceTests(MnistFixture mnist)
+{
+    [SkippableFact]
+    public void A_non_finite_loss_stops_training_with_a_clear_error()
+    {
+        var (train, _) = mnist.Data;
+        using var backend = new CpuBackend();
+        var preset = Presets.Get("dense32");
+        using var trainer = new Trainer(backend, preset.Model, preset.Recipe, seed: 1);
+        using var data = new DeviceDataset(backend, train.Subset(0, 512));
+        // A NaN weight, as an overflowing learning rate would leave behind.
+        backend.Upload(trainer.Network.Parameters.Values.Slice(0, 1), [float.NaN]);
+
+        var error = Assert.Throws<TrainingDivergedException>(() => trainer.TrainEpoch(data));
+        Assert.Contains("training loss became NaN in epoch 1", error.Message);
+        Assert.Contains("lower the learning rate", error.Message);
+    }
+}
