@@ -4,7 +4,9 @@
  * overridable with -D):
  *   gemm_cpu_{nn,nt,tn,tt}   CPU devices (PoCL, Intel/AMD CPU runtimes). Barrier-free register
  *                            blocking: each work-item keeps a CPU_MR x 16 block of C in float16
- *                            registers and streams K; B rows come in with vload16. Local size (1,1).
+ *                            registers (named, not an array) and streams K; B rows come in with
+ *                            vload16. Local size (1,1); dimension 0 walks row blocks so that
+ *                            consecutive work-items share the same 16-column panel of B in cache.
  *                            (Local memory + barriers make PoCL spill every live value across the
  *                            barrier: 3-20 GFLOP/s; this form reaches 100+.)
  *   gemm_tiled_{nn,nt,tn,tt} GPUs. TSM x TSN tile of C per work-group, TSK-deep slices of A and B
@@ -65,57 +67,76 @@ inline float16 load_b16(__global const float* B, int ldb, int k, int j, int N, c
     return vload16(0, t);
 }
 
+/* FOR_ROWS(X) expands X(0) ... X(CPU_MR-1): the accumulators are named registers, not an array. */
+#define GPUAE_ROWS_1(X) X(0)
+#define GPUAE_ROWS_2(X) GPUAE_ROWS_1(X) X(1)
+#define GPUAE_ROWS_3(X) GPUAE_ROWS_2(X) X(2)
+#define GPUAE_ROWS_4(X) GPUAE_ROWS_3(X) X(3)
+#define GPUAE_ROWS_5(X) GPUAE_ROWS_4(X) X(4)
+#define GPUAE_ROWS_6(X) GPUAE_ROWS_5(X) X(5)
+#define GPUAE_ROWS_7(X) GPUAE_ROWS_6(X) X(6)
+#define GPUAE_ROWS_8(X) GPUAE_ROWS_7(X) X(7)
+#define GPUAE_ROWS_9(X) GPUAE_ROWS_8(X) X(8)
+#define GPUAE_ROWS_10(X) GPUAE_ROWS_9(X) X(9)
+#define GPUAE_ROWS_11(X) GPUAE_ROWS_10(X) X(10)
+#define GPUAE_ROWS_12(X) GPUAE_ROWS_11(X) X(11)
+#define GPUAE_ROWS__(n, X) GPUAE_ROWS_##n(X)
+#define GPUAE_ROWS_(n, X) GPUAE_ROWS__(n, X)
+#define FOR_ROWS(X) GPUAE_ROWS_(CPU_MR, X)
+
+inline void store_row16(float16 acc, int i, int j0, int M, int N, float alpha, float beta,
+                        __global float* C, int ldc, int biasMode, float16 biasCol, __global const float* bias,
+                        int act, const int edge)
+{
+    if (edge && i >= M) return;
+    __global float* crow = C + i * ldc + j0;
+    float16 v = alpha * acc;
+    if (beta != 0.0f) {
+        float16 old;
+        if (edge) {
+            float t[16];
+            for (int c = 0; c < 16; c++) t[c] = crow[min(c, N - 1 - j0)];
+            old = vload16(0, t);
+        } else {
+            old = vload16(0, crow);
+        }
+        v = fma((float16)beta, old, v);
+    }
+    if (biasMode == BIAS_PER_COLUMN) v += biasCol;
+    else if (biasMode == BIAS_PER_ROW) v += bias[i];
+    v = act_forward16(act, v);
+    if (edge) {
+        float t[16];
+        vstore16(v, 0, t);
+        for (int c = 0; c < 16 && j0 + c < N; c++) crow[c] = t[c];
+    } else {
+        vstore16(v, 0, crow);
+    }
+}
+
 inline void gemm_cpu_body(int M, int N, int K, float alpha,
                           __global const float* A, int lda, __global const float* B, int ldb,
                           float beta, __global float* C, int ldc,
                           int biasMode, __global const float* bias, int act,
                           const int transA, const int transB, const int edge)
 {
-    const int i0 = (int)get_global_id(1) * CPU_MR, j0 = (int)get_global_id(0) * 16;
-    float16 acc[CPU_MR];
-    int rowIdx[CPU_MR];
-#pragma unroll
-    for (int r = 0; r < CPU_MR; r++) {
-        acc[r] = (float16)0.0f;
-        rowIdx[r] = edge ? min(i0 + r, M - 1) : i0 + r;
-    }
+    const int i0 = (int)get_global_id(0) * CPU_MR, j0 = (int)get_global_id(1) * 16;
+#define GPUAE_DECL(r) float16 acc##r = (float16)0.0f; \
+    __global const float* a##r = transA ? A + (edge ? min(i0 + r, M - 1) : i0 + r) : A + (edge ? min(i0 + r, M - 1) : i0 + r) * lda;
+    FOR_ROWS(GPUAE_DECL)
+#undef GPUAE_DECL
+    const int aStep = transA ? lda : 1;
     for (int k = 0; k < K; k++) {
         float16 b = load_b16(B, ldb, k, j0, N, transB, edge);
-#pragma unroll
-        for (int r = 0; r < CPU_MR; r++) {
-            float a = transA ? A[k * lda + rowIdx[r]] : A[rowIdx[r] * lda + k];
-            acc[r] = fma((float16)a, b, acc[r]);
-        }
+#define GPUAE_STEP(r) acc##r = fma((float16)a##r[k * aStep], b, acc##r);
+        FOR_ROWS(GPUAE_STEP)
+#undef GPUAE_STEP
     }
     float16 biasCol = (float16)0.0f;
     if (biasMode == BIAS_PER_COLUMN) biasCol = load_b16(bias, 0, 0, j0, N, 0, edge);
-#pragma unroll
-    for (int r = 0; r < CPU_MR; r++) {
-        if (edge && i0 + r >= M) break;
-        __global float* crow = C + (i0 + r) * ldc + j0;
-        float16 v = alpha * acc[r];
-        if (beta != 0.0f) {
-            float16 old;
-            if (edge) {
-                float t[16];
-                for (int c = 0; c < 16; c++) t[c] = crow[min(c, N - 1 - j0)];
-                old = vload16(0, t);
-            } else {
-                old = vload16(0, crow);
-            }
-            v = fma((float16)beta, old, v);
-        }
-        if (biasMode == BIAS_PER_COLUMN) v += biasCol;
-        else if (biasMode == BIAS_PER_ROW) v += bias[i0 + r];
-        v = act_forward16(act, v);
-        if (edge) {
-            float t[16];
-            vstore16(v, 0, t);
-            for (int c = 0; c < 16 && j0 + c < N; c++) crow[c] = t[c];
-        } else {
-            vstore16(v, 0, crow);
-        }
-    }
+#define GPUAE_STORE(r) store_row16(acc##r, i0 + r, j0, M, N, alpha, beta, C, ldc, biasMode, biasCol, bias, act, edge);
+    FOR_ROWS(GPUAE_STORE)
+#undef GPUAE_STORE
 }
 
 #define GEMM_CPU_KERNEL(name, TA, TB)                                                                   \
@@ -124,7 +145,7 @@ __kernel void name(int M, int N, int K, float alpha,                            
                    float beta, __global float* C, int cOff, int ldc,                                   \
                    int biasMode, __global const float* bias, int biasOff, int act)                     \
 {                                                                                                     \
-    const int i0 = (int)get_global_id(1) * CPU_MR, j0 = (int)get_global_id(0) * 16;                    \
+    const int i0 = (int)get_global_id(0) * CPU_MR, j0 = (int)get_global_id(1) * 16;                    \
     if (i0 >= M || j0 >= N) return;                                                                   \
     if (i0 + CPU_MR <= M && j0 + 16 <= N)                                                             \
         gemm_cpu_body(M, N, K, alpha, A + aOff, lda, B + bOff, ldb, beta, C + cOff, ldc,               \

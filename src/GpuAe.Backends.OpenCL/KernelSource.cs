@@ -9,7 +9,9 @@ internal enum KernelFamily { Elementwise, Activation, Gemm, Reduce, Conv, Pool, 
 
 /// <summary>
 /// Kernel sources embedded in this assembly (kernels/opencl/*.cl, kernels/common/*.h). <c>#include "x.h"</c>
-/// lines are inlined from the embedded copies, so a program needs no files on disk.
+/// lines are inlined from the embedded copies, so a program needs no files on disk. Setting
+/// <c>GPUAE_KERNEL_DIR</c> to a checkout root (the folder holding kernels/) loads the files from there
+/// instead: edit a kernel and rerun without rebuilding (the program cache keys on the text).
 /// </summary>
 internal static partial class KernelSource
 {
@@ -33,12 +35,17 @@ internal static partial class KernelSource
         return builder.ToString();
     }
 
-    private static bool Exists(string resource) => Assembly.GetManifestResourceInfo(resource) is not null;
+    private static string? OverrideRoot => Environment.GetEnvironmentVariable("GPUAE_KERNEL_DIR") is { Length: > 0 } dir ? dir : null;
+
+    private static bool Exists(string resource) => OverrideRoot is { } root
+        ? File.Exists(Path.Combine(root, resource))
+        : Assembly.GetManifestResourceInfo(resource) is not null;
 
     private static Assembly Assembly => typeof(KernelSource).Assembly;
 
     private static string Read(string resource)
     {
+        if (OverrideRoot is { } root) return File.ReadAllText(Path.Combine(root, resource)).Replace("\r\n", "\n");
         using var stream = Assembly.GetManifestResourceStream(resource)
             ?? throw new InvalidOperationException($"kernel source '{resource}' is not embedded in {Assembly.GetName().Name}");
         using var reader = new StreamReader(stream, Encoding.UTF8);

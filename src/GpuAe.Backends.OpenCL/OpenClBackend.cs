@@ -391,7 +391,7 @@ public sealed unsafe class OpenClBackend : IBackend
             .Float(beta).Mem(mc.Handle).Int(Off(c)).Int(ldc)
             .Int((int)biasMode).Mem(biasHandle).Int(biasOff).Int((int)activation);
         if (cpu)
-            Launch(kernel, 2, (n + 15) / 16, (m + GemmTuning.CpuMr - 1) / GemmTuning.CpuMr, 1, 1);
+            Launch(kernel, 2, (m + GemmTuning.CpuMr - 1) / GemmTuning.CpuMr, (n + 15) / 16, 1, 1);
         else
             Launch(kernel, 2, (n + GemmTuning.Tsn - 1) / GemmTuning.Tsn * GemmTuning.LocalN, (m + GemmTuning.Tsm - 1) / GemmTuning.Tsm * GemmTuning.LocalM, GemmTuning.LocalN, GemmTuning.LocalM);
     }
