@@ -64,3 +64,10 @@ public readonly record struct PoolGeometry(
     public int OutHeight => (Height + PadTop + PadBottom - WindowH) / StrideH + 1;
     public int OutWidth => (Width + PadLeft + PadRight - WindowW) / StrideW + 1;
 }
+
+/// <summary>Fixed constants of the parameter-free activations, identical on every backend.</summary>
+public static class ActivationConstants
+{
+    /// <summary>Negative slope of LeakyReLU (PyTorch's default).</summary>
+    public const float LeakyReluSlope = 0.01f;
+}

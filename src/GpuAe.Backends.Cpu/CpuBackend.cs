@@ -1,0 +1,168 @@
+using System.Numerics;
+using GpuAe.Backends.Cpu.Kernels;
+
+namespace GpuAe.Backends.Cpu;
+
+/// <summary>The float32 CPU backend: the reference every GPU kernel is checked against and the
+/// baseline GPUs are benchmarked against.</summary>
+public sealed class CpuBackend : CpuBackend<float>
+{
+    /// <param name="gemm">"openblas", "managed" or null (OpenBLAS when present, else managed; env GPUAE_CPU_GEMM).</param>
+    public CpuBackend(string? gemm = null) : base(gemm) { }
+}
+
+/// <summary>
+/// The CPU reference backend, generic over its real type so the same kernels run in float64 for
+/// gradient checks (<c>CpuBackend&lt;double&gt;</c>). Kernels run synchronously on the calling thread
+/// (fanned out to the thread pool where the work is large); every reduction has a fixed order.
+/// </summary>
+public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly ICpuGemm _gemm;
+
+    public CpuBackend(string? gemm = null)
+    {
+        _gemm = CpuGemm.Select(gemm);
+    }
+
+    public string Name => "cpu";
+    public string DeviceName => $"{CpuInfo.ModelName}, {Environment.ProcessorCount} threads, {typeof(T).Name}; GEMM: {_gemm.Name}";
+    public string GemmName => _gemm.Name;
+    public unsafe int RealSize => sizeof(T);
+
+    public DeviceBuffer Allocate(long length, ElementType type = ElementType.Real) => new CpuBuffer<T>(this, length, type);
+
+    public void Upload(BufferView destination, ReadOnlySpan<float> source) => Convert(source, Reals(destination, source.Length).Span);
+    public void Upload(BufferView destination, ReadOnlySpan<double> source) => Convert(source, Reals(destination, source.Length).Span);
+    public void Upload(BufferView destination, ReadOnlySpan<int> source) => source.CopyTo(Integers(destination, source.Length).Span);
+    public void Download(BufferView source, Span<float> destination) => Convert<T, float>(Reals(source, destination.Length).Span, destination);
+    public void Download(BufferView source, Span<double> destination) => Convert<T, double>(Reals(source, destination.Length).Span, destination);
+    public void Download(BufferView source, Span<int> destination) => Integers(source, destination.Length).Span.CopyTo(destination);
+    public void Synchronize() { }
+
+    public void Fill(BufferView x, float value) => Reals(x).Span.Fill(T.CreateTruncating(value));
+    public void Copy(BufferView source, BufferView destination) => Reals(source, destination.Length).Span.CopyTo(Reals(destination).Span);
+    public void Axpy(float alpha, BufferView x, BufferView y) => ElementwiseKernels.Axpy(T.CreateTruncating(alpha), Reals(x, y.Length), Reals(y));
+    public void Scale(BufferView x, float alpha) => ElementwiseKernels.Scale(Reals(x), T.CreateTruncating(alpha));
+
+    public void Gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, BufferView a, int lda,
+        BufferView b, int ldb, float beta, BufferView c, int ldc,
+        BiasMode biasMode = BiasMode.None, BufferView? bias = null, Activation activation = Activation.Linear)
+    {
+        GemmShapes.Check(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc, biasMode, bias?.Length);
+        HostView<T> av = Reals(a), bv = Reals(b), cv = Reals(c);
+        if (m == 0 || n == 0) return;
+        _gemm.Multiply(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k,
+            T.CreateTruncating(alpha), av.Data, av.Offset, lda, bv.Data, bv.Offset, ldb,
+            T.CreateTruncating(beta), cv.Data, cv.Offset, ldc);
+        if (biasMode != BiasMode.None || activation != Activation.Linear)
+            ActivationKernels.BiasActivationEpilogue(m, n, cv, ldc, biasMode,
+                biasMode == BiasMode.None ? default : Reals(bias!.Value), activation);
+    }
+
+    public void BiasGradient(BiasMode mode, int rows, int cols, BufferView dy, BufferView dbias, bool accumulate) =>
+        ReduceKernels.BiasGradient(mode, rows, cols, Reals(dy, (long)rows * cols), Reals(dbias, mode == BiasMode.PerRow ? rows : cols), accumulate);
+
+    public void ActivationForward(Activation activation, BufferView x, BufferView y) =>
+        ActivationKernels.Forward(activation, Reals(x, y.Length), Reals(y));
+
+    public void ActivationBackward(Activation activation, BufferView y, BufferView dy, BufferView dx) =>
+        ActivationKernels.Backward(activation, Reals(y, dx.Length), Reals(dy, dx.Length), Reals(dx));
+
+    public void Im2Col(ConvGeometry g, int batch, BufferView x, BufferView columns) =>
+        ConvKernels.Im2Col(g, batch, Reals(x, (long)batch * g.Channels * g.Height * g.Width),
+            Reals(columns, (long)g.PatchSize * batch * g.OutHeight * g.OutWidth));
+
+    public void Col2Im(ConvGeometry g, int batch, BufferView columns, BufferView dx) =>
+        ConvKernels.Col2Im(g, batch, Reals(columns, (long)g.PatchSize * batch * g.OutHeight * g.OutWidth),
+            Reals(dx, (long)batch * g.Channels * g.Height * g.Width));
+
+    public void SwapLeadingAxes(int a, int b, int inner, BufferView source, BufferView destination) =>
+        ConvKernels.SwapLeadingAxes(a, b, inner, Reals(source, (long)a * b * inner), Reals(destination, (long)a * b * inner));
+
+    public void MaxPoolForward(PoolGeometry g, int planes, BufferView x, BufferView y, BufferView argmax) =>
+        PoolKernels.MaxForward(g, planes, Reals(x, PlaneSize(planes, g.Height, g.Width)),
+            Reals(y, PlaneSize(planes, g.OutHeight, g.OutWidth)), Integers(argmax, PlaneSize(planes, g.OutHeight, g.OutWidth)));
+
+    public void MaxPoolBackward(PoolGeometry g, int planes, BufferView dy, BufferView argmax, BufferView dx) =>
+        PoolKernels.MaxBackward(g, planes, Reals(dy, PlaneSize(planes, g.OutHeight, g.OutWidth)),
+            Integers(argmax, PlaneSize(planes, g.OutHeight, g.OutWidth)), Reals(dx, PlaneSize(planes, g.Height, g.Width)));
+
+    public void AvgPoolForward(PoolGeometry g, int planes, BufferView x, BufferView y) =>
+        PoolKernels.AvgForward(g, planes, Reals(x, PlaneSize(planes, g.Height, g.Width)), Reals(y, PlaneSize(planes, g.OutHeight, g.OutWidth)));
+
+    public void AvgPoolBackward(PoolGeometry g, int planes, BufferView dy, BufferView dx) =>
+        PoolKernels.AvgBackward(g, planes, Reals(dy, PlaneSize(planes, g.OutHeight, g.OutWidth)), Reals(dx, PlaneSize(planes, g.Height, g.Width)));
+
+    public void UpsampleNearestForward(int planes, int height, int width, int scaleH, int scaleW, BufferView x, BufferView y) =>
+        UpsampleKernels.NearestForward(planes, height, width, scaleH, scaleW, Reals(x, PlaneSize(planes, height, width)),
+            Reals(y, PlaneSize(planes, height * scaleH, width * scaleW)));
+
+    public void UpsampleNearestBackward(int planes, int height, int width, int scaleH, int scaleW, BufferView dy, BufferView dx) =>
+        UpsampleKernels.NearestBackward(planes, height, width, scaleH, scaleW, Reals(dy, PlaneSize(planes, height * scaleH, width * scaleW)),
+            Reals(dx, PlaneSize(planes, height, width)));
+
+    public void Loss(LossKind kind, BufferView prediction, BufferView target, float scale, BufferView loss, bool accumulateLoss, BufferView? gradient) =>
+        LossKernels.Run(kind, Reals(prediction), Reals(target, prediction.Length), T.CreateTruncating(scale), Reals(loss, 1), accumulateLoss,
+            gradient is { } g ? Reals(g, prediction.Length) : default);
+
+    public void OptimizerUpdate(in OptimizerStep step, BufferView parameters, BufferView gradients, BufferView state1, BufferView state2) =>
+        OptimizerKernels.Update(step, Reals(parameters), Reals(gradients, parameters.Length),
+            OptimizerKernels.NeedsState1(step.Kind) ? Reals(state1, parameters.Length) : default,
+            OptimizerKernels.NeedsState2(step.Kind) ? Reals(state2, parameters.Length) : default);
+
+    public void GatherRows(BufferView source, int rowLength, BufferView indices, BufferView destination) =>
+        GatherKernels.Rows(Reals(source), rowLength, Integers(indices, destination.Length / Math.Max(1, rowLength)), Reals(destination));
+
+    public void Random(RandomDistribution distribution, ulong seed, ulong offset, BufferView destination) =>
+        RandomKernels.Fill(distribution, seed, offset, Reals(destination));
+
+    public void Sum(BufferView x, BufferView result, bool accumulate) => ReduceKernels.Sum(Reals(x), Reals(result, 1), accumulate);
+
+    public void RowSums(int rows, int cols, BufferView x, BufferView result) =>
+        ReduceKernels.BiasGradient(BiasMode.PerRow, rows, cols, Reals(x, (long)rows * cols), Reals(result, rows), accumulate: false);
+
+    public void Dispose() => GC.SuppressFinalize(this);
+
+    // ---- view resolution ------------------------------------------------------------------------
+
+    private static long PlaneSize(int planes, int height, int width) => (long)planes * height * width;
+
+    private CpuBuffer<T> Own(BufferView view, ElementType type)
+    {
+        if (view.Buffer is not CpuBuffer<T> buffer || !ReferenceEquals(buffer.Owner, this))
+            throw new ArgumentException($"cpu: a buffer from another backend ({view.Buffer?.GetType().Name ?? "null"}) was passed to the CPU backend");
+        if (buffer.IsDisposed) throw new ObjectDisposedException("cpu buffer");
+        if (buffer.ElementType != type)
+            throw new ArgumentException($"cpu: expected a {type} buffer, got {buffer.ElementType}");
+        return buffer;
+    }
+
+    /// <summary>The view as reals; with <paramref name="required"/>, checks the view holds at least that many.</summary>
+    internal HostView<T> Reals(BufferView view, long required = -1)
+    {
+        var buffer = Own(view, ElementType.Real);
+        CheckLength(view, required);
+        return new HostView<T>(buffer.Reals, (int)view.Offset, (int)(required >= 0 ? required : view.Length));
+    }
+
+    internal HostView<int> Integers(BufferView view, long required = -1)
+    {
+        var buffer = Own(view, ElementType.Int32);
+        CheckLength(view, required);
+        return new HostView<int>(buffer.Integers, (int)view.Offset, (int)(required >= 0 ? required : view.Length));
+    }
+
+    private static void CheckLength(BufferView view, long required)
+    {
+        if (required > view.Length)
+            throw new ArgumentException($"cpu: kernel needs {required} elements but the view {view} holds {view.Length}");
+    }
+
+    private static void Convert<TFrom, TTo>(ReadOnlySpan<TFrom> source, Span<TTo> destination)
+        where TFrom : unmanaged, INumberBase<TFrom> where TTo : unmanaged, INumberBase<TTo>
+    {
+        if (typeof(TFrom) == typeof(TTo)) { System.Runtime.InteropServices.MemoryMarshal.Cast<TFrom, TTo>(source).CopyTo(destination); return; }
+        for (int i = 0; i < source.Length; i++) destination[i] = TTo.CreateTruncating(source[i]);
+    }
+}

@@ -1,0 +1,20 @@
+namespace GpuAe.Backends.Cpu;
+
+/// <summary>
+/// Splits independent work items over the thread pool. Each item is computed by exactly one thread
+/// in a fixed order, so results never depend on scheduling (determinism).
+/// </summary>
+internal static class CpuParallel
+{
+    /// <summary>Runs body(start, end) over [0, count) in chunks of at least <paramref name="grain"/> items.</summary>
+    public static void For(int count, int grain, Action<int, int> body)
+    {
+        int chunks = Math.Min(Environment.ProcessorCount * 4, Math.Max(1, count / Math.Max(1, grain)));
+        if (chunks <= 1) { body(0, count); return; }
+        Parallel.For(0, chunks, chunk =>
+        {
+            long start = (long)count * chunk / chunks, end = (long)count * (chunk + 1) / chunks;
+            body((int)start, (int)end);
+        });
+    }
+}

@@ -1,0 +1,72 @@
+using System.Buffers;
+using System.Numerics;
+using System.Numerics.Tensors;
+using GpuAe.Backends;
+
+namespace GpuAe.Backends.Cpu.Kernels;
+
+/// <summary>Fused loss + gradient in one pass. The loss is summed per fixed 4096-element chunk (in
+/// double) and the chunk sums added in order, so the result does not depend on the thread count.</summary>
+internal static class LossKernels
+{
+    private const int Chunk = 4096;
+
+    public static void Run<T>(LossKind kind, HostView<T> prediction, HostView<T> target, T scale, HostView<T> loss,
+        bool accumulateLoss, HostView<T> gradient) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int chunks = (prediction.Length + Chunk - 1) / Chunk;
+        double[] partial = ArrayPool<double>.Shared.Rent(Math.Max(1, chunks));
+        try
+        {
+            bool withGradient = gradient.Data is not null;
+            CpuParallel.For(chunks, 4, (first, last) =>
+            {
+                Span<T> scratch = stackalloc T[Chunk];
+                for (int chunk = first; chunk < last; chunk++)
+                {
+                    int start = chunk * Chunk, length = Math.Min(Chunk, prediction.Length - start);
+                    partial[chunk] = RunChunk(kind, prediction.Part(start, length), target.Part(start, length), scale,
+                        withGradient ? gradient.Part(start, length) : default, scratch[..length]);
+                }
+            });
+            double total = 0;
+            for (int chunk = 0; chunk < chunks; chunk++) total += partial[chunk];
+            T value = T.CreateTruncating(total) * scale;
+            loss[0] = accumulateLoss ? loss[0] + value : value;
+        }
+        finally { ArrayPool<double>.Shared.Return(partial); }
+    }
+
+    /// <summary>Writes scale*∂l/∂p into <paramref name="gradient"/> (when not empty) and returns Σ l (unscaled).</summary>
+    private static double RunChunk<T>(LossKind kind, ReadOnlySpan<T> p, ReadOnlySpan<T> t, T scale, Span<T> gradient, Span<T> scratch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (kind)
+        {
+            case LossKind.SquaredError:
+                TensorPrimitives.Subtract(p, t, scratch);
+                if (!gradient.IsEmpty) TensorPrimitives.Multiply(scratch, scale + scale, gradient);
+                return double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(scratch));
+            case LossKind.AbsoluteError:
+                TensorPrimitives.Subtract(p, t, scratch);
+                if (!gradient.IsEmpty)
+                    for (int i = 0; i < scratch.Length; i++) gradient[i] = scale * T.CreateTruncating(T.Sign(scratch[i]));
+                return double.CreateTruncating(TensorPrimitives.SumOfMagnitudes<T>(scratch));
+            case LossKind.BinaryCrossEntropyWithLogits:
+                // l = max(z,0) - z*t + log(1 + exp(-|z|)), and log(1 + exp(-|z|)) = -log(sigmoid(|z|)) =
+                // -log(max(s, 1-s)) with s = sigmoid(z): stable for any z, and s is the gradient's term.
+                TensorPrimitives.Sigmoid(p, scratch);
+                if (!gradient.IsEmpty)
+                {
+                    TensorPrimitives.Subtract(scratch, t, gradient);
+                    TensorPrimitives.Multiply(gradient, scale, gradient);
+                }
+                for (int i = 0; i < scratch.Length; i++) scratch[i] = T.Max(scratch[i], T.One - scratch[i]);
+                TensorPrimitives.Log(scratch, scratch);
+                double sum = -double.CreateTruncating(TensorPrimitives.Sum<T>(scratch));
+                for (int i = 0; i < p.Length; i++) sum += double.CreateTruncating(T.Max(p[i], T.Zero) - p[i] * t[i]);
+                return sum;
+            default: throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Numerics;
+using GpuAe.Backends;
+
+namespace GpuAe.Backends.Cpu.Kernels;
+
+/// <summary>Max pooling (with argmax) and average pooling; backward passes gather, never scatter.</summary>
+internal static class PoolKernels
+{
+    public static void MaxForward<T>(PoolGeometry g, int planes, HostView<T> x, HostView<T> y, HostView<int> argmax)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int oh = g.OutHeight, ow = g.OutWidth, plane = g.Height * g.Width;
+        CpuParallel.For(planes, 4, (start, end) =>
+        {
+            for (int p = start; p < end; p++)
+            for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++)
+            {
+                int best = -1;
+                T bestValue = T.Zero;
+                for (int wy = 0; wy < g.WindowH; wy++)
+                {
+                    int iy = oy * g.StrideH - g.PadTop + wy;
+                    if ((uint)iy >= (uint)g.Height) continue;
+                    for (int wx = 0; wx < g.WindowW; wx++)
+                    {
+                        int ix = ox * g.StrideW - g.PadLeft + wx;
+                        if ((uint)ix >= (uint)g.Width) continue;
+                        T v = x[p * plane + iy * g.Width + ix];
+                        // Strict '>' keeps the first maximum, the tie rule every backend shares.
+                        if (best < 0 || v > bestValue) { best = iy * g.Width + ix; bestValue = v; }
+                    }
+                }
+                int o = (p * oh + oy) * ow + ox;
+                y[o] = bestValue;
+                argmax[o] = best;
+            }
+        });
+    }
+
+    public static void MaxBackward<T>(PoolGeometry g, int planes, HostView<T> dy, HostView<int> argmax, HostView<T> dx)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int oh = g.OutHeight, ow = g.OutWidth;
+        CpuParallel.For(planes, 4, (start, end) =>
+        {
+            for (int p = start; p < end; p++)
+            for (int iy = 0; iy < g.Height; iy++)
+            for (int ix = 0; ix < g.Width; ix++)
+            {
+                var (oy0, oy1) = Covering(iy + g.PadTop, g.WindowH, g.StrideH, oh);
+                var (ox0, ox1) = Covering(ix + g.PadLeft, g.WindowW, g.StrideW, ow);
+                int self = iy * g.Width + ix;
+                T sum = T.Zero;
+                for (int oy = oy0; oy <= oy1; oy++)
+                for (int ox = ox0; ox <= ox1; ox++)
+                {
+                    int o = (p * oh + oy) * ow + ox;
+                    if (argmax[o] == self) sum += dy[o];
+                }
+                dx[(p * g.Height + iy) * g.Width + ix] = sum;
+            }
+        });
+    }
+
+    public static void AvgForward<T>(PoolGeometry g, int planes, HostView<T> x, HostView<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int oh = g.OutHeight, ow = g.OutWidth, plane = g.Height * g.Width;
+        T inverse = T.One / T.CreateTruncating(g.WindowH * g.WindowW);
+        CpuParallel.For(planes, 4, (start, end) =>
+        {
+            for (int p = start; p < end; p++)
+            for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++)
+            {
+                T sum = T.Zero;
+                for (int wy = 0; wy < g.WindowH; wy++)
+                {
+                    int iy = oy * g.StrideH - g.PadTop + wy;
+                    if ((uint)iy >= (uint)g.Height) continue;
+                    for (int wx = 0; wx < g.WindowW; wx++)
+                    {
+                        int ix = ox * g.StrideW - g.PadLeft + wx;
+                        if ((uint)ix < (uint)g.Width) sum += x[p * plane + iy * g.Width + ix];
+                    }
+                }
+                y[(p * oh + oy) * ow + ox] = sum * inverse;
+            }
+        });
+    }
+
+    public static void AvgBackward<T>(PoolGeometry g, int planes, HostView<T> dy, HostView<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int oh = g.OutHeight, ow = g.OutWidth;
+        T inverse = T.One / T.CreateTruncating(g.WindowH * g.WindowW);
+        CpuParallel.For(planes, 4, (start, end) =>
+        {
+            for (int p = start; p < end; p++)
+            for (int iy = 0; iy < g.Height; iy++)
+            for (int ix = 0; ix < g.Width; ix++)
+            {
+                var (oy0, oy1) = Covering(iy + g.PadTop, g.WindowH, g.StrideH, oh);
+                var (ox0, ox1) = Covering(ix + g.PadLeft, g.WindowW, g.StrideW, ow);
+                T sum = T.Zero;
+                for (int oy = oy0; oy <= oy1; oy++)
+                for (int ox = ox0; ox <= ox1; ox++)
+                    sum += dy[(p * oh + oy) * ow + ox];
+                dx[(p * g.Height + iy) * g.Width + ix] = sum * inverse;
+            }
+        });
+    }
+
+    /// <summary>The output positions o in [0, count) whose window [o*stride, o*stride + window) covers the
+    /// padded coordinate <paramref name="padded"/>; empty when first &gt; last.</summary>
+    internal static (int First, int Last) Covering(int padded, int window, int stride, int count)
+    {
+        int first = padded - window + 1 <= 0 ? 0 : (padded - window + stride) / stride;
+        int last = Math.Min(padded / stride, count - 1);
+        return (first, last);
+    }
+}

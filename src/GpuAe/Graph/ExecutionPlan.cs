@@ -1,0 +1,72 @@
+using GpuAe.Backends;
+
+namespace GpuAe.Graph;
+
+/// <summary>
+/// A built graph with its memory laid out and every launch bound: <see cref="Run"/> replays the steps
+/// in order with no allocation, no boxing and no host synchronisation.
+/// </summary>
+internal sealed class ExecutionPlan : IDisposable, ITensorResolver
+{
+    private readonly Action[] _launches;
+    private readonly DeviceBuffer? _realArena, _intArena;
+    private readonly MemoryPlan _memory;
+
+    public ExecutionPlan(GraphBuilder graph)
+    {
+        Steps = graph.Steps;
+        _memory = MemoryPlanner.Plan(graph.Tensors, graph.Steps, graph.Backend.RealSize);
+        try
+        {
+            if (_memory.RealArenaLength > 0) _realArena = graph.Backend.Allocate(_memory.RealArenaLength, ElementType.Real);
+            if (_memory.IntArenaLength > 0) _intArena = graph.Backend.Allocate(_memory.IntArenaLength, ElementType.Int32);
+        }
+        catch (Exception e) when (e is OutOfMemoryException or InsufficientMemoryException)
+        {
+            throw new InsufficientMemoryException(
+                $"{graph.Backend.Name}: out of device memory for the plan's arena ({Units.Bytes(_memory.PlannedBytes)} planned)", e);
+        }
+        _launches = graph.Steps.Select(step => step.Bind(this)).ToArray();
+    }
+
+    public IReadOnlyList<Step> Steps { get; }
+
+    /// <summary>Bytes of the arena(s) after buffer reuse.</summary>
+    public long PlannedBytes => _memory.PlannedBytes;
+
+    /// <summary>Bytes if every planned tensor had its own buffer.</summary>
+    public long NaiveBytes => _memory.NaiveBytes;
+
+    internal MemoryPlan Memory => _memory;
+
+    public BufferView this[Tensor tensor]
+    {
+        get
+        {
+            var root = tensor.Root;
+            switch (root.Storage)
+            {
+                case TensorStorage.External:
+                    return root.External!.Value.Slice(0, tensor.Length);
+                case TensorStorage.Planned:
+                    if (!_memory.Offsets.TryGetValue(root.Id, out long offset))
+                        throw new InvalidOperationException($"tensor {tensor.Name} is not used by any step of the plan");
+                    var arena = root.Type == ElementType.Real ? _realArena! : _intArena!;
+                    return arena.Slice(offset, tensor.Length);
+                default:
+                    throw new InvalidOperationException($"tensor {tensor.Name} has no storage");
+            }
+        }
+    }
+
+    public void Run()
+    {
+        foreach (var launch in _launches) launch();
+    }
+
+    public void Dispose()
+    {
+        _realArena?.Dispose();
+        _intArena?.Dispose();
+    }
+}

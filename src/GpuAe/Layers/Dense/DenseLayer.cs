@@ -1,0 +1,71 @@
+using GpuAe.Backends;
+using GpuAe.Graph;
+
+namespace GpuAe.Layers.Dense;
+
+/// <summary>
+/// y = act(x Wᵀ + b) with W stored [out, in] (PyTorch's nn.Linear layout), as one GEMM with a fused
+/// bias+activation epilogue. Backward: dz = dy*f'(y); dW = dzᵀ x; db = Σ_rows dz; dx = dz W.
+/// </summary>
+internal sealed class DenseLayer : Layer
+{
+    private readonly int _inputs, _units;
+
+    public DenseLayer(string name, Shape inputShape, int units, Activation activation) : base(name, inputShape)
+    {
+        if (inputShape.Rank != 1)
+            throw new ModelSpecException($"{name}: dense expects a flat input [features] per sample, got {inputShape} (add a flatten layer)");
+        if (units <= 0) throw new ModelSpecException($"{name}: dense needs at least one unit, got {units}");
+        _inputs = inputShape[0];
+        _units = units;
+        Activation = activation;
+        Parameters =
+        [
+            new ParameterDecl($"{name}.weight", new Shape(units, _inputs), new ParameterInit.GlorotUniform(_inputs, units)),
+            new ParameterDecl($"{name}.bias", new Shape(units), new ParameterInit.Zeros()),
+        ];
+    }
+
+    public Activation Activation { get; }
+    public override Shape OutputShape => new(_units);
+    public override IReadOnlyList<ParameterDecl> Parameters { get; }
+
+    public override LayerOutput Forward(GraphBuilder graph, Tensor x, IParameterSource parameters)
+    {
+        int batch = Batch(x), inputs = _inputs, units = _units;
+        var w = parameters.Get(graph, Parameters[0].Name);
+        var b = parameters.Get(graph, Parameters[1].Name);
+        var y = graph.Planned($"{Name}.y", new Shape(batch, units));
+        var activation = Activation;
+        var backend = graph.Backend;
+        graph.Add($"{Name}.gemm", [x, w.Value, b.Value], [y], r =>
+        {
+            BufferView xv = r[x], wv = r[w.Value], bv = r[b.Value], yv = r[y];
+            return () => backend.Gemm(Transpose.No, Transpose.Yes, batch, units, inputs, 1f, xv, inputs, wv, inputs,
+                0f, yv, units, BiasMode.PerColumn, bv, activation);
+        });
+
+        return new LayerOutput(y, (g, dy, needInputGradient) =>
+        {
+            var dz = ActivationGradient(g, Name, activation, y, dy);
+            g.Add($"{Name}.weight_gradient", [dz, x], [w.Gradient], r =>
+            {
+                BufferView dzv = r[dz], xv = r[x], dwv = r[w.Gradient];
+                return () => backend.Gemm(Transpose.Yes, Transpose.No, units, inputs, batch, 1f, dzv, units, xv, inputs, 0f, dwv, inputs);
+            });
+            g.Add($"{Name}.bias_gradient", [dz], [b.Gradient], r =>
+            {
+                BufferView dzv = r[dz], dbv = r[b.Gradient];
+                return () => backend.BiasGradient(BiasMode.PerColumn, batch, units, dzv, dbv, accumulate: false);
+            });
+            if (!needInputGradient) return null;
+            var dx = g.Planned($"{Name}.dx", x.Shape);
+            g.Add($"{Name}.input_gradient", [dz, w.Value], [dx], r =>
+            {
+                BufferView dzv = r[dz], wv = r[w.Value], dxv = r[dx];
+                return () => backend.Gemm(Transpose.No, Transpose.No, batch, inputs, units, 1f, dzv, units, wv, inputs, 0f, dxv, inputs);
+            });
+            return dx;
+        });
+    }
+}

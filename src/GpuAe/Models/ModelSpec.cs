@@ -1,0 +1,117 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using GpuAe.Backends;
+using GpuAe.Layers;
+
+namespace GpuAe.Models;
+
+/// <summary>One layer of a sequential autoencoder description (serialised into checkpoints as JSON).</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(DenseSpec), "dense")]
+[JsonDerivedType(typeof(Conv2DSpec), "conv2d")]
+[JsonDerivedType(typeof(MaxPool2DSpec), "maxpool2d")]
+[JsonDerivedType(typeof(UpSample2DSpec), "upsample2d")]
+[JsonDerivedType(typeof(FlattenSpec), "flatten")]
+[JsonDerivedType(typeof(ReshapeSpec), "reshape")]
+public abstract record LayerSpec;
+
+/// <summary>Fully connected layer: units outputs, weight [units, inputs].</summary>
+public sealed record DenseSpec(int Units, Activation Activation = Activation.Linear) : LayerSpec;
+
+/// <summary>Square-kernel 2-D convolution.</summary>
+public sealed record Conv2DSpec(int Filters, int Kernel, Activation Activation = Activation.Linear, Padding Padding = Padding.Same, int Stride = 1) : LayerSpec;
+
+/// <summary>Square max-pool; stride defaults to the window size.</summary>
+public sealed record MaxPool2DSpec(int Size = 2, Padding Padding = Padding.Same, int? Stride = null) : LayerSpec;
+
+/// <summary>Nearest-neighbour upsampling by an integer factor.</summary>
+public sealed record UpSample2DSpec(int Scale = 2) : LayerSpec;
+
+/// <summary>[C, H, W] -> [C*H*W].</summary>
+public sealed record FlattenSpec : LayerSpec;
+
+/// <summary>Reinterprets the per-sample shape (same number of values).</summary>
+public sealed record ReshapeSpec(int[] Shape) : LayerSpec;
+
+/// <summary>Reconstruction loss, reported as the mean per pixel (Keras' convention).</summary>
+public enum ReconstructionLoss
+{
+    /// <summary>Binary cross-entropy; the output layer must be sigmoid, which is fused into a stable BCE-on-logits.</summary>
+    BinaryCrossEntropy,
+    MeanSquaredError,
+    MeanAbsoluteError,
+}
+
+/// <summary>
+/// A sequential autoencoder: per-sample input shape [C, H, W], the layers, the reconstruction loss and
+/// which layer's output is the code (the latent representation).
+/// </summary>
+public sealed record ModelSpec(string Name, int[] InputShape, IReadOnlyList<LayerSpec> Layers, ReconstructionLoss Loss, int CodeLayer)
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static ModelSpec FromJson(string json) =>
+        JsonSerializer.Deserialize<ModelSpec>(json, Json) ?? throw new ModelSpecException("model spec JSON is empty");
+
+    /// <summary>A one-line human summary, e.g. "784-32-784 dense, relu/sigmoid, BCE".</summary>
+    public override string ToString() => $"{Name}: {string.Join(" > ", Layers.Select(Describe))}, {Loss}";
+
+    private static string Describe(LayerSpec layer) => layer switch
+    {
+        DenseSpec d => $"dense {d.Units} {d.Activation.ToString().ToLowerInvariant()}",
+        Conv2DSpec c => $"conv {c.Filters}x{c.Kernel}x{c.Kernel}{(c.Stride > 1 ? $"/{c.Stride}" : "")} {c.Padding.ToString().ToLowerInvariant()} {c.Activation.ToString().ToLowerInvariant()}",
+        MaxPool2DSpec p => $"maxpool {p.Size}",
+        UpSample2DSpec u => $"upsample {u.Scale}",
+        FlattenSpec => "flatten",
+        ReshapeSpec r => $"reshape [{string.Join(",", r.Shape)}]",
+        _ => layer.GetType().Name,
+    };
+}
+
+/// <summary>How a model is trained: optimizer, learning rate, batch size and epochs.</summary>
+public sealed record TrainingRecipe(OptimizerKind Optimizer, float LearningRate, int BatchSize, int Epochs, float WeightDecay = 0f);
+
+/// <summary>Fluent construction of a <see cref="ModelSpec"/>: layers in order, then <see cref="Code"/> after
+/// the layer whose output is the latent code.</summary>
+public sealed class ModelBuilder
+{
+    private readonly string _name;
+    private readonly int[] _inputShape;
+    private readonly List<LayerSpec> _layers = [];
+    private int _codeLayer = -1;
+
+    public ModelBuilder(string name, params int[] inputShape)
+    {
+        _name = name;
+        _inputShape = inputShape;
+    }
+
+    public ModelBuilder Add(LayerSpec layer) { _layers.Add(layer); return this; }
+    public ModelBuilder Dense(int units, Activation activation) => Add(new DenseSpec(units, activation));
+    public ModelBuilder Conv2D(int filters, int kernel, Activation activation, Padding padding = Padding.Same, int stride = 1) =>
+        Add(new Conv2DSpec(filters, kernel, activation, padding, stride));
+    public ModelBuilder MaxPool2D(int size = 2, Padding padding = Padding.Same) => Add(new MaxPool2DSpec(size, padding));
+    public ModelBuilder UpSample2D(int scale = 2) => Add(new UpSample2DSpec(scale));
+    public ModelBuilder Flatten() => Add(new FlattenSpec());
+    public ModelBuilder Reshape(params int[] shape) => Add(new ReshapeSpec(shape));
+
+    /// <summary>Marks the most recently added layer's output as the code.</summary>
+    public ModelBuilder Code()
+    {
+        if (_layers.Count == 0) throw new ModelSpecException($"{_name}: Code() must follow the layer that produces the code");
+        _codeLayer = _layers.Count - 1;
+        return this;
+    }
+
+    public ModelSpec Build(ReconstructionLoss loss)
+    {
+        if (_codeLayer < 0) throw new ModelSpecException($"{_name}: no code layer marked (call Code() after the bottleneck layer)");
+        return new ModelSpec(_name, _inputShape, _layers.ToArray(), loss, _codeLayer);
+    }
+}

@@ -1,0 +1,71 @@
+using GpuAe.Backends;
+
+namespace GpuAe.Models;
+
+/// <summary>A named model with its training recipe and, where one exists, the published number to compare with.</summary>
+public sealed record Preset(string Name, string Description, ModelSpec Model, TrainingRecipe Recipe, string? Reference = null);
+
+/// <summary>The built-in autoencoders (`gpuae train --model NAME`).</summary>
+public static class Presets
+{
+    private static readonly int[] Mnist = [1, 28, 28];
+
+    public static IReadOnlyList<Preset> All { get; } =
+    [
+        new("dense32", "784-32-784, relu/sigmoid, BCE, Adam, batch 256 (Keras blog)",
+            Mirrored("dense32", [32], Activation.Relu, Activation.Relu, ReconstructionLoss.BinaryCrossEntropy),
+            new TrainingRecipe(OptimizerKind.Adam, 1e-3f, 256, 50), "Keras blog: val BCE ~0.09-0.10 after 50 epochs"),
+        new("deep", "784-128-64-32-64-128-784, relu/sigmoid, BCE, Adam, batch 256 (Keras blog)",
+            Mirrored("deep", [128, 64, 32], Activation.Relu, Activation.Relu, ReconstructionLoss.BinaryCrossEntropy),
+            new TrainingRecipe(OptimizerKind.Adam, 1e-3f, 256, 100), "Keras blog: val BCE ~0.08 after 100 epochs"),
+        new("mlp256", "784-256-32-256-784, relu/sigmoid, MSE, Adam, batch 64",
+            Mirrored("mlp256", [256, 32], Activation.Relu, Activation.Relu, ReconstructionLoss.MeanSquaredError),
+            new TrainingRecipe(OptimizerKind.Adam, 1e-3f, 64, 20)),
+        new("deep3", "784-256-128-64-12-3 mirrored, linear 3-D code, BCE, Adam, batch 256",
+            Mirrored("deep3", [256, 128, 64, 12, 3], Activation.Relu, Activation.Linear, ReconstructionLoss.BinaryCrossEntropy),
+            new TrainingRecipe(OptimizerKind.Adam, 1e-3f, 256, 30)),
+        new("deep-rmsprop", "784-512-256-128-64-32 mirrored, relu/sigmoid, MSE, RMSprop, batch 256",
+            Mirrored("deep-rmsprop", [512, 256, 128, 64, 32], Activation.Relu, Activation.Relu, ReconstructionLoss.MeanSquaredError),
+            new TrainingRecipe(OptimizerKind.RmsProp, 1e-3f, 256, 30)),
+        new("conv", "Keras-blog conv AE: 16-8-8 3x3 same, 2x2 max-pool, nearest upsample, one valid conv, sigmoid, BCE, batch 128",
+            KerasConv(), new TrainingRecipe(OptimizerKind.Adam, 1e-3f, 128, 50), "Keras blog: val BCE ~0.094 after 50 epochs"),
+        new("conv-dense", "conv encoder 16-8 -> dense 32 code -> dense + upsample + conv decoder, BCE, batch 128",
+            ConvDense(), new TrainingRecipe(OptimizerKind.Adam, 1e-3f, 128, 30)),
+    ];
+
+    public static IEnumerable<string> Names => All.Select(p => p.Name);
+
+    public static Preset Get(string name) =>
+        All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ModelSpecException($"unknown model '{name}'; presets: {string.Join(", ", Names)}");
+
+    /// <summary>A dense encoder through <paramref name="widths"/> (the last is the code) and the mirrored
+    /// decoder back to 784 sigmoid outputs.</summary>
+    public static ModelSpec Mirrored(string name, int[] widths, Activation hidden, Activation code, ReconstructionLoss loss)
+    {
+        var b = new ModelBuilder(name, Mnist).Flatten();
+        for (int i = 0; i < widths.Length; i++) b.Dense(widths[i], i == widths.Length - 1 ? code : hidden);
+        b.Code();
+        for (int i = widths.Length - 2; i >= 0; i--) b.Dense(widths[i], hidden);
+        return b.Dense(784, Activation.Sigmoid).Reshape(Mnist).Build(loss);
+    }
+
+    private static ModelSpec KerasConv() => new ModelBuilder("conv", Mnist)
+        .Conv2D(16, 3, Activation.Relu).MaxPool2D()
+        .Conv2D(8, 3, Activation.Relu).MaxPool2D()
+        .Conv2D(8, 3, Activation.Relu).MaxPool2D().Code()          // 8 x 4 x 4 = 128 values
+        .Conv2D(8, 3, Activation.Relu).UpSample2D()
+        .Conv2D(8, 3, Activation.Relu).UpSample2D()
+        .Conv2D(16, 3, Activation.Relu, Layers.Padding.Valid).UpSample2D()
+        .Conv2D(1, 3, Activation.Sigmoid)
+        .Build(ReconstructionLoss.BinaryCrossEntropy);
+
+    private static ModelSpec ConvDense() => new ModelBuilder("conv-dense", Mnist)
+        .Conv2D(16, 3, Activation.Relu).MaxPool2D()                 // 16 x 14 x 14
+        .Conv2D(8, 3, Activation.Relu).MaxPool2D()                  // 8 x 7 x 7
+        .Flatten().Dense(32, Activation.Relu).Code()
+        .Dense(392, Activation.Relu).Reshape(8, 7, 7)
+        .UpSample2D().Conv2D(16, 3, Activation.Relu)                // 16 x 14 x 14
+        .UpSample2D().Conv2D(1, 3, Activation.Sigmoid)              // 1 x 28 x 28
+        .Build(ReconstructionLoss.BinaryCrossEntropy);
+}

@@ -1,0 +1,211 @@
+using GpuAe.Backends;
+using GpuAe.Graph;
+using GpuAe.Layers;
+using GpuAe.Layers.Conv2D;
+using GpuAe.Layers.Dense;
+using GpuAe.Layers.MaxPool2D;
+using GpuAe.Layers.Reshape;
+using GpuAe.Layers.UpSample2D;
+using GpuAe.Models;
+
+namespace GpuAe.Training;
+
+/// <summary>What a plan computes.</summary>
+internal enum PlanKind
+{
+    /// <summary>gather, forward, fused loss+gradient, backward, one optimizer launch.</summary>
+    Train,
+    /// <summary>gather, forward, loss and MSE accumulated; reconstruction and code kept for the host.</summary>
+    Evaluate,
+    /// <summary>Train without the optimizer launch: leaves dL/dθ in the gradient buffer (gradient checks).</summary>
+    Gradient,
+}
+
+/// <summary>Run-time inputs a plan reads on every run (so the launches themselves never change).</summary>
+internal sealed class PlanInputs
+{
+    public DeviceDataset? Data;
+    public int Start;
+}
+
+/// <summary>A compiled plan and the tensors the host reads back.</summary>
+internal sealed record CompiledPlan(ExecutionPlan Plan, int Batch, Tensor Reconstruction, Tensor Code) : IDisposable
+{
+    public void Dispose() => Plan.Dispose();
+}
+
+/// <summary>
+/// A model instantiated on a backend: layers with inferred shapes, the flat parameter store, and the
+/// builder of execution plans. With BCE the sigmoid of the output layer is folded into the loss
+/// (BCE on logits, numerically stable) and applied separately only where reconstructions are read.
+/// </summary>
+internal sealed class Network : IDisposable
+{
+    public Network(IBackend backend, ModelSpec spec)
+    {
+        Backend = backend;
+        Spec = spec;
+        Layers = BuildLayers(spec, out var outputActivation);
+        OutputActivation = outputActivation;
+        Parameters = new ParameterStore(backend, Layers.SelectMany(l => l.Parameters));
+    }
+
+    public IBackend Backend { get; }
+    public ModelSpec Spec { get; }
+    public IReadOnlyList<Layer> Layers { get; }
+    public ParameterStore Parameters { get; }
+
+    /// <summary>Applied to the last layer's output to get the reconstruction (sigmoid when fused into BCE).</summary>
+    public Activation OutputActivation { get; }
+    public Shape InputShape => new(Spec.InputShape);
+    public Shape CodeShape => Layers[Spec.CodeLayer].OutputShape;
+    public int SampleSize => (int)InputShape.ElementCount;
+
+    public LossKind TrainingLoss => Spec.Loss switch
+    {
+        ReconstructionLoss.BinaryCrossEntropy => LossKind.BinaryCrossEntropyWithLogits,
+        ReconstructionLoss.MeanSquaredError => LossKind.SquaredError,
+        ReconstructionLoss.MeanAbsoluteError => LossKind.AbsoluteError,
+        _ => throw new ModelSpecException($"{Spec.Name}: unknown loss {Spec.Loss}"),
+    };
+
+    /// <summary>
+    /// Builds a plan for <paramref name="batch"/> samples per run. Train plans add dL/d(output) scaled to the
+    /// batch mean and the backward steps, then <paramref name="optimizerStep"/>; accumulators are
+    /// [train loss, eval loss, eval MSE] summed over runs until the host reads them.
+    /// </summary>
+    public CompiledPlan BuildPlan(PlanKind kind, int batch, PlanInputs inputs, BufferView accumulators, Func<OptimizerStep>? optimizerStep = null)
+    {
+        var g = new GraphBuilder(Backend);
+        var x = g.Planned("input", InputShape.WithBatch(batch));
+        int sampleSize = SampleSize;
+        var backend = Backend;
+        g.Add("gather_batch", [], [x], r =>
+        {
+            var xv = r[x];
+            return () =>
+            {
+                var data = inputs.Data!;
+                backend.GatherRows(data.Images.All, sampleSize, data.Order.Slice(inputs.Start, batch), xv);
+            };
+        });
+
+        var h = x;
+        var rules = new List<BackwardRule?>();
+        Tensor? code = null;
+        for (int i = 0; i < Layers.Count; i++)
+        {
+            var output = Layers[i].Forward(g, h, Parameters);
+            rules.Add(output.Backward);
+            h = output.Output;
+            if (i == Spec.CodeLayer) code = h;
+        }
+        var prediction = g.Alias(h, x.Shape, "prediction");
+        var trainLoss = g.External("train_loss", new Shape(1), accumulators.Slice(0, 1));
+        var evalLoss = g.External("eval_loss", new Shape(1), accumulators.Slice(1, 1));
+        var evalMse = g.External("eval_mse", new Shape(1), accumulators.Slice(2, 1));
+        var lossKind = TrainingLoss;
+
+        Tensor reconstruction;
+        if (kind is PlanKind.Train or PlanKind.Gradient)
+        {
+            var dPrediction = g.Planned("prediction.grad", x.Shape);
+            float scale = 1f / ((float)batch * sampleSize);
+            g.Add("loss_and_gradient", [prediction, x], [dPrediction, trainLoss], r =>
+            {
+                BufferView pv = r[prediction], tv = r[x], gv = r[dPrediction], lv = r[trainLoss];
+                return () => backend.Loss(lossKind, pv, tv, scale, lv, accumulateLoss: true, gv);
+            });
+            Tensor? dy = g.Alias(dPrediction, h.Shape, "output.grad");
+            for (int i = Layers.Count - 1; i >= 0 && dy is not null; i--)
+                dy = rules[i]?.Invoke(g, dy, needInputGradient: i > 0);
+            if (kind == PlanKind.Train)
+            {
+                var step = optimizerStep ?? throw new ArgumentNullException(nameof(optimizerStep));
+                var store = Parameters;
+                g.Add("optimizer", [], [], _ => () => backend.OptimizerUpdate(step(), store.Values.All, store.Gradients.All, store.State1.All, store.State2.All));
+            }
+            reconstruction = prediction;
+        }
+        else
+        {
+            float scale = 1f / sampleSize; // per-sample mean; the host divides by the sample count
+            g.Add("loss", [prediction, x], [evalLoss], r =>
+            {
+                BufferView pv = r[prediction], tv = r[x], lv = r[evalLoss];
+                return () => backend.Loss(lossKind, pv, tv, scale, lv, accumulateLoss: true, null);
+            });
+            reconstruction = prediction;
+            if (OutputActivation != Activation.Linear)
+            {
+                reconstruction = g.Planned("reconstruction", x.Shape);
+                var activation = OutputActivation;
+                var recon = reconstruction;
+                g.Add("output_activation", [prediction], [recon], r =>
+                {
+                    BufferView pv = r[prediction], rv = r[recon];
+                    return () => backend.ActivationForward(activation, pv, rv);
+                });
+            }
+            var reconView = reconstruction;
+            g.Add("mse", [reconView, x], [evalMse], r =>
+            {
+                BufferView pv = r[reconView], tv = r[x], mv = r[evalMse];
+                return () => backend.Loss(LossKind.SquaredError, pv, tv, scale, mv, accumulateLoss: true, null);
+            });
+            reconstruction.IsOutput = true;
+            code!.IsOutput = true;
+        }
+        return new CompiledPlan(new ExecutionPlan(g), batch, reconstruction, code!);
+    }
+
+    private static Layer[] BuildLayers(ModelSpec spec, out Activation outputActivation)
+    {
+        if (spec.Layers.Count == 0) throw new ModelSpecException($"{spec.Name}: the model has no layers");
+        if (spec.CodeLayer < 0 || spec.CodeLayer >= spec.Layers.Count)
+            throw new ModelSpecException($"{spec.Name}: code layer {spec.CodeLayer} is not one of the {spec.Layers.Count} layers");
+        var shape = new Shape(spec.InputShape);
+        var layers = new Layer[spec.Layers.Count];
+        int outputLayer = Array.FindLastIndex(spec.Layers.ToArray(), l => l is DenseSpec or Conv2DSpec);
+        outputActivation = Activation.Linear;
+        for (int i = 0; i < layers.Length; i++)
+        {
+            string name = $"layers.{i}";
+            var layerSpec = spec.Layers[i];
+            if (i == outputLayer && spec.Loss == ReconstructionLoss.BinaryCrossEntropy)
+                layerSpec = FoldSigmoid(spec, layerSpec, out outputActivation);
+            layers[i] = layerSpec switch
+            {
+                DenseSpec d => new DenseLayer(name, shape, d.Units, d.Activation),
+                Conv2DSpec c => new Conv2DLayer(name, shape, c.Filters, c.Kernel, c.Stride, c.Padding, c.Activation),
+                MaxPool2DSpec p => new MaxPool2DLayer(name, shape, p.Size, p.Stride ?? p.Size, p.Padding),
+                UpSample2DSpec u => new UpSample2DLayer(name, shape, u.Scale),
+                FlattenSpec => new ReshapeLayer(name, shape, new Shape((int)shape.ElementCount)),
+                ReshapeSpec r => new ReshapeLayer(name, shape, new Shape(r.Shape)),
+                _ => throw new ModelSpecException($"{spec.Name}: layer {i} has an unknown type {layerSpec.GetType().Name}"),
+            };
+            shape = layers[i].OutputShape;
+        }
+        if (shape.ElementCount != new Shape(spec.InputShape).ElementCount)
+            throw new ModelSpecException(
+                $"{spec.Name}: the output {shape} has {shape.ElementCount} values but the input [{string.Join(", ", spec.InputShape)}] has {new Shape(spec.InputShape).ElementCount}; an autoencoder must reconstruct its input");
+        return layers;
+    }
+
+    private static LayerSpec FoldSigmoid(ModelSpec spec, LayerSpec layer, out Activation outputActivation)
+    {
+        var activation = layer switch { DenseSpec d => d.Activation, Conv2DSpec c => c.Activation, _ => Activation.Linear };
+        if (activation != Activation.Sigmoid)
+            throw new ModelSpecException(
+                $"{spec.Name}: binary cross-entropy needs a sigmoid output layer, the last layer has {activation.ToString().ToLowerInvariant()}");
+        outputActivation = Activation.Sigmoid;
+        return layer switch
+        {
+            DenseSpec d => d with { Activation = Activation.Linear },
+            Conv2DSpec c => c with { Activation = Activation.Linear },
+            _ => layer,
+        };
+    }
+
+    public void Dispose() => Parameters.Dispose();
+}

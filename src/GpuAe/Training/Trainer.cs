@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using GpuAe.Backends;
+using GpuAe.Models;
+using GpuAe.Random;
+
+namespace GpuAe.Training;
+
+/// <summary>Metrics of one epoch; losses are means per pixel.</summary>
+public sealed record EpochMetrics(int Epoch, double TrainLoss, double ValLoss, double ValMse, double EpochSeconds, double SamplesPerSecond);
+
+/// <summary>Loss and MSE (per pixel) of a model over a data set.</summary>
+public readonly record struct Evaluation(double Loss, double Mse);
+
+/// <summary>
+/// Trains one autoencoder on one backend. Each step replays a pre-built plan (gather a shuffled batch on
+/// the device, forward, fused loss+gradient, backward, one optimizer launch); the host reads the loss
+/// accumulators back once per epoch. Same seed, same backend: same bits.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private readonly Network _network;
+    private readonly DeviceBuffer _accumulators;
+    private readonly PlanInputs _inputs = new();
+    private readonly Dictionary<(PlanKind, int), CompiledPlan> _plans = [];
+    private readonly ulong _seed;
+
+    public Trainer(IBackend backend, ModelSpec model, TrainingRecipe recipe, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        if (recipe.BatchSize <= 0) throw new ArgumentException($"batch size must be positive, got {recipe.BatchSize}");
+        if (!(recipe.LearningRate > 0) || !float.IsFinite(recipe.LearningRate))
+            throw new ArgumentException($"learning rate must be a positive finite number, got {recipe.LearningRate}");
+        Backend = backend;
+        Model = model;
+        Recipe = recipe;
+        Seed = seed;
+        _seed = (ulong)(uint)seed;
+        _network = new Network(backend, model);
+        _accumulators = backend.Allocate(3);
+        _network.Parameters.Initialize(SeedFor("init"));
+    }
+
+    public IBackend Backend { get; }
+    public ModelSpec Model { get; }
+    public TrainingRecipe Recipe { get; }
+    public int Seed { get; }
+
+    /// <summary>Optimizer steps taken so far (Adam's t).</summary>
+    public int Step { get; private set; }
+
+    /// <summary>Completed epochs.</summary>
+    public int Epoch { get; private set; }
+
+    public long ParameterCount => _network.Parameters.Count;
+    internal Network Network => _network;
+
+    /// <summary>Arena bytes of the training plan after buffer reuse, and without it.</summary>
+    public (long Planned, long Naive) TrainingMemory(int sampleCount)
+    {
+        var plan = Plan(PlanKind.Train, Math.Min(Recipe.BatchSize, sampleCount)).Plan;
+        return (plan.PlannedBytes, plan.NaiveBytes);
+    }
+
+    /// <summary>One pass over <paramref name="train"/> in a fresh shuffled order (drop-last: every step
+    /// has a full batch, so one plan serves the whole epoch).</summary>
+    public EpochMetrics TrainEpoch(DeviceDataset train, DeviceDataset? validation = null, IProgress<double>? progress = null)
+    {
+        CheckCompatible(train);
+        var watch = Stopwatch.StartNew();
+        int batch = Math.Min(Recipe.BatchSize, train.Count), steps = train.Count / batch;
+        var order = new int[train.Count];
+        Philox.Permutation(order, SeedFor("shuffle"), (ulong)Epoch << 32);
+        train.SetOrder(order);
+        var plan = Plan(PlanKind.Train, batch);
+        Backend.Fill(_accumulators.Slice(0, 1), 0f);
+        _inputs.Data = train;
+        for (int s = 0; s < steps; s++)
+        {
+            _inputs.Start = s * batch;
+            Step++;
+            plan.Plan.Run();
+            progress?.Report((s + 1) / (double)steps);
+        }
+        Span<float> loss = stackalloc float[1];
+        Backend.Download(_accumulators.Slice(0, 1), loss);
+        double trainLoss = loss[0] / steps;
+        if (!double.IsFinite(trainLoss))
+            throw new TrainingDivergedException(
+                $"{Model.Name}: training loss became {trainLoss} in epoch {Epoch + 1} (learning rate {Recipe.LearningRate}); lower the learning rate or check the data");
+        double seconds = watch.Elapsed.TotalSeconds;
+        Epoch++;
+        var eval = validation is null ? new Evaluation(double.NaN, double.NaN) : Evaluate(validation);
+        return new EpochMetrics(Epoch, trainLoss, eval.Loss, eval.Mse, seconds, steps * batch / seconds);
+    }
+
+    /// <summary>Mean loss and MSE per pixel over the whole data set (in order, every sample).</summary>
+    public Evaluation Evaluate(DeviceDataset data)
+    {
+        CheckCompatible(data);
+        data.SetOrder(Enumerable.Range(0, data.Count).ToArray());
+        Backend.Fill(_accumulators.Slice(1, 2), 0f);
+        ForEachBatch(data, data.Count, (_, _, _) => { });
+        Span<float> sums = stackalloc float[2];
+        Backend.Download(_accumulators.Slice(1, 2), sums);
+        return new Evaluation(sums[0] / data.Count, sums[1] / data.Count);
+    }
+
+    /// <summary>Reconstructions of the first <paramref name="count"/> samples, [count, C*H*W] row-major.</summary>
+    public float[] Reconstruct(DeviceDataset data, int count) => Collect(data, count, p => p.Reconstruction, _network.SampleSize);
+
+    /// <summary>Latent codes of the first <paramref name="count"/> samples, [count, code size] row-major.</summary>
+    public float[] Encode(DeviceDataset data, int count) => Collect(data, count, p => p.Code, (int)_network.CodeShape.ElementCount);
+
+    public int CodeSize => (int)_network.CodeShape.ElementCount;
+
+    private float[] Collect(DeviceDataset data, int count, Func<CompiledPlan, Graph.Tensor> pick, int width)
+    {
+        CheckCompatible(data);
+        count = Math.Clamp(count, 0, data.Count);
+        data.SetOrder(Enumerable.Range(0, data.Count).ToArray());
+        var result = new float[(long)count * width];
+        ForEachBatch(data, count, (plan, start, rows) =>
+            Backend.Download(plan.Plan[pick(plan)].Slice(0, (long)rows * width), result.AsSpan(start * width, rows * width)));
+        return result;
+    }
+
+    /// <summary>Runs evaluation plans over the first <paramref name="count"/> samples; the last batch gets a plan of its own size.</summary>
+    private void ForEachBatch(DeviceDataset data, int count, Action<CompiledPlan, int, int> after)
+    {
+        _inputs.Data = data;
+        for (int start = 0; start < count; start += Recipe.BatchSize)
+        {
+            int rows = Math.Min(Recipe.BatchSize, count - start);
+            var plan = Plan(PlanKind.Evaluate, rows);
+            _inputs.Start = start;
+            plan.Plan.Run();
+            after(plan, start, rows);
+        }
+    }
+
+    private CompiledPlan Plan(PlanKind kind, int batch)
+    {
+        if (!_plans.TryGetValue((kind, batch), out var plan))
+        {
+            plan = _network.BuildPlan(kind, batch, _inputs, _accumulators.All,
+                kind == PlanKind.Train ? () => new OptimizerStep(Recipe.Optimizer, Recipe.LearningRate, Step, WeightDecay: Recipe.WeightDecay) : null);
+            _plans[(kind, batch)] = plan;
+        }
+        return plan;
+    }
+
+    private void CheckCompatible(DeviceDataset data)
+    {
+        if (!ReferenceEquals(data.Backend, Backend))
+            throw new ArgumentException($"data set {data.Host.Name} lives on backend {data.Backend.Name}, the model on {Backend.Name}");
+        if (data.Host.SampleSize != _network.SampleSize)
+            throw new ArgumentException(
+                $"data set {data.Host.Name} has samples of {data.Host.Channels}x{data.Host.Height}x{data.Host.Width}, model {Model.Name} expects [{string.Join(", ", Model.InputShape)}]");
+    }
+
+    /// <summary>Independent Philox keys per purpose (init, shuffle, ...) from the one user seed.</summary>
+    private ulong SeedFor(string purpose)
+    {
+        ulong h = 14695981039346656037UL;
+        foreach (char c in purpose) h = (h ^ c) * 1099511628211UL;
+        return h ^ _seed;
+    }
+
+    internal void RestoreCounters(int step, int epoch) { Step = step; Epoch = epoch; }
+
+    public void Dispose()
+    {
+        foreach (var plan in _plans.Values) plan.Dispose();
+        _accumulators.Dispose();
+        _network.Dispose();
+    }
+}
+
+/// <summary>The loss became NaN or infinite.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);

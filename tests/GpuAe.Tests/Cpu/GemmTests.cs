@@ -1,0 +1,175 @@
+using System.Numerics;
+using GpuAe.Backends.Cpu;
+
+namespace GpuAe.Tests.Cpu;
+
+/// <summary>
+/// Both CPU GEMM providers against a naive double-precision triple loop. Tolerance per element:
+/// |got - ref| &lt;= absTol * k * (|alpha| + |beta|) + relTol * |ref|, with absTol = 1e-5 (float) or 1e-13
+/// (double) and relTol = 1e-4 (float) or 1e-12 (double); operands are uniform in [-1, 1], so each
+/// product is at most 1 and k-fold accumulation error grows at most like k ulps.
+/// </summary>
+public class GemmTests
+{
+    /// <summary>m, n, k: ones, primes, exact and ragged micro-tiles (6 x 16 floats, 6 x 8 doubles),
+    /// more than one row block (144), depth block (256) and column block (4096 at kc = 256).</summary>
+    static readonly (int M, int N, int K)[] Shapes =
+    [
+        (1, 1, 1), (1, 7, 13), (7, 1, 13), (13, 31, 7), (97, 13, 31), (31, 97, 97),
+        (6, 16, 256), (12, 32, 1), (7, 17, 257), (145, 33, 520), (150, 40, 5), (2, 4100, 512),
+    ];
+
+    public static TheoryData<int, int, int, bool, bool> Cases()
+    {
+        var data = new TheoryData<int, int, int, bool, bool>();
+        foreach (var (m, n, k) in Shapes)
+            foreach (bool ta in new[] { false, true })
+                foreach (bool tb in new[] { false, true })
+                    data.Add(m, n, k, ta, tb);
+        return data;
+    }
+
+    /// <summary>(alpha, beta): plain, general, accumulate, and beta = 0 over NaN garbage.</summary>
+    static readonly (double Alpha, double Beta)[] Scalars = [(1, 0), (0.7, -1.3), (1, 1), (-2, 0)];
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Managed_MatchesReference(int m, int n, int k, bool transA, bool transB)
+    {
+        var gemm = new ManagedCpuGemm(2);
+        CheckAgainstReference<float>(gemm, m, n, k, transA, transB);
+        CheckAgainstReference<double>(gemm, m, n, k, transA, transB);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Cases))]
+    public void OpenBlas_MatchesReference(int m, int n, int k, bool transA, bool transB)
+    {
+        Skip.IfNot(OpenBlas.IsAvailable, "OpenBLAS is not installed");
+        var gemm = new OpenBlasCpuGemm();
+        CheckAgainstReference<float>(gemm, m, n, k, transA, transB);
+        CheckAgainstReference<double>(gemm, m, n, k, transA, transB);
+    }
+
+    [Fact]
+    public void Managed_KZero_ScalesC() => CheckKZero(new ManagedCpuGemm(2));
+
+    [SkippableFact]
+    public void OpenBlas_KZero_ScalesC()
+    {
+        Skip.IfNot(OpenBlas.IsAvailable, "OpenBLAS is not installed");
+        CheckKZero(new OpenBlasCpuGemm());
+    }
+
+    [Theory]
+    [InlineData(145, 33, 520, false, true)]
+    [InlineData(256, 784, 32, true, false)]
+    [InlineData(16, 5000, 9, false, false)]
+    public void Managed_IsBitIdenticalForAnyThreadCount(int m, int n, int k, bool transA, bool transB)
+    {
+        var random = new System.Random(7);
+        float[] a = RandomArray<float>(random, m * k), b = RandomArray<float>(random, k * n);
+        float[] Run(int threads)
+        {
+            float[] c = RandomArray<float>(random, m * n);
+            ManagedGemm.Multiply(transA, transB, m, n, k, 0.5f, a, 0, transA ? m : k, b, 0, transB ? k : n,
+                0f, c, 0, n, threads);
+            return c;
+        }
+        float[] one = Run(1);
+        foreach (int threads in new[] { 1, 2, 3, 5 })
+            Assert.Equal(one.Select(BitConverter.SingleToInt32Bits), Run(threads).Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Fact]
+    public void Managed_RejectsBadArguments()
+    {
+        var gemm = new ManagedCpuGemm(1);
+        float[] x = new float[12];
+        // lda 2 < k 3
+        Assert.Throws<ArgumentException>(() => gemm.Multiply(false, false, 4, 3, 3, 1f, x, 0, 2, x, 0, 3, 0f, x, 0, 3));
+        // A [4,3] at offset 1 needs 13 elements
+        Assert.Throws<ArgumentException>(() => gemm.Multiply(false, false, 4, 3, 3, 1f, x, 1, 3, x, 0, 3, 0f, x, 0, 3));
+        Assert.Throws<NotSupportedException>(() => gemm.Multiply(false, false, 1, 1, 1,
+            (Half)1, new Half[1], 0, 1, new Half[1], 0, 1, (Half)0, new Half[1], 0, 1));
+    }
+
+    [Fact]
+    public void Select_HonoursPreference()
+    {
+        Assert.StartsWith("managed SIMD", CpuGemm.Select("managed", 2).Name);
+        Assert.EndsWith("2 threads", CpuGemm.Select("Managed", 2).Name);
+        var error = Assert.Throws<ArgumentException>(() => CpuGemm.Select("cublas"));
+        Assert.Contains("cublas", error.Message);
+    }
+
+    [SkippableFact]
+    public void Select_OpenBlas_WhenInstalled()
+    {
+        Skip.IfNot(OpenBlas.IsAvailable, "OpenBLAS is not installed");
+        Assert.StartsWith("OpenBLAS", CpuGemm.Select("openblas").Name);
+        Assert.Contains("OpenBLAS", OpenBlas.Config);
+    }
+
+    static void CheckAgainstReference<T>(ICpuGemm gemm, int m, int n, int k, bool transA, bool transB)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var random = new System.Random(m * 10007 + n * 101 + k);
+        // Padded leading dimensions and offsets: the kernels must use them, not assume packing.
+        int lda = (transA ? m : k) + 3, ldb = (transB ? k : n) + 5, ldc = n + 2;
+        int aOffset = 5, bOffset = 1, cOffset = 3;
+        T[] a = RandomArray<T>(random, aOffset + (transA ? k : m) * lda);
+        T[] b = RandomArray<T>(random, bOffset + (transB ? n : k) * ldb);
+        double absTol = typeof(T) == typeof(float) ? 1e-5 : 1e-13, relTol = typeof(T) == typeof(float) ? 1e-4 : 1e-12;
+
+        foreach (var (alpha, beta) in Scalars)
+        {
+            // beta = 0: C holds NaN everywhere, so a read of C (or a write outside it) shows up.
+            T[] c = beta == 0 ? Enumerable.Repeat(T.NaN, cOffset + m * ldc + 4).ToArray()
+                              : RandomArray<T>(random, cOffset + m * ldc + 4);
+            T[] before = (T[])c.Clone();
+            gemm.Multiply(transA, transB, m, n, k, T.CreateChecked(alpha), a, aOffset, lda, b, bOffset, ldb,
+                T.CreateChecked(beta), c, cOffset, ldc);
+
+            for (int index = 0; index < c.Length; index++)
+            {
+                int rel = index - cOffset, i = rel / ldc, j = rel % ldc;
+                string where = $"{gemm.Name} {typeof(T).Name} m={m} n={n} k={k} transA={transA} transB={transB} alpha={alpha} beta={beta} C[{i},{j}]";
+                if (rel < 0 || i >= m || j >= n)
+                {
+                    Assert.True(c[index].Equals(before[index]), $"{where}: element outside C was written");
+                    continue;
+                }
+                double sum = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    double x = double.CreateChecked(transA ? a[aOffset + p * lda + i] : a[aOffset + i * lda + p]);
+                    double y = double.CreateChecked(transB ? b[bOffset + j * ldb + p] : b[bOffset + p * ldb + j]);
+                    sum += x * y;
+                }
+                double expected = alpha * sum + (beta == 0 ? 0 : beta * double.CreateChecked(before[index]));
+                double got = double.CreateChecked(c[index]);
+                double tolerance = absTol * Math.Max(k, 1) * (Math.Abs(alpha) + Math.Abs(beta)) + relTol * Math.Abs(expected);
+                Assert.True(Math.Abs(got - expected) <= tolerance, $"{where}: got {got}, expected {expected} ± {tolerance}");
+            }
+        }
+    }
+
+    static void CheckKZero(ICpuGemm gemm)
+    {
+        float[] a = [], b = [];
+        float[] c = [1, 2, 3, 4, 5, 6];
+        gemm.Multiply(false, false, 2, 3, 0, 1f, a, 0, 0, b, 0, 3, 2f, c, 0, 3);
+        Assert.Equal([2f, 4, 6, 8, 10, 12], c);
+        c = [float.NaN, float.NaN, float.NaN, float.NaN, float.NaN, float.NaN];
+        gemm.Multiply(true, true, 2, 3, 0, 1f, a, 0, 2, b, 0, 0, 0f, c, 0, 3);
+        Assert.Equal(new float[6], c);
+    }
+
+    static T[] RandomArray<T>(System.Random random, int length) where T : IFloatingPointIeee754<T>
+    {
+        var x = new T[length];
+        for (int i = 0; i < x.Length; i++) x[i] = T.CreateChecked(random.NextDouble() * 2 - 1);
+        return x;
+    }
+}
