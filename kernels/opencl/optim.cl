@@ -1,7 +1,7 @@
 /* optim.cl - optimizer updates over the flat parameter buffer, one launch for all parameters.
  * Portable body. Updates parameters and state in place. Weight decay: L2 added to the gradient for
- * SGD/Momentum/Nesterov/RMSprop/Adam, decoupled (p -= lr*wd*p) for AdamW. bc1 = 1 - beta1^step and
- * bc2 = 1 - beta2^step are computed on the host. */
+ * SGD/Momentum/Nesterov/RMSprop/Adam, decoupled (p -= lr*wd*p) for AdamW (PyTorch's rules, as the CPU
+ * reference). bc1 = 1 - beta1^step and bc2sqrt = sqrt(1 - beta2^step) come from the host (in double). */
 #include "portable.h"
 
 #define OPT_SGD 0
@@ -14,7 +14,7 @@
 KERNEL void optimizer_update(int kind, int n, GLOBAL float* param, int paramOff, GLOBAL const float* grad, int gradOff,
                              GLOBAL float* s1, int s1Off, GLOBAL float* s2, int s2Off,
                              float lr, float beta1, float beta2, float eps, float momentum, float rho,
-                             float wd, float bc1, float bc2)
+                             float wd, float bc1, float bc2sqrt)
 {
     int i = GID(0);
     if (i >= n) return;
@@ -36,7 +36,7 @@ KERNEL void optimizer_update(int kind, int n, GLOBAL float* param, int paramOff,
         float v = beta2 * s2[s2Off + i] + (1.0f - beta2) * g * g;
         s1[s1Off + i] = m;
         s2[s2Off + i] = v;
-        p -= lr * (m / bc1) / (sqrt(v / bc2) + eps);
+        p -= lr * (m / bc1) / (sqrt(v) / bc2sqrt + eps);
     }
     param[paramOff + i] = p;
 }

@@ -128,6 +128,7 @@ public sealed unsafe class OpenClBackend : IBackend
     }
 
     internal nint Context => _context;
+    internal nint DeviceHandle => _device;
     internal nint Queue => _queue;
 
     /// <summary>Builds every program now (otherwise each is built on first use).</summary>
@@ -628,13 +629,13 @@ public sealed unsafe class OpenClBackend : IBackend
         if (needs2) { s2 = Mem(state2, ElementType.Real).Handle; SameLength(parameters, state2); s2Off = Off(state2); }
         if (needs2 && step.Step < 1) throw new ArgumentOutOfRangeException(nameof(step), step.Step, "Adam steps are 1-based");
         if (parameters.IsEmpty) return;
-        float bc1 = needs2 ? 1f - MathF.Pow(step.Beta1, step.Step) : 1f;
-        float bc2 = needs2 ? 1f - MathF.Pow(step.Beta2, step.Step) : 1f;
+        float bc1 = needs2 ? (float)(1 - Math.Pow(step.Beta1, step.Step)) : 1f;
+        float bc2Sqrt = needs2 ? (float)Math.Sqrt(1 - Math.Pow(step.Beta2, step.Step)) : 1f;
         var k = Kernel(ref _kOptim, KernelFamily.Optim, "optimizer_update");
         Begin(k).Int((int)step.Kind).Int((int)parameters.Length).Mem(mp.Handle).Int(Off(parameters)).Mem(mg.Handle).Int(Off(gradients))
             .Mem(s1).Int(s1Off).Mem(s2).Int(s2Off)
             .Float(step.LearningRate).Float(step.Beta1).Float(step.Beta2).Float(step.Epsilon).Float(step.Momentum)
-            .Float(step.Rho).Float(step.WeightDecay).Float(bc1).Float(bc2);
+            .Float(step.Rho).Float(step.WeightDecay).Float(bc1).Float(bc2Sqrt);
         Elementwise(k, parameters.Length);
     }
 
