@@ -160,6 +160,17 @@ GEMM_CPU_KERNEL(gemm_cpu_nt, 0, 1)
 GEMM_CPU_KERNEL(gemm_cpu_tn, 1, 0)
 GEMM_CPU_KERNEL(gemm_cpu_tt, 1, 1)
 
+/* dst[c, r] = src[r, c] for src [rows, cols] with leading dimension ld; dst is [cols, rows] packed.
+ * The register-blocked GEMM runs NT/TT as NN/TN on a transposed copy of B: gathering 16 columns of
+ * B per k costs more than one pass over B. One work-item per destination element. */
+__kernel void transpose(int rows, int cols, __global const float* src, int srcOff, int ld, __global float* dst)
+{
+    const int i = (int)get_global_id(0);
+    if (i >= rows * cols) return;
+    const int c = i / rows, r = i - c * rows;
+    dst[i] = src[srcOff + r * ld + c];
+}
+
 /* ---- GPU variant: local-memory tiles ------------------------------------------------------------ */
 
 inline void gemm_tiled_body(int M, int N, int K, float alpha,

@@ -37,12 +37,14 @@ public sealed unsafe class OpenClBackend : IBackend
     private readonly nint _dummy;      // bound where an optional buffer is absent
     private readonly bool _profile;
     private nint _lastEvent;
+    private nint _scratch;             // transposed B for the register-blocked GEMM's NT/TT cases (grow-only)
+    private long _scratchElements;
     private bool _disposed;
 
     // kernel handles, created on first use
     private nint _kFill, _kAxpy, _kScale, _kGather, _kActF, _kActB, _kIm2Col, _kCol2Im, _kSwap,
         _kMaxF, _kMaxB, _kAvgF, _kAvgB, _kUpF, _kUpB, _kLoss, _kOptim, _kRand,
-        _kSumPartials, _kSumFinal, _kRowSums, _kColumnSums;
+        _kSumPartials, _kSumFinal, _kRowSums, _kColumnSums, _kTranspose;
     private readonly nint[] _kGemm = new nint[4];
 
     private OpenClBackend(OpenClDeviceInfo info, nint device, OpenClOptions options)
@@ -380,21 +382,47 @@ public sealed unsafe class OpenClBackend : IBackend
             biasOff = Off(bv);
         }
         if (m == 0 || n == 0) return;
-        int variant = (transA == Transpose.Yes ? 2 : 0) + (transB == Transpose.Yes ? 1 : 0);
         bool cpu = GemmTuning.Variant == GemmVariant.RegisterBlocked;
+        nint bHandle = mb.Handle;
+        int bOff = Off(b);
+        if (cpu && transB == Transpose.Yes && k > 0)
+        {
+            // B is [n, k]: pack Bᵀ [k, n] once, then stream it with vector loads.
+            bHandle = TransposeToScratch(n, k, mb.Handle, bOff, ldb);
+            bOff = 0;
+            ldb = n;
+            transB = Transpose.No;
+        }
+        int variant = (transA == Transpose.Yes ? 2 : 0) + (transB == Transpose.Yes ? 1 : 0);
         var kernel = Kernel(ref _kGemm[variant], KernelFamily.Gemm, (cpu, variant) switch
         {
             (true, 0) => "gemm_cpu_nn", (true, 1) => "gemm_cpu_nt", (true, 2) => "gemm_cpu_tn", (true, _) => "gemm_cpu_tt",
             (false, 0) => "gemm_tiled_nn", (false, 1) => "gemm_tiled_nt", (false, 2) => "gemm_tiled_tn", _ => "gemm_tiled_tt",
         });
         Begin(kernel).Int(m).Int(n).Int(k).Float(alpha)
-            .Mem(ma.Handle).Int(Off(a)).Int(lda).Mem(mb.Handle).Int(Off(b)).Int(ldb)
+            .Mem(ma.Handle).Int(Off(a)).Int(lda).Mem(bHandle).Int(bOff).Int(ldb)
             .Float(beta).Mem(mc.Handle).Int(Off(c)).Int(ldc)
             .Int((int)biasMode).Mem(biasHandle).Int(biasOff).Int((int)activation);
         if (cpu)
             Launch(kernel, 2, (m + GemmTuning.CpuMr - 1) / GemmTuning.CpuMr, (n + 15) / 16, 1, 1);
         else
             Launch(kernel, 2, (n + GemmTuning.Tsn - 1) / GemmTuning.Tsn * GemmTuning.LocalN, (m + GemmTuning.Tsm - 1) / GemmTuning.Tsm * GemmTuning.LocalM, GemmTuning.LocalN, GemmTuning.LocalM);
+    }
+
+    private nint TransposeToScratch(int rows, int cols, nint source, int sourceOff, int ld)
+    {
+        long need = (long)rows * cols;
+        if (need > _scratchElements)
+        {
+            if (_scratch != 0) Cl.clReleaseMemObject(_scratch);
+            _scratch = 0;
+            _scratch = CreateMemory(need * sizeof(float));
+            _scratchElements = need;
+        }
+        var k = Kernel(ref _kTranspose, KernelFamily.Gemm, "transpose");
+        Begin(k).Int(rows).Int(cols).Mem(source).Int(sourceOff).Int(ld).Mem(_scratch);
+        Elementwise(k, need);
+        return _scratch;
     }
 
     private static void CheckMatrix(string name, BufferView view, int rows, int cols, int ld)
@@ -728,6 +756,7 @@ public sealed unsafe class OpenClBackend : IBackend
         if (_lastEvent != 0) Cl.clReleaseEvent(_lastEvent);
         foreach (var kernel in _kernels.Values) Cl.clReleaseKernel(kernel);
         foreach (var program in _programs) if (program != 0) Cl.clReleaseProgram(program);
+        if (_scratch != 0) Cl.clReleaseMemObject(_scratch);
         Cl.clReleaseMemObject(_partials);
         Cl.clReleaseMemObject(_dummy);
         Cl.clReleaseCommandQueue(_queue);

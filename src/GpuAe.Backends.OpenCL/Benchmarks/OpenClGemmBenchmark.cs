@@ -12,8 +12,10 @@ public readonly record struct GemmShape(string Name, int M, int N, int K, Transp
     public double Flops => 2.0 * M * N * K;
 }
 
-/// <summary>Our GEMM and CLBlast's on the same shape, same device, same queue. Null CLBlast when unavailable.</summary>
-public sealed record GemmBenchmarkRow(GemmShape Shape, double OursMs, double OursGflops, double? ClBlastMs, double? ClBlastGflops, double MaxDifference)
+/// <summary>Our GEMM and CLBlast's on the same shape, same device, same queue. Null CLBlast when unavailable.
+/// MaxDifference: ours vs CLBlast over all of C; MaxHostError: ours vs a float64 dot product on 64 sampled elements.</summary>
+public sealed record GemmBenchmarkRow(GemmShape Shape, double OursMs, double OursGflops, double? ClBlastMs, double? ClBlastGflops,
+    double MaxDifference, double MaxHostError)
 {
     public double? Speedup => ClBlastMs is { } c ? c / OursMs : null;
 }
@@ -77,17 +79,26 @@ public static class OpenClGemmBenchmark
                 best = Math.Min(best, TimeMs(backend, Ours, secondsPerRound));
                 if (clblast) bestTheirs = Math.Min(bestTheirs, TimeMs(backend, Theirs, secondsPerRound));
             }
-            double diff = 0;
+            double diff = 0, hostError = 0;
+            var c1 = new float[(long)s.M * s.N];
+            backend.Download(dc.All, c1);
             if (clblast)
             {
-                var c1 = new float[(long)s.M * s.N];
                 var c2 = new float[c1.Length];
-                backend.Download(dc.All, c1);
                 backend.Download(dc2.All, c2);
                 for (int i = 0; i < c1.Length; i++) diff = Math.Max(diff, Math.Abs(c1[i] - c2[i]));
             }
+            for (int sample = 0; sample < 64; sample++)
+            {
+                int i = random.Next(s.M), j = random.Next(s.N);
+                double dot = 0;
+                for (int p = 0; p < s.K; p++)
+                    dot += (double)(s.TransA == Transpose.No ? a[(long)i * lda + p] : a[(long)p * lda + i])
+                         * (s.TransB == Transpose.No ? b[(long)p * ldb + j] : b[(long)j * ldb + p]);
+                hostError = Math.Max(hostError, Math.Abs(dot - c1[(long)i * s.N + j]));
+            }
             var row = new GemmBenchmarkRow(s, best, s.Flops / best / 1e6,
-                clblast ? bestTheirs : null, clblast ? s.Flops / bestTheirs / 1e6 : null, diff);
+                clblast ? bestTheirs : null, clblast ? s.Flops / bestTheirs / 1e6 : null, diff, hostError);
             rows.Add(row);
             log?.Invoke(FormatRow(row));
         }
@@ -122,10 +133,10 @@ public static class OpenClGemmBenchmark
     }
 
     public static string FormatRow(GemmBenchmarkRow r) => string.Format(CultureInfo.InvariantCulture,
-        "{0,-40} {1,5}x{2,-6}x{3,5} {4}  ours {5,8:F3} ms {6,7:F1} GFLOP/s   CLBlast {7} ms {8} GFLOP/s   x{9}",
+        "{0,-40} {1,5}x{2,-6}x{3,5} {4}  ours {5,8:F3} ms {6,7:F1} GFLOP/s   CLBlast {7} ms {8} GFLOP/s   x{9}  |err| vs f64 {10:E1}",
         r.Shape.Name, r.Shape.M, r.Shape.N, r.Shape.K, r.Shape.Op, r.OursMs, r.OursGflops,
         r.ClBlastMs?.ToString("F3", CultureInfo.InvariantCulture) ?? "-", r.ClBlastGflops?.ToString("F1", CultureInfo.InvariantCulture) ?? "-",
-        r.Speedup?.ToString("F1", CultureInfo.InvariantCulture) ?? "-");
+        r.Speedup?.ToString("F1", CultureInfo.InvariantCulture) ?? "-", r.MaxHostError);
 
     /// <summary>A results page for benchmarks/results/opencl-gemm.md.</summary>
     public static string ToMarkdown(OpenClBackend backend, IReadOnlyList<GemmBenchmarkRow> rows, string command, string? notes = null)
@@ -142,10 +153,10 @@ public static class OpenClGemmBenchmark
         sb.AppendLine("- Method: per shape one untimed call each (builds), then 3 alternating rounds of back-to-back launches (~0.25 s each, wall clock to clFinish); best round reported. GFLOP/s = 2·M·N·K / time.");
         if (notes is not null) sb.AppendLine(inv, $"- Notes: {notes}");
         sb.AppendLine();
-        sb.AppendLine("| shape | M | N | K | op | ours ms | ours GFLOP/s | CLBlast ms | CLBlast GFLOP/s | speed-up | max |Δ| |");
-        sb.AppendLine("|---|---:|---:|---:|:-:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| shape | M | N | K | op | ours ms | ours GFLOP/s | CLBlast ms | CLBlast GFLOP/s | speed-up | max \\|ours − CLBlast\\| | max \\|ours − f64\\| (64 samples) |");
+        sb.AppendLine("|---|---:|---:|---:|:-:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
-            sb.AppendLine(inv, $"| {r.Shape.Name} | {r.Shape.M} | {r.Shape.N} | {r.Shape.K} | {r.Shape.Op} | {r.OursMs:F3} | {r.OursGflops:F1} | {r.ClBlastMs?.ToString("F3", inv) ?? "-"} | {r.ClBlastGflops?.ToString("F1", inv) ?? "-"} | {(r.Speedup is { } x ? x.ToString("F1", inv) + "x" : "-")} | {r.MaxDifference:E1} |");
+            sb.AppendLine(inv, $"| {r.Shape.Name} | {r.Shape.M} | {r.Shape.N} | {r.Shape.K} | {r.Shape.Op} | {r.OursMs:F3} | {r.OursGflops:F1} | {r.ClBlastMs?.ToString("F3", inv) ?? "-"} | {r.ClBlastGflops?.ToString("F1", inv) ?? "-"} | {(r.Speedup is { } x ? x.ToString("F1", inv) + "x" : "-")} | {r.MaxDifference:E1} | {r.MaxHostError:E1} |");
         return sb.ToString();
     }
 }
