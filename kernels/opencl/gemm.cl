@@ -162,13 +162,18 @@ GEMM_CPU_KERNEL(gemm_cpu_tt, 1, 1)
 
 /* dst[c, r] = src[r, c] for src [rows, cols] with leading dimension ld; dst is [cols, rows] packed.
  * The register-blocked GEMM runs NT/TT as NN/TN on a transposed copy of B: gathering 16 columns of
- * B per k costs more than one pass over B. One work-item per destination element. */
+ * B per k costs more than one pass over B. Barrier-free: each work-item moves one 16x16 block through
+ * private memory, reading and writing 16 contiguous floats per row. NDRange (column block, row block). */
 __kernel void transpose(int rows, int cols, __global const float* src, int srcOff, int ld, __global float* dst)
 {
-    const int i = (int)get_global_id(0);
-    if (i >= rows * cols) return;
-    const int c = i / rows, r = i - c * rows;
-    dst[i] = src[srcOff + r * ld + c];
+    const int c0 = (int)get_global_id(0) * 16, r0 = (int)get_global_id(1) * 16;
+    if (r0 >= rows || c0 >= cols) return;
+    float t[16][16];
+    const int nr = min(16, rows - r0), nc = min(16, cols - c0);
+    for (int i = 0; i < nr; i++)
+        for (int j = 0; j < nc; j++) t[j][i] = src[srcOff + (r0 + i) * ld + c0 + j];
+    for (int j = 0; j < nc; j++)
+        for (int i = 0; i < nr; i++) dst[(c0 + j) * rows + r0 + i] = t[j][i];
 }
 
 /* ---- GPU variant: local-memory tiles ------------------------------------------------------------ */

@@ -1,5 +1,6 @@
 /* pool.cl - max-pool (forward stores argmax; backward gathers by argmax, no atomics) and average-pool.
- * Portable body. Planes of H x W; window WH x WW, stride SH x SW, padding top/left PT/PL; OH x OW out. */
+ * Portable body. Planes of H x W; window WH x WW, stride SH x SW, padding top/left PT/PL; OH x OW out.
+ * NDRange (column, plane*rows + row): one work-item per element, no per-element index division along x. */
 #include "portable.h"
 
 /* One work-item per output. argmax = flat index h*W+w inside the plane, -1 (and y = 0) when the window
@@ -8,9 +9,9 @@ KERNEL void maxpool_forward(int planes, int H, int W, int WH, int WW, int SH, in
                             int OH, int OW, GLOBAL const float* x, int xOff, GLOBAL float* y, int yOff,
                             GLOBAL int* argmax, int argmaxOff)
 {
-    int i = GID(0);
-    if (i >= planes * OH * OW) return;
-    int ox = i % OW, oy = (i / OW) % OH, p = i / (OW * OH);
+    int ox = GID(0), line = GID(1);
+    if (ox >= OW) return;
+    int oy = line % OH, p = line / OH, i = line * OW + ox;
     GLOBAL const float* plane = x + xOff + p * H * W;
     float best = 0.0f;
     int arg = -1;
@@ -33,9 +34,9 @@ KERNEL void maxpool_backward(int planes, int H, int W, int WH, int WW, int SH, i
                              int OH, int OW, GLOBAL const float* dy, int dyOff, GLOBAL const int* argmax,
                              int argmaxOff, GLOBAL float* dx, int dxOff)
 {
-    int i = GID(0);
-    if (i >= planes * H * W) return;
-    int w = i % W, h = (i / W) % H, p = i / (W * H);
+    int w = GID(0), line = GID(1);
+    if (w >= W) return;
+    int h = line % H, p = line / H, i = line * W + w;
     int self = h * W + w;
     /* outputs whose window [o*S - P, o*S - P + WIN) contains the position */
     int oy0 = h + PT - WH + 1; oy0 = oy0 <= 0 ? 0 : (oy0 + SH - 1) / SH;
@@ -56,9 +57,9 @@ KERNEL void maxpool_backward(int planes, int H, int W, int WH, int WW, int SH, i
 KERNEL void avgpool_forward(int planes, int H, int W, int WH, int WW, int SH, int SW, int PT, int PL,
                             int OH, int OW, GLOBAL const float* x, int xOff, GLOBAL float* y, int yOff)
 {
-    int i = GID(0);
-    if (i >= planes * OH * OW) return;
-    int ox = i % OW, oy = (i / OW) % OH, p = i / (OW * OH);
+    int ox = GID(0), line = GID(1);
+    if (ox >= OW) return;
+    int oy = line % OH, p = line / OH, i = line * OW + ox;
     GLOBAL const float* plane = x + xOff + p * H * W;
     float sum = 0.0f;
     for (int ky = 0; ky < WH; ky++) {
@@ -76,9 +77,9 @@ KERNEL void avgpool_forward(int planes, int H, int W, int WH, int WW, int SH, in
 KERNEL void avgpool_backward(int planes, int H, int W, int WH, int WW, int SH, int SW, int PT, int PL,
                              int OH, int OW, GLOBAL const float* dy, int dyOff, GLOBAL float* dx, int dxOff)
 {
-    int i = GID(0);
-    if (i >= planes * H * W) return;
-    int w = i % W, h = (i / W) % H, p = i / (W * H);
+    int w = GID(0), line = GID(1);
+    if (w >= W) return;
+    int h = line % H, p = line / H, i = line * W + w;
     int oy0 = h + PT - WH + 1; oy0 = oy0 <= 0 ? 0 : (oy0 + SH - 1) / SH;
     int oy1 = (h + PT) / SH; if (oy1 > OH - 1) oy1 = OH - 1;
     int ox0 = w + PL - WW + 1; ox0 = ox0 <= 0 ? 0 : (ox0 + SW - 1) / SW;

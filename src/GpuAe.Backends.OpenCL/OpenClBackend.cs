@@ -15,6 +15,10 @@ public sealed record OpenClOptions
 
     /// <summary>Record a profiling event for every launch (benchmarks read <see cref="OpenClBackend.LastKernelNanoseconds"/>).</summary>
     public bool ProfileLaunches { get; init; }
+
+    /// <summary>Diagnostics: wait for every launch and add its device time to <see cref="OpenClBackend.KernelProfile"/>
+    /// (serialises the queue; for finding where time goes, not for timing runs).</summary>
+    public bool ProfileKernels { get; init; }
 }
 
 /// <summary>
@@ -37,6 +41,7 @@ public sealed unsafe class OpenClBackend : IBackend
     private readonly nint _dummy;      // bound where an optional buffer is absent
     private readonly bool _profile;
     private nint _lastEvent;
+    private readonly Dictionary<string, (int Launches, long Nanoseconds)>? _kernelProfile;
     private nint _scratch;             // transposed B for the register-blocked GEMM's NT/TT cases (grow-only)
     private long _scratchElements;
     private bool _disposed;
@@ -44,7 +49,7 @@ public sealed unsafe class OpenClBackend : IBackend
     // kernel handles, created on first use
     private nint _kFill, _kAxpy, _kScale, _kGather, _kActF, _kActB, _kIm2Col, _kCol2Im, _kSwap,
         _kMaxF, _kMaxB, _kAvgF, _kAvgB, _kUpF, _kUpB, _kLoss, _kOptim, _kRand,
-        _kSumPartials, _kSumFinal, _kRowSums, _kColumnSums, _kTranspose;
+        _kSumPartials, _kSumFinal, _kRowSums, _kColumnSums, _kTranspose, _kSwap3;
     private readonly nint[] _kGemm = new nint[4];
 
     private OpenClBackend(OpenClDeviceInfo info, nint device, OpenClOptions options)
@@ -53,7 +58,8 @@ public sealed unsafe class OpenClBackend : IBackend
         _device = device;
         GemmTuning = options.Gemm ?? GemmConfig.For(info);
         GemmTuning.Validate(info.MaxWorkGroupSize);
-        _profile = options.ProfileLaunches;
+        _profile = options.ProfileLaunches || options.ProfileKernels;
+        if (options.ProfileKernels) _kernelProfile = new Dictionary<string, (int, long)>(StringComparer.Ordinal);
         int status;
         nint d = device;
         _context = Cl.clCreateContext(null, 1, &d, 0, 0, &status);
@@ -128,6 +134,9 @@ public sealed unsafe class OpenClBackend : IBackend
             return (long)(end - start);
         }
     }
+
+    /// <summary>Launches and device time per kernel name (only with <see cref="OpenClOptions.ProfileKernels"/>).</summary>
+    public IReadOnlyDictionary<string, (int Launches, long Nanoseconds)>? KernelProfile => _kernelProfile;
 
     internal nint Context => _context;
     internal nint DeviceHandle => _device;
@@ -277,16 +286,22 @@ public sealed unsafe class OpenClBackend : IBackend
 
     private static int Off(BufferView view) => (int)view.Offset;
 
-    private void Launch(nint kernel, int globalX, int localX) => Launch(kernel, 1, globalX, 1, localX, 1);
+    private void Launch(nint kernel, int globalX, int localX) => Launch(kernel, 1, globalX, 1, 1, localX, 1);
 
-    private void Launch(nint kernel, uint dims, int globalX, int globalY, int localX, int localY)
+    private void Launch(nint kernel, uint dims, int globalX, int globalY, int localX, int localY) =>
+        Launch(kernel, dims, globalX, globalY, 1, localX, localY);
+
+    /// <summary>Enqueues an NDRange; each global size is rounded up to its local size (kernels bounds-check).</summary>
+    private void Launch(nint kernel, uint dims, int globalX, int globalY, int globalZ, int localX, int localY)
     {
-        nuint* global = stackalloc nuint[2];
-        nuint* local = stackalloc nuint[2];
+        nuint* global = stackalloc nuint[3];
+        nuint* local = stackalloc nuint[3];
         global[0] = (nuint)RoundUp(globalX, localX);
         global[1] = (nuint)RoundUp(globalY, localY);
+        global[2] = (nuint)Math.Max(1, globalZ);
         local[0] = (nuint)localX;
         local[1] = (nuint)localY;
+        local[2] = 1;
         int status;
         if (_profile)
         {
@@ -296,6 +311,7 @@ public sealed unsafe class OpenClBackend : IBackend
             {
                 if (_lastEvent != 0) Cl.clReleaseEvent(_lastEvent);
                 _lastEvent = evt;
+                if (_kernelProfile is not null) AddToProfile(kernel);
             }
         }
         else
@@ -305,10 +321,28 @@ public sealed unsafe class OpenClBackend : IBackend
         if (status != 0) FailLaunch(kernel, status, global, local, dims);
     }
 
+    /// <summary>Row kernels: NDRange (x along a row, rows[, planes]); the local size spans one row
+    /// (power of two up to 64), so divisions by the row length stay out of the per-element work.</summary>
+    private void LaunchRows(nint kernel, int rowLength, int rows, int planes = 1)
+    {
+        int local = Math.Min(64, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, rowLength)));
+        Launch(kernel, planes > 1 ? 3u : 2u, rowLength, rows, planes, local, 1);
+    }
+
+    private void AddToProfile(nint kernel)
+    {
+        long ns = LastKernelNanoseconds;
+        var name = _kernels.FirstOrDefault(p => p.Value == kernel).Key ?? "?";
+        var profile = _kernelProfile!;
+        var (count, total) = profile.GetValueOrDefault(name);
+        profile[name] = (count + 1, total + ns);
+    }
+
     private void FailLaunch(nint kernel, int status, nuint* global, nuint* local, uint dims)
     {
         var name = _kernels.FirstOrDefault(p => p.Value == kernel).Key ?? "?";
-        var shape = dims == 1 ? $"global {global[0]}, local {local[0]}" : $"global ({global[0]},{global[1]}), local ({local[0]},{local[1]})";
+        var shape = dims == 1 ? $"global {global[0]}, local {local[0]}"
+            : $"global ({global[0]},{global[1]},{global[2]}), local ({local[0]},{local[1]},{local[2]})";
         throw new OpenClException($"clEnqueueNDRangeKernel({name}, {shape}) on {Device.Name}", status);
     }
 
@@ -421,7 +455,7 @@ public sealed unsafe class OpenClBackend : IBackend
         }
         var k = Kernel(ref _kTranspose, KernelFamily.Gemm, "transpose");
         Begin(k).Int(rows).Int(cols).Mem(source).Int(sourceOff).Int(ld).Mem(_scratch);
-        Elementwise(k, need);
+        Launch(k, 2, (cols + 15) / 16, (rows + 15) / 16, 1, 1);
         return _scratch;
     }
 
@@ -483,7 +517,7 @@ public sealed unsafe class OpenClBackend : IBackend
         if (outputs == 0) return;
         var k = Kernel(ref _kIm2Col, KernelFamily.Conv, "im2col");
         ConvArgs(Begin(k).Mem(mx.Handle).Int(Off(x)).Mem(mc.Handle).Int(Off(columns)), g, batch);
-        Elementwise(k, outputs);
+        LaunchRows(k, g.OutWidth, batch * g.OutHeight, g.PatchSize);
     }
 
     public void Col2Im(ConvGeometry g, int batch, BufferView columns, BufferView dx)
@@ -496,7 +530,7 @@ public sealed unsafe class OpenClBackend : IBackend
         if (inputs == 0) return;
         var k = Kernel(ref _kCol2Im, KernelFamily.Conv, "col2im");
         ConvArgs(Begin(k).Mem(mc.Handle).Int(Off(columns)).Mem(mx.Handle).Int(Off(dx)), g, batch);
-        Elementwise(k, inputs);
+        LaunchRows(k, g.Width, batch * g.Height, g.Channels);
     }
 
     private static void ConvArgs(Args args, in ConvGeometry g, int batch) =>
@@ -512,6 +546,13 @@ public sealed unsafe class OpenClBackend : IBackend
         Need(source, count, "SwapLeadingAxes source");
         Need(destination, count, "SwapLeadingAxes destination");
         if (count == 0) return;
+        if (inner >= 8)
+        {
+            var k3 = Kernel(ref _kSwap3, KernelFamily.Conv, "swap_leading_axes_3d");
+            Begin(k3).Int(a).Int(b).Int(inner).Mem(ms.Handle).Int(Off(source)).Mem(md.Handle).Int(Off(destination));
+            LaunchRows(k3, inner, a, b);
+            return;
+        }
         var k = Kernel(ref _kSwap, KernelFamily.Conv, "swap_leading_axes");
         Begin(k).Int(a).Int(b).Int(inner).Mem(ms.Handle).Int(Off(source)).Mem(md.Handle).Int(Off(destination));
         Elementwise(k, count);
@@ -535,7 +576,7 @@ public sealed unsafe class OpenClBackend : IBackend
         if (outputs == 0) return;
         var k = Kernel(ref _kMaxF, KernelFamily.Pool, "maxpool_forward");
         PoolArgs(Begin(k), g, planes).Mem(mx.Handle).Int(Off(x)).Mem(my.Handle).Int(Off(y)).Mem(ma.Handle).Int(Off(argmax));
-        Elementwise(k, outputs);
+        LaunchRows(k, g.OutWidth, planes * g.OutHeight);
     }
 
     public void MaxPoolBackward(PoolGeometry g, int planes, BufferView dy, BufferView argmax, BufferView dx)
@@ -550,7 +591,7 @@ public sealed unsafe class OpenClBackend : IBackend
         if (inputs == 0) return;
         var k = Kernel(ref _kMaxB, KernelFamily.Pool, "maxpool_backward");
         PoolArgs(Begin(k), g, planes).Mem(mdy.Handle).Int(Off(dy)).Mem(ma.Handle).Int(Off(argmax)).Mem(mdx.Handle).Int(Off(dx));
-        Elementwise(k, inputs);
+        LaunchRows(k, g.Width, planes * g.Height);
     }
 
     public void AvgPoolForward(PoolGeometry g, int planes, BufferView x, BufferView y)
@@ -563,7 +604,7 @@ public sealed unsafe class OpenClBackend : IBackend
         if (outputs == 0) return;
         var k = Kernel(ref _kAvgF, KernelFamily.Pool, "avgpool_forward");
         PoolArgs(Begin(k), g, planes).Mem(mx.Handle).Int(Off(x)).Mem(my.Handle).Int(Off(y));
-        Elementwise(k, outputs);
+        LaunchRows(k, g.OutWidth, planes * g.OutHeight);
     }
 
     public void AvgPoolBackward(PoolGeometry g, int planes, BufferView dy, BufferView dx)
@@ -576,7 +617,7 @@ public sealed unsafe class OpenClBackend : IBackend
         if (inputs == 0) return;
         var k = Kernel(ref _kAvgB, KernelFamily.Pool, "avgpool_backward");
         PoolArgs(Begin(k), g, planes).Mem(mdy.Handle).Int(Off(dy)).Mem(mdx.Handle).Int(Off(dx));
-        Elementwise(k, inputs);
+        LaunchRows(k, g.Width, planes * g.Height);
     }
 
     public void UpsampleNearestForward(int planes, int height, int width, int scaleH, int scaleW, BufferView x, BufferView y)
@@ -589,7 +630,7 @@ public sealed unsafe class OpenClBackend : IBackend
         if (outputs == 0) return;
         var k = Kernel(ref _kUpF, KernelFamily.Upsample, "upsample_nearest_forward");
         Begin(k).Int(planes).Int(height).Int(width).Int(scaleH).Int(scaleW).Mem(mx.Handle).Int(Off(x)).Mem(my.Handle).Int(Off(y));
-        Elementwise(k, outputs);
+        LaunchRows(k, width * scaleW, planes * height * scaleH);
     }
 
     public void UpsampleNearestBackward(int planes, int height, int width, int scaleH, int scaleW, BufferView dy, BufferView dx)
@@ -602,7 +643,7 @@ public sealed unsafe class OpenClBackend : IBackend
         if (inputs == 0) return;
         var k = Kernel(ref _kUpB, KernelFamily.Upsample, "upsample_nearest_backward");
         Begin(k).Int(planes).Int(height).Int(width).Int(scaleH).Int(scaleW).Mem(mdy.Handle).Int(Off(dy)).Mem(mdx.Handle).Int(Off(dx));
-        Elementwise(k, inputs);
+        LaunchRows(k, width, planes * height);
     }
 
     // ---- fused loss + gradient ----------------------------------------------------------------
