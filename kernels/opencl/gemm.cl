@@ -9,6 +9,8 @@
  *                            consecutive work-items share the same 16-column panel of B in cache.
  *                            (Local memory + barriers make PoCL spill every live value across the
  *                            barrier: 3-20 GFLOP/s; this form reaches 100+.)
+ *   gemm_cpu_packed_{n,t}    The same micro-kernel over B packed by pack_b into contiguous 16-column
+ *                            panels: used for Bᵀ and for large B (host heuristic).
  *   gemm_tiled_{nn,nt,tn,tt} GPUs. TSM x TSN tile of C per work-group, TSK-deep slices of A and B
  *                            staged in local memory (zero-padded at the edges), WPTM x WPTN outputs
  *                            per work-item in registers. Local size (TSN/WPTN, TSM/WPTM).
@@ -160,21 +162,66 @@ GEMM_CPU_KERNEL(gemm_cpu_nt, 0, 1)
 GEMM_CPU_KERNEL(gemm_cpu_tn, 1, 0)
 GEMM_CPU_KERNEL(gemm_cpu_tt, 1, 1)
 
-/* dst[c, r] = src[r, c] for src [rows, cols] with leading dimension ld; dst is [cols, rows] packed.
- * The register-blocked GEMM runs NT/TT as NN/TN on a transposed copy of B: gathering 16 columns of
- * B per k costs more than one pass over B. Barrier-free: each work-item moves one 16x16 block through
- * private memory, reading and writing 16 contiguous floats per row. NDRange (column block, row block). */
-__kernel void transpose(int rows, int cols, __global const float* src, int srcOff, int ld, __global float* dst)
+/* ---- CPU variant on a packed B -------------------------------------------------------------------
+ * pack_b copies op(B) [K, N] into 16-column panels, panel-major: Bp[(p*K + k)*16 + c] = op(B)[k, 16p + c],
+ * zero beyond N. The GEMM then streams one contiguous panel per work-item (no page-strided B rows, no
+ * gathers for Bᵀ). The host packs for Bᵀ and for large B (see OpenClBackend.PackB). NDRange (k, panel). */
+__kernel void pack_b(int K, int N, __global const float* B, int bOff, int ldb, int transB, __global float* Bp)
 {
-    const int c0 = (int)get_global_id(0) * 16, r0 = (int)get_global_id(1) * 16;
-    if (r0 >= rows || c0 >= cols) return;
-    float t[16][16];
-    const int nr = min(16, rows - r0), nc = min(16, cols - c0);
-    for (int i = 0; i < nr; i++)
-        for (int j = 0; j < nc; j++) t[j][i] = src[srcOff + (r0 + i) * ld + c0 + j];
-    for (int j = 0; j < nc; j++)
-        for (int i = 0; i < nr; i++) dst[(c0 + j) * rows + r0 + i] = t[j][i];
+    const int k = (int)get_global_id(0), p = (int)get_global_id(1);
+    if (k >= K) return;
+    const int j0 = p * 16;
+    float t[16];
+    for (int c = 0; c < 16; c++) {
+        int j = j0 + c;
+        t[c] = j < N ? (transB ? B[bOff + j * ldb + k] : B[bOff + k * ldb + j]) : 0.0f;
+    }
+    vstore16(vload16(0, t), 0, Bp + ((size_t)p * K + k) * 16);
 }
+
+inline void gemm_cpu_packed_body(int M, int N, int K, float alpha,
+                                 __global const float* A, int lda, __global const float* Bp,
+                                 float beta, __global float* C, int ldc,
+                                 int biasMode, __global const float* bias, int act,
+                                 const int transA, const int edge)
+{
+    const int i0 = (int)get_global_id(0) * CPU_MR, p = (int)get_global_id(1), j0 = p * 16;
+    __global const float* bp = Bp + (size_t)p * K * 16;
+#define GPUAE_DECL(r) float16 acc##r = (float16)0.0f; \
+    __global const float* a##r = transA ? A + (edge ? min(i0 + r, M - 1) : i0 + r) : A + (edge ? min(i0 + r, M - 1) : i0 + r) * lda;
+    FOR_ROWS(GPUAE_DECL)
+#undef GPUAE_DECL
+    const int aStep = transA ? lda : 1;
+    for (int k = 0; k < K; k++) {
+        float16 b = vload16(k, bp);
+#define GPUAE_STEP(r) acc##r = fma((float16)a##r[k * aStep], b, acc##r);
+        FOR_ROWS(GPUAE_STEP)
+#undef GPUAE_STEP
+    }
+    float16 biasCol = (float16)0.0f;
+    if (biasMode == BIAS_PER_COLUMN) biasCol = load_b16(bias, 0, 0, j0, N, 0, edge);
+#define GPUAE_STORE(r) store_row16(acc##r, i0 + r, j0, M, N, alpha, beta, C, ldc, biasMode, biasCol, bias, act, edge);
+    FOR_ROWS(GPUAE_STORE)
+#undef GPUAE_STORE
+}
+
+#define GEMM_CPU_PACKED_KERNEL(name, TA)                                                                \
+__kernel void name(int M, int N, int K, float alpha, __global const float* A, int aOff, int lda,        \
+                   __global const float* Bp, float beta, __global float* C, int cOff, int ldc,           \
+                   int biasMode, __global const float* bias, int biasOff, int act)                     \
+{                                                                                                     \
+    const int i0 = (int)get_global_id(0) * CPU_MR, j0 = (int)get_global_id(1) * 16;                    \
+    if (i0 >= M || j0 >= N) return;                                                                   \
+    if (i0 + CPU_MR <= M && j0 + 16 <= N)                                                             \
+        gemm_cpu_packed_body(M, N, K, alpha, A + aOff, lda, Bp, beta, C + cOff, ldc,                   \
+                             biasMode, bias + biasOff, act, TA, 0);                                   \
+    else                                                                                              \
+        gemm_cpu_packed_body(M, N, K, alpha, A + aOff, lda, Bp, beta, C + cOff, ldc,                   \
+                             biasMode, bias + biasOff, act, TA, 1);                                   \
+}
+
+GEMM_CPU_PACKED_KERNEL(gemm_cpu_packed_n, 0)
+GEMM_CPU_PACKED_KERNEL(gemm_cpu_packed_t, 1)
 
 /* ---- GPU variant: local-memory tiles ------------------------------------------------------------ */
 

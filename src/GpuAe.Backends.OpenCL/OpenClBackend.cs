@@ -42,15 +42,16 @@ public sealed unsafe class OpenClBackend : IBackend
     private readonly bool _profile;
     private nint _lastEvent;
     private readonly Dictionary<string, (int Launches, long Nanoseconds)>? _kernelProfile;
-    private nint _scratch;             // transposed B for the register-blocked GEMM's NT/TT cases (grow-only)
+    private nint _scratch;             // B packed into 16-column panels for the register-blocked GEMM (grow-only)
     private long _scratchElements;
     private bool _disposed;
 
     // kernel handles, created on first use
     private nint _kFill, _kAxpy, _kScale, _kGather, _kActF, _kActB, _kIm2Col, _kCol2Im, _kSwap,
         _kMaxF, _kMaxB, _kAvgF, _kAvgB, _kUpF, _kUpB, _kLoss, _kOptim, _kRand,
-        _kSumPartials, _kSumFinal, _kRowSums, _kColumnSums, _kTranspose, _kSwap3;
+        _kSumPartials, _kSumFinal, _kRowSums, _kColumnSums, _kPackB, _kSwap3;
     private readonly nint[] _kGemm = new nint[4];
+    private readonly nint[] _kGemmPacked = new nint[2];
 
     private OpenClBackend(OpenClDeviceInfo info, nint device, OpenClOptions options)
     {
@@ -419,13 +420,16 @@ public sealed unsafe class OpenClBackend : IBackend
         bool cpu = GemmTuning.Variant == GemmVariant.RegisterBlocked;
         nint bHandle = mb.Handle;
         int bOff = Off(b);
-        if (cpu && transB == Transpose.Yes && k > 0)
+        if (cpu && k > 0 && PackB(m, n, k, transB == Transpose.Yes))
         {
-            // B is [n, k]: pack Bᵀ [k, n] once, then stream it with vector loads.
-            bHandle = TransposeToScratch(n, k, mb.Handle, bOff, ldb);
-            bOff = 0;
-            ldb = n;
-            transB = Transpose.No;
+            // Copy op(B) into 16-column panels once; the GEMM then streams each panel contiguously.
+            var packed = PackToScratch(k, n, mb.Handle, bOff, ldb, transB == Transpose.Yes);
+            var pk = Kernel(ref _kGemmPacked[transA == Transpose.Yes ? 1 : 0], KernelFamily.Gemm,
+                transA == Transpose.Yes ? "gemm_cpu_packed_t" : "gemm_cpu_packed_n");
+            Begin(pk).Int(m).Int(n).Int(k).Float(alpha).Mem(ma.Handle).Int(Off(a)).Int(lda).Mem(packed)
+                .Float(beta).Mem(mc.Handle).Int(Off(c)).Int(ldc).Int((int)biasMode).Mem(biasHandle).Int(biasOff).Int((int)activation);
+            Launch(pk, 2, (m + GemmTuning.CpuMr - 1) / GemmTuning.CpuMr, (n + 15) / 16, 1, 1);
+            return;
         }
         int variant = (transA == Transpose.Yes ? 2 : 0) + (transB == Transpose.Yes ? 1 : 0);
         var kernel = Kernel(ref _kGemm[variant], KernelFamily.Gemm, (cpu, variant) switch
@@ -443,9 +447,19 @@ public sealed unsafe class OpenClBackend : IBackend
             Launch(kernel, 2, (n + GemmTuning.Tsn - 1) / GemmTuning.Tsn * GemmTuning.LocalN, (m + GemmTuning.Tsm - 1) / GemmTuning.Tsm * GemmTuning.LocalM, GemmTuning.LocalN, GemmTuning.LocalM);
     }
 
-    private nint TransposeToScratch(int rows, int cols, nint source, int sourceOff, int ld)
+    /// <summary>Whether the register-blocked GEMM packs B first: always for Bᵀ (else 16 strided gathers
+    /// per k), and for a large B with many row blocks to reuse the packed panels (packing costs one pass
+    /// over B, so for few rows, e.g. the convolutions' 8-16 output channels, streaming B directly wins).
+    /// Measured on PoCL, see benchmarks/results/opencl-gemm.md. Override with GPUAE_OPENCL_PACK_B=0/1.</summary>
+    private bool PackB(int m, int n, int k, bool transposedB) =>
+        _packB ?? (transposedB || (m >= 128 && n >= 256 && k >= 256));
+
+    private readonly bool? _packB = Environment.GetEnvironmentVariable("GPUAE_OPENCL_PACK_B") switch { "0" => false, "1" => true, _ => null };
+
+    private nint PackToScratch(int k, int n, nint source, int sourceOff, int ld, bool transposed)
     {
-        long need = (long)rows * cols;
+        int panels = (n + 15) / 16;
+        long need = (long)panels * k * 16;
         if (need > _scratchElements)
         {
             if (_scratch != 0) Cl.clReleaseMemObject(_scratch);
@@ -453,9 +467,9 @@ public sealed unsafe class OpenClBackend : IBackend
             _scratch = CreateMemory(need * sizeof(float));
             _scratchElements = need;
         }
-        var k = Kernel(ref _kTranspose, KernelFamily.Gemm, "transpose");
-        Begin(k).Int(rows).Int(cols).Mem(source).Int(sourceOff).Int(ld).Mem(_scratch);
-        Launch(k, 2, (cols + 15) / 16, (rows + 15) / 16, 1, 1);
+        var kernel = Kernel(ref _kPackB, KernelFamily.Gemm, "pack_b");
+        Begin(kernel).Int(k).Int(n).Mem(source).Int(sourceOff).Int(ld).Int(transposed ? 1 : 0).Mem(_scratch);
+        Launch(kernel, 2, k, panels, 64, 1);
         return _scratch;
     }
 
