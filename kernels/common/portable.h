@@ -65,6 +65,10 @@
 #define ELU_ALPHA 1.0f
 #endif
 
+/* log(1 + e) for e in [0, 1] (softplus, BCE): log(1 + e) instead of log1p(e) costs at most ~1.2e-7
+ * absolute, and vectorises on PoCL where log1p is a scalar library call (10x slower for the MNIST loss). */
+DEVICE_FN float gpuae_log_1p_unit(float e) { return log(1.0f + e); }
+
 /* y = f(x). */
 DEVICE_FN float act_forward(int act, float x)
 {
@@ -74,7 +78,7 @@ DEVICE_FN float act_forward(int act, float x)
     case ACT_ELU: return x > 0.0f ? x : ELU_ALPHA * (exp(x) - 1.0f);
     case ACT_SIGMOID: return 1.0f / (1.0f + exp(-x));
     case ACT_TANH: return tanh(x);
-    case ACT_SOFTPLUS: return fmax(x, 0.0f) + log1p(exp(-fabs(x)));
+    case ACT_SOFTPLUS: return fmax(x, 0.0f) + gpuae_log_1p_unit(exp(-fabs(x)));
     default: return x;
     }
 }

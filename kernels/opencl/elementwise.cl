@@ -23,13 +23,12 @@ KERNEL void scale(GLOBAL float* x, int xOff, int n, float alpha)
     if (i < n) x[xOff + i] *= alpha;
 }
 
-/* destination[i, :] = source[indices[i], :]. Overwrites. One work-item per destination element. */
+/* destination[i, :] = source[indices[i], :]. Overwrites. NDRange (column, row). */
 KERNEL void gather_rows(GLOBAL const float* source, int sourceOff, int rowLength,
                         GLOBAL const int* indices, int indicesOff, int count,
                         GLOBAL float* destination, int destinationOff)
 {
-    int i = GID(0);
-    if (i >= count * rowLength) return;
-    int row = i / rowLength, col = i - row * rowLength;
-    destination[destinationOff + i] = source[sourceOff + indices[indicesOff + row] * rowLength + col];
+    int col = GID(0), row = GID(1);
+    if (col >= rowLength || row >= count) return;
+    destination[destinationOff + row * rowLength + col] = source[sourceOff + indices[indicesOff + row] * rowLength + col];
 }

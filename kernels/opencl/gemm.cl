@@ -52,7 +52,7 @@ inline float16 act_forward16(int act, float16 x)
     case ACT_ELU: return select(ELU_ALPHA * (exp(x) - 1.0f), x, x > (float16)0.0f);
     case ACT_SIGMOID: return 1.0f / (1.0f + exp(-x));
     case ACT_TANH: return tanh(x);
-    case ACT_SOFTPLUS: return fmax(x, (float16)0.0f) + log1p(exp(-fabs(x)));
+    case ACT_SOFTPLUS: return fmax(x, (float16)0.0f) + log(1.0f + exp(-fabs(x)));
     default: return x;
     }
 }

@@ -1,16 +1,36 @@
 /* loss.cl - fused elementwise losses with their gradient, in one pass. Portable body.
- * Stage 1 writes the gradient (scale * dl/dp) and per-work-group partial sums of l; the host then runs
- * reduce.cl's sum_final with the same scale (fixed order, no atomics). */
+ * The gradient (scale * dl/dp) is written in the same pass that evaluates l; l is summed in a fixed order
+ * (no atomics) and scaled by reduce.cl's sum_final. */
 #include "portable.h"
 
-#ifndef REDUCE_LOCAL
-#define REDUCE_LOCAL 64
-#endif
+#include "reduce_common.h"
 
 #define LOSS_SQUARED 0
 #define LOSS_ABSOLUTE 1
 #define LOSS_BCE_LOGITS 2
 
+/* l(p, t) and dl/dp for one element. */
+DEVICE_FN float loss_term(int kind, float z, float y, float* g)
+{
+    if (kind == LOSS_SQUARED) {
+        float d = z - y;
+        *g = 2.0f * d;
+        return d * d;
+    }
+    if (kind == LOSS_ABSOLUTE) {
+        float d = z - y;
+        *g = d > 0.0f ? 1.0f : (d < 0.0f ? -1.0f : 0.0f);
+        return fabs(d);
+    }
+    /* stable BCE on logits: max(z,0) - z*y + log(1 + exp(-|z|)); dl/dz = sigmoid(z) - y */
+    float e = exp(-fabs(z));
+    float sig = z >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+    *g = sig - y;
+    return fmax(z, 0.0f) - z * y + gpuae_log_1p_unit(e);
+}
+
+/* GPU form: stage 1 of the fused loss. Work-group g sums l over its chunk (tree of REDUCE_LOCAL) into
+ * partials[g] and writes gradient = scale * dl/dp. The host finishes with reduce.cl's sum_final. */
 KERNEL void loss_partials(int kind, int n, GLOBAL const float* p, int pOff, GLOBAL const float* t, int tOff,
                           float scale, GLOBAL float* gradient, int gradientOff, int hasGradient,
                           GLOBAL float* partials)
@@ -18,31 +38,33 @@ KERNEL void loss_partials(int kind, int n, GLOBAL const float* p, int pOff, GLOB
     LOCAL float s[REDUCE_LOCAL];
     int lid = LID(0);
     float acc = 0.0f;
-    for (int i = GROUP(0) * REDUCE_LOCAL + lid; i < n; i += NGROUPS(0) * REDUCE_LOCAL) {
-        float z = p[pOff + i], y = t[tOff + i], l, g;
-        if (kind == LOSS_SQUARED) {
-            float d = z - y;
-            l = d * d;
-            g = 2.0f * d;
-        } else if (kind == LOSS_ABSOLUTE) {
-            float d = z - y;
-            l = fabs(d);
-            g = d > 0.0f ? 1.0f : (d < 0.0f ? -1.0f : 0.0f);
-        } else {
-            /* stable BCE on logits: max(z,0) - z*y + log(1 + exp(-|z|)); dl/dz = sigmoid(z) - y */
-            float e = exp(-fabs(z));
-            l = fmax(z, 0.0f) - z * y + log1p(e);
-            float sig = z >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-            g = sig - y;
-        }
-        acc += l;
+    int start, end;
+    gpuae_chunk(n, &start, &end);
+    for (int i = start + lid; i < end; i += REDUCE_LOCAL) {
+        float g;
+        acc += loss_term(kind, p[pOff + i], t[tOff + i], &g);
         if (hasGradient) gradient[gradientOff + i] = scale * g;
     }
     s[lid] = acc;
-    BARRIER();
-    for (int stride = REDUCE_LOCAL / 2; stride > 0; stride >>= 1) {
-        if (lid < stride) s[lid] += s[lid + stride];
-        BARRIER();
-    }
+    GPUAE_TREE_REDUCE(s, lid);
     if (lid == 0) partials[GROUP(0)] = s[0];
 }
+
+/* CPU form: one work-item per element, one kernel per loss kind (a compile-time constant, so PoCL
+ * vectorises the math across the work-group); the terms go to terms[] and reduce.cl's sum_partials and
+ * sum_final add them in a fixed order. */
+#define GPUAE_LOSS_ELEMENTWISE(name, KIND)                                                             \
+KERNEL void loss_elementwise_##name(int n, GLOBAL const float* p, int pOff, GLOBAL const float* t, int tOff, \
+                                    float scale, GLOBAL float* gradient, int gradientOff, int hasGradient,  \
+                                    GLOBAL float* terms)                                              \
+{                                                                                                     \
+    int i = GID(0);                                                                                   \
+    if (i >= n) return;                                                                               \
+    float g;                                                                                          \
+    terms[i] = loss_term(KIND, p[pOff + i], t[tOff + i], &g);                                         \
+    if (hasGradient) gradient[gradientOff + i] = scale * g;                                           \
+}
+
+GPUAE_LOSS_ELEMENTWISE(squared, LOSS_SQUARED)
+GPUAE_LOSS_ELEMENTWISE(absolute, LOSS_ABSOLUTE)
+GPUAE_LOSS_ELEMENTWISE(bce_logits, LOSS_BCE_LOGITS)

@@ -2,29 +2,21 @@
  * Portable body. A reduction over one output runs in a fixed order: each work-item of one work-group
  * accumulates a fixed strided subset, then a binary tree in local memory combines them. The host
  * always launches the same geometry for the same length, so the same input gives the same bits.
- * REDUCE_LOCAL (the work-group size, a power of two) is a build option. */
+ * REDUCE_LOCAL (the work-group size, a power of two) is a build option: 64 on GPUs; 1 on CPU devices,
+ * where each work-group then sums one contiguous chunk sequentially with no barrier (PoCL spills
+ * everything live across a barrier: the tree form made the MNIST loss 10x slower than a GEMM). */
 #include "portable.h"
 
-#ifndef REDUCE_LOCAL
-#define REDUCE_LOCAL 64
-#endif
-
-/* s[0] = sum of s[0..REDUCE_LOCAL); every work-item must reach it. */
-#define GPUAE_TREE_REDUCE(s, lid)                                            \
-    BARRIER();                                                               \
-    for (int stride_ = REDUCE_LOCAL / 2; stride_ > 0; stride_ >>= 1) {       \
-        if ((lid) < stride_) (s)[lid] += (s)[(lid) + stride_];               \
-        BARRIER();                                                           \
-    }
+#include "reduce_common.h"
 
 /* Stage 1 of Sum: work-group g writes partials[g] = sum of its strided share of x. */
 KERNEL void sum_partials(GLOBAL const float* x, int xOff, int n, GLOBAL float* partials)
 {
     LOCAL float s[REDUCE_LOCAL];
     int lid = LID(0);
-    float acc = 0.0f;
-    for (int i = GROUP(0) * REDUCE_LOCAL + lid; i < n; i += NGROUPS(0) * REDUCE_LOCAL) acc += x[xOff + i];
-    s[lid] = acc;
+    int start, end;
+    gpuae_chunk(n, &start, &end);
+    s[lid] = gpuae_strided_sum(x + xOff, start, end, lid);
     GPUAE_TREE_REDUCE(s, lid);
     if (lid == 0) partials[GROUP(0)] = s[0];
 }
@@ -35,9 +27,7 @@ KERNEL void sum_final(GLOBAL const float* partials, int count, float scale,
 {
     LOCAL float s[REDUCE_LOCAL];
     int lid = LID(0);
-    float acc = 0.0f;
-    for (int i = lid; i < count; i += REDUCE_LOCAL) acc += partials[i];
-    s[lid] = acc;
+    s[lid] = gpuae_strided_sum(partials, 0, count, lid);
     GPUAE_TREE_REDUCE(s, lid);
     if (lid == 0) {
         float v = scale * s[0];
@@ -51,10 +41,7 @@ KERNEL void row_sums(int rows, int cols, GLOBAL const float* x, int xOff,
 {
     LOCAL float s[REDUCE_LOCAL];
     int lid = LID(0), r = GROUP(0);
-    float acc = 0.0f;
-    GLOBAL const float* row = x + xOff + r * cols;
-    for (int c = lid; c < cols; c += REDUCE_LOCAL) acc += row[c];
-    s[lid] = acc;
+    s[lid] = gpuae_strided_sum(x + xOff + r * cols, 0, cols, lid);
     GPUAE_TREE_REDUCE(s, lid);
     if (lid == 0) result[resultOff + r] = accumulate ? result[resultOff + r] + s[0] : s[0];
 }

@@ -10,6 +10,10 @@ public sealed record OpenClOptions
     /// <summary>Overrides the per-device GEMM table entry (e.g. to run the tiled variant on a CPU device).</summary>
     public GemmConfig? Gemm { get; init; }
 
+    /// <summary>Work-group size of the reductions (Sum, Loss, RowSums, per-row bias gradient), a power of two.
+    /// Default 1 on CPU devices (sequential chunks), 64 on GPUs (tree in local memory).</summary>
+    public int? ReduceWorkGroupSize { get; init; }
+
     /// <summary>Program-binary cache directory; null uses <see cref="ProgramCache.DefaultDirectory"/>, "" disables it.</summary>
     public string? CacheDirectory { get; init; }
 
@@ -30,7 +34,7 @@ public sealed record OpenClOptions
 public sealed unsafe class OpenClBackend : IBackend
 {
     private const int ElementwiseLocal = 256;
-    private const int ReduceLocal = 64;
+    private readonly int _reduceLocal;   // 1 on CPU devices (sequential chunks, no barriers), 64 on GPUs
     private const int ReduceGroups = 64;
 
     private readonly nint _context, _queue, _device;
@@ -44,12 +48,15 @@ public sealed unsafe class OpenClBackend : IBackend
     private readonly Dictionary<string, (int Launches, long Nanoseconds)>? _kernelProfile;
     private nint _scratch;             // B packed into 16-column panels for the register-blocked GEMM (grow-only)
     private long _scratchElements;
+    private nint _terms;               // per-element loss terms on CPU devices (grow-only)
+    private int _termsElements;
     private bool _disposed;
 
     // kernel handles, created on first use
-    private nint _kFill, _kAxpy, _kScale, _kGather, _kActF, _kActB, _kIm2Col, _kCol2Im, _kSwap,
+    private nint _kFill, _kAxpy, _kScale, _kGather, _kIm2Col, _kCol2Im, _kSwap,
         _kMaxF, _kMaxB, _kAvgF, _kAvgB, _kUpF, _kUpB, _kLoss, _kOptim, _kRand,
         _kSumPartials, _kSumFinal, _kRowSums, _kColumnSums, _kPackB, _kSwap3;
+    private readonly nint[] _kActForward = new nint[7], _kActBackward = new nint[7], _kLossElementwise = new nint[3];
     private readonly nint[] _kGemm = new nint[4];
     private readonly nint[] _kGemmPacked = new nint[2];
 
@@ -58,6 +65,9 @@ public sealed unsafe class OpenClBackend : IBackend
         Device = info;
         _device = device;
         GemmTuning = options.Gemm ?? GemmConfig.For(info);
+        _reduceLocal = options.ReduceWorkGroupSize ?? (info.Type == "CPU" ? 1 : 64);
+        if (_reduceLocal < 1 || (_reduceLocal & (_reduceLocal - 1)) != 0 || _reduceLocal > info.MaxWorkGroupSize)
+            throw new ArgumentOutOfRangeException(nameof(options), _reduceLocal, "reduction work-group size must be a power of two within the device limit");
         GemmTuning.Validate(info.MaxWorkGroupSize);
         _profile = options.ProfileLaunches || options.ProfileKernels;
         if (options.ProfileKernels) _kernelProfile = new Dictionary<string, (int, long)>(StringComparer.Ordinal);
@@ -240,7 +250,7 @@ public sealed unsafe class OpenClBackend : IBackend
         ref nint slot = ref _programs[(int)family];
         if (slot != 0) return slot;
         ThrowIfDisposed();
-        var options = $"-cl-std=CL1.2 -D REDUCE_LOCAL={ReduceLocal}";
+        var options = $"-cl-std=CL1.2 -D REDUCE_LOCAL={_reduceLocal}";
         if (family == KernelFamily.Gemm) options += " " + GemmTuning.BuildOptions;
         slot = _cache.GetOrBuild(KernelSource.FileName(family), KernelSource.Load(family), options);
         return slot;
@@ -500,8 +510,15 @@ public sealed unsafe class OpenClBackend : IBackend
         var my = Mem(y, ElementType.Real);
         SameLength(x, y);
         if (x.IsEmpty) return;
-        var k = Kernel(ref _kActF, KernelFamily.Activation, "activation_forward");
-        Begin(k).Int((int)activation).Int((int)x.Length).Mem(mx.Handle).Int(Off(x)).Mem(my.Handle).Int(Off(y));
+        var k = Kernel(ref _kActForward[(int)activation], KernelFamily.Activation, activation switch
+        {
+            Activation.Linear => "activation_forward_linear", Activation.Relu => "activation_forward_relu",
+            Activation.LeakyRelu => "activation_forward_leaky_relu", Activation.Elu => "activation_forward_elu",
+            Activation.Sigmoid => "activation_forward_sigmoid", Activation.Tanh => "activation_forward_tanh",
+            Activation.Softplus => "activation_forward_softplus",
+            _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, null),
+        });
+        Begin(k).Int((int)x.Length).Mem(mx.Handle).Int(Off(x)).Mem(my.Handle).Int(Off(y));
         Elementwise(k, x.Length);
     }
 
@@ -513,8 +530,15 @@ public sealed unsafe class OpenClBackend : IBackend
         SameLength(y, dy);
         SameLength(y, dx);
         if (y.IsEmpty) return;
-        var k = Kernel(ref _kActB, KernelFamily.Activation, "activation_backward");
-        Begin(k).Int((int)activation).Int((int)y.Length).Mem(my.Handle).Int(Off(y)).Mem(mdy.Handle).Int(Off(dy)).Mem(mdx.Handle).Int(Off(dx));
+        var k = Kernel(ref _kActBackward[(int)activation], KernelFamily.Activation, activation switch
+        {
+            Activation.Linear => "activation_backward_linear", Activation.Relu => "activation_backward_relu",
+            Activation.LeakyRelu => "activation_backward_leaky_relu", Activation.Elu => "activation_backward_elu",
+            Activation.Sigmoid => "activation_backward_sigmoid", Activation.Tanh => "activation_backward_tanh",
+            Activation.Softplus => "activation_backward_softplus",
+            _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, null),
+        });
+        Begin(k).Int((int)y.Length).Mem(my.Handle).Int(Off(y)).Mem(mdy.Handle).Int(Off(dy)).Mem(mdx.Handle).Int(Off(dx));
         Elementwise(k, y.Length);
     }
 
@@ -680,20 +704,53 @@ public sealed unsafe class OpenClBackend : IBackend
         }
         int n = checked((int)prediction.Length);
         int groups = ReduceGroupCount(n);
+        if (_reduceLocal == 1 && n > 0)
+        {
+            // CPU devices: evaluate the terms element-parallel (vectorised math), then a sequential-chunk sum.
+            var terms = Terms(n);
+            var ke = Kernel(ref _kLossElementwise[(int)kind], KernelFamily.Loss, kind switch
+            {
+                LossKind.SquaredError => "loss_elementwise_squared",
+                LossKind.AbsoluteError => "loss_elementwise_absolute",
+                LossKind.BinaryCrossEntropyWithLogits => "loss_elementwise_bce_logits",
+                _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+            });
+            Begin(ke).Int(n).Mem(mp.Handle).Int(Off(prediction)).Mem(mt.Handle).Int(Off(target))
+                .Float(scale).Mem(gradHandle).Int(gradOff).Int(gradient.HasValue ? 1 : 0).Mem(terms);
+            Elementwise(ke, n);
+            var ks = Kernel(ref _kSumPartials, KernelFamily.Reduce, "sum_partials");
+            Begin(ks).Mem(terms).Int(0).Int(n).Mem(_partials);
+            Launch(ks, groups, 1);
+            SumFinal(groups, scale, ml.Handle, Off(loss), accumulateLoss);
+            return;
+        }
         var k = Kernel(ref _kLoss, KernelFamily.Loss, "loss_partials");
         Begin(k).Int((int)kind).Int(n).Mem(mp.Handle).Int(Off(prediction)).Mem(mt.Handle).Int(Off(target))
             .Float(scale).Mem(gradHandle).Int(gradOff).Int(gradient.HasValue ? 1 : 0).Mem(_partials);
-        Launch(k, groups * ReduceLocal, ReduceLocal);
+        Launch(k, groups * _reduceLocal, _reduceLocal);
         SumFinal(groups, scale, ml.Handle, Off(loss), accumulateLoss);
     }
 
-    private static int ReduceGroupCount(int n) => Math.Clamp((n + ReduceLocal - 1) / ReduceLocal, 1, ReduceGroups);
+    /// <summary>Grow-only scratch for per-element loss terms (CPU devices).</summary>
+    private nint Terms(int n)
+    {
+        if (n > _termsElements)
+        {
+            if (_terms != 0) Cl.clReleaseMemObject(_terms);
+            _terms = 0;
+            _terms = CreateMemory((long)n * sizeof(float));
+            _termsElements = n;
+        }
+        return _terms;
+    }
+
+    private int ReduceGroupCount(int n) => Math.Clamp((n + _reduceLocal - 1) / _reduceLocal, 1, ReduceGroups);
 
     private void SumFinal(int count, float scale, nint result, int resultOff, bool accumulate)
     {
         var k = Kernel(ref _kSumFinal, KernelFamily.Reduce, "sum_final");
         Begin(k).Mem(_partials).Int(count).Float(scale).Mem(result).Int(resultOff).Int(accumulate ? 1 : 0);
-        Launch(k, ReduceLocal, ReduceLocal);
+        Launch(k, _reduceLocal, _reduceLocal);
     }
 
     // ---- optimizer ----------------------------------------------------------------------------
@@ -735,7 +792,7 @@ public sealed unsafe class OpenClBackend : IBackend
         var k = Kernel(ref _kGather, KernelFamily.Elementwise, "gather_rows");
         Begin(k).Mem(ms.Handle).Int(Off(source)).Int(rowLength).Mem(mi.Handle).Int(Off(indices)).Int((int)indices.Length)
             .Mem(md.Handle).Int(Off(destination));
-        Elementwise(k, count);
+        LaunchRows(k, rowLength, (int)indices.Length);
     }
 
     public void Random(RandomDistribution distribution, ulong seed, ulong offset, BufferView destination)
@@ -758,7 +815,7 @@ public sealed unsafe class OpenClBackend : IBackend
         int groups = ReduceGroupCount(n);
         var k = Kernel(ref _kSumPartials, KernelFamily.Reduce, "sum_partials");
         Begin(k).Mem(mx.Handle).Int(Off(x)).Int(n).Mem(_partials);
-        Launch(k, groups * ReduceLocal, ReduceLocal);
+        Launch(k, groups * _reduceLocal, _reduceLocal);
         SumFinal(groups, 1f, mr.Handle, Off(result), accumulate);
     }
 
@@ -773,7 +830,7 @@ public sealed unsafe class OpenClBackend : IBackend
         if (rows == 0) return;
         var k = Kernel(ref _kRowSums, KernelFamily.Reduce, "row_sums");
         Begin(k).Int(rows).Int(cols).Mem(mx.Handle).Int(Off(x)).Mem(mr.Handle).Int(Off(result)).Int(accumulate ? 1 : 0);
-        Launch(k, rows * ReduceLocal, ReduceLocal);
+        Launch(k, rows * _reduceLocal, _reduceLocal);
     }
 
     private void ColumnSums(int rows, int cols, BufferView x, BufferView result, bool accumulate)
@@ -812,6 +869,7 @@ public sealed unsafe class OpenClBackend : IBackend
         foreach (var kernel in _kernels.Values) Cl.clReleaseKernel(kernel);
         foreach (var program in _programs) if (program != 0) Cl.clReleaseProgram(program);
         if (_scratch != 0) Cl.clReleaseMemObject(_scratch);
+        if (_terms != 0) Cl.clReleaseMemObject(_terms);
         Cl.clReleaseMemObject(_partials);
         Cl.clReleaseMemObject(_dummy);
         Cl.clReleaseCommandQueue(_queue);

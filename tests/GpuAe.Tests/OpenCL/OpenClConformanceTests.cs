@@ -21,6 +21,22 @@ public sealed class OpenClConformanceTests(OpenClFixture fixture, ITestOutputHel
         Assert.True(result.Cases > 0);
     }
 
+    /// <summary>The GPU reductions (a tree of 64 in local memory) run on PoCL too.</summary>
+    [SkippableTheory]
+    [InlineData(64)]
+    [InlineData(8)]
+    public void Tree_reductions_match_cpu_reference(int workGroupSize)
+    {
+        fixture.Require();
+        Assert.True(OpenClBackend.TryCreate(null, new OpenClOptions { ReduceWorkGroupSize = workGroupSize }, out var tree, out var reason), reason);
+        using (tree)
+        {
+            var report = ConformanceSuite.Run(fixture.Reference, tree!, output.WriteLine, only: ["Sum", "Loss", "RowSums", "BiasGradient"]);
+            Assert.All(report.Kernels, k => Assert.True(k.Passed, k.ToString()));
+            Assert.Equal(4, report.Kernels.Count);
+        }
+    }
+
     /// <summary>The GPU GEMM (local-memory tiles) runs on PoCL too: verify it with two tile tables.</summary>
     [SkippableTheory]
     [InlineData(32, 32, 8, 4, 4)]
