@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using GpuAe.Backends;
 
 namespace GpuAe.Backends.Cpu.Kernels;
@@ -10,31 +11,45 @@ internal static class ConvKernels
     {
         int oh = g.OutHeight, ow = g.OutWidth, plane = g.Height * g.Width, outPlane = oh * ow;
         long columnCount = (long)batch * outPlane;
-        CpuParallel.For(g.PatchSize, 1, (start, end) =>
+        CpuParallel.For(g.PatchSize * batch, 1, (start, end) =>
         {
-            for (int row = start; row < end; row++)
+            for (int job = start; job < end; job++)
             {
+                int row = job / batch, n = job % batch;
                 int c = row / (g.KernelH * g.KernelW), ky = row / g.KernelW % g.KernelH, kx = row % g.KernelW;
-                for (int n = 0; n < batch; n++)
+                var dst = columns.Part((int)(row * columnCount + (long)n * outPlane), outPlane);
+                var src = x.Part((n * g.Channels + c) * plane, plane);
+                int shift = kx * g.DilationW - g.PadLeft;
+                for (int oy = 0; oy < oh; oy++)
                 {
-                    var dst = columns.Part((int)(row * columnCount + (long)n * outPlane), outPlane);
-                    int src = (n * g.Channels + c) * plane;
-                    for (int oy = 0; oy < oh; oy++)
+                    int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
+                    var dstRow = dst.Slice(oy * ow, ow);
+                    if ((uint)iy >= (uint)g.Height) { dstRow.Clear(); continue; }
+                    var srcRow = src.Slice(iy * g.Width, g.Width);
+                    if (g.StrideW == 1)
                     {
-                        int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
-                        bool rowInside = (uint)iy < (uint)g.Height;
+                        // Unit stride: the row is a shifted copy of an input row, zero where it hangs over the edge.
+                        var (lo, hi) = Inside(shift, g.Width, ow);
+                        dstRow[..lo].Clear();
+                        srcRow.Slice(lo + shift, hi - lo).CopyTo(dstRow[lo..hi]);
+                        dstRow[hi..].Clear();
+                    }
+                    else
                         for (int ox = 0; ox < ow; ox++)
                         {
-                            int ix = ox * g.StrideW - g.PadLeft + kx * g.DilationW;
-                            dst[oy * ow + ox] = rowInside && (uint)ix < (uint)g.Width ? x[src + iy * g.Width + ix] : T.Zero;
+                            int ix = ox * g.StrideW + shift;
+                            dstRow[ox] = (uint)ix < (uint)g.Width ? srcRow[ix] : T.Zero;
                         }
-                    }
                 }
             }
         });
     }
 
-    /// <summary>Each input pixel gathers the column entries that read it: no two threads write one element.</summary>
+    /// <summary>
+    /// Adjoint of im2col. One thread owns each (image, channel) plane and adds the column rows into it in a
+    /// fixed (ky, kx, oy, ox) order: every input pixel receives its contributions in the same order on every
+    /// run, with no atomics and no two threads writing one element.
+    /// </summary>
     public static void Col2Im<T>(ConvGeometry g, int batch, HostView<T> columns, HostView<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int oh = g.OutHeight, ow = g.OutWidth, plane = g.Height * g.Width, outPlane = oh * ow;
@@ -44,30 +59,42 @@ internal static class ConvKernels
             for (int p = start; p < end; p++)
             {
                 int n = p / g.Channels, c = p % g.Channels;
-                for (int iy = 0; iy < g.Height; iy++)
-                for (int ix = 0; ix < g.Width; ix++)
+                var dst = dx.Part(p * plane, plane);
+                dst.Clear();
+                for (int ky = 0; ky < g.KernelH; ky++)
+                for (int kx = 0; kx < g.KernelW; kx++)
                 {
-                    T sum = T.Zero;
-                    for (int ky = 0; ky < g.KernelH; ky++)
+                    int row = (c * g.KernelH + ky) * g.KernelW + kx, shift = kx * g.DilationW - g.PadLeft;
+                    var src = columns.Part((int)(row * columnCount + (long)n * outPlane), outPlane);
+                    for (int oy = 0; oy < oh; oy++)
                     {
-                        int ty = iy + g.PadTop - ky * g.DilationH;
-                        if (ty < 0 || ty % g.StrideH != 0) continue;
-                        int oy = ty / g.StrideH;
-                        if (oy >= oh) continue;
-                        for (int kx = 0; kx < g.KernelW; kx++)
+                        int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
+                        if ((uint)iy >= (uint)g.Height) continue;
+                        var dstRow = dst.Slice(iy * g.Width, g.Width);
+                        var srcRow = src.Slice(oy * ow, ow);
+                        if (g.StrideW == 1)
                         {
-                            int tx = ix + g.PadLeft - kx * g.DilationW;
-                            if (tx < 0 || tx % g.StrideW != 0) continue;
-                            int ox = tx / g.StrideW;
-                            if (ox >= ow) continue;
-                            int row = (c * g.KernelH + ky) * g.KernelW + kx;
-                            sum += columns[(int)(row * columnCount + (long)n * outPlane + oy * ow + ox)];
+                            var (lo, hi) = Inside(shift, g.Width, ow);
+                            var target = dstRow.Slice(lo + shift, hi - lo);
+                            TensorPrimitives.Add(target, srcRow[lo..hi], target);
                         }
+                        else
+                            for (int ox = 0; ox < ow; ox++)
+                            {
+                                int ix = ox * g.StrideW + shift;
+                                if ((uint)ix < (uint)g.Width) dstRow[ix] += srcRow[ox];
+                            }
                     }
-                    dx[p * plane + iy * g.Width + ix] = sum;
                 }
             }
         });
+    }
+
+    /// <summary>The outputs [lo, hi) of a unit-stride row whose input column ox + shift lies inside [0, width).</summary>
+    private static (int Lo, int Hi) Inside(int shift, int width, int outputs)
+    {
+        int lo = Math.Clamp(-shift, 0, outputs);
+        return (lo, Math.Clamp(width - shift, lo, outputs));
     }
 
     /// <summary>[a, b, inner] -> [b, a, inner].</summary>

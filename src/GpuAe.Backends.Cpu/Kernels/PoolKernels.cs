@@ -38,27 +38,20 @@ internal static class PoolKernels
         });
     }
 
+    /// <summary>One thread per plane routes each output's gradient to its argmax, in output order: a fixed
+    /// summation order (deterministic) in O(outputs), where a per-input gather would scan every window.</summary>
     public static void MaxBackward<T>(PoolGeometry g, int planes, HostView<T> dy, HostView<int> argmax, HostView<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int oh = g.OutHeight, ow = g.OutWidth;
+        int outPlane = g.OutHeight * g.OutWidth, plane = g.Height * g.Width;
         CpuParallel.For(planes, 4, (start, end) =>
         {
             for (int p = start; p < end; p++)
-            for (int iy = 0; iy < g.Height; iy++)
-            for (int ix = 0; ix < g.Width; ix++)
             {
-                var (oy0, oy1) = Covering(iy + g.PadTop, g.WindowH, g.StrideH, oh);
-                var (ox0, ox1) = Covering(ix + g.PadLeft, g.WindowW, g.StrideW, ow);
-                int self = iy * g.Width + ix;
-                T sum = T.Zero;
-                for (int oy = oy0; oy <= oy1; oy++)
-                for (int ox = ox0; ox <= ox1; ox++)
-                {
-                    int o = (p * oh + oy) * ow + ox;
-                    if (argmax[o] == self) sum += dy[o];
-                }
-                dx[(p * g.Height + iy) * g.Width + ix] = sum;
+                var target = dx.Part(p * plane, plane);
+                target.Clear();
+                for (int o = p * outPlane; o < (p + 1) * outPlane; o++)
+                    if (argmax[o] >= 0) target[argmax[o]] += dy[o];
             }
         });
     }
