@@ -18,7 +18,7 @@
   #define KERNEL __kernel
   #define GLOBAL __global
   #define LOCAL __local
-  #define DEVICE_FN inline
+  #define DEVICE_FN static inline
   #define BARRIER() barrier(CLK_LOCAL_MEM_FENCE)
   #define GID(d) ((int)get_global_id(d))
   #define LID(d) ((int)get_local_id(d))

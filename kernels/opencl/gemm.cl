@@ -44,7 +44,7 @@
 #define BIAS_PER_COLUMN 1
 #define BIAS_PER_ROW 2
 
-inline float16 act_forward16(int act, float16 x)
+static inline float16 act_forward16(int act, float16 x)
 {
     switch (act) {
     case ACT_RELU: return fmax(x, (float16)0.0f);
@@ -58,7 +58,7 @@ inline float16 act_forward16(int act, float16 x)
 }
 
 /* 16 values of row k of op(B) starting at column j; clamp keeps edge blocks in bounds. */
-inline float16 load_b16(__global const float* B, int ldb, int k, int j, int N, const int transB, const int edge)
+static inline float16 load_b16(__global const float* B, int ldb, int k, int j, int N, const int transB, const int edge)
 {
     if (!transB && !edge) return vload16(0, B + k * ldb + j);
     float t[16];
@@ -86,7 +86,7 @@ inline float16 load_b16(__global const float* B, int ldb, int k, int j, int N, c
 #define GPUAE_ROWS_(n, X) GPUAE_ROWS__(n, X)
 #define FOR_ROWS(X) GPUAE_ROWS_(CPU_MR, X)
 
-inline void store_row16(float16 acc, int i, int j0, int M, int N, float alpha, float beta,
+static inline void store_row16(float16 acc, int i, int j0, int M, int N, float alpha, float beta,
                         __global float* C, int ldc, int biasMode, float16 biasCol, __global const float* bias,
                         int act, const int edge)
 {
@@ -116,7 +116,7 @@ inline void store_row16(float16 acc, int i, int j0, int M, int N, float alpha, f
     }
 }
 
-inline void gemm_cpu_body(int M, int N, int K, float alpha,
+static inline void gemm_cpu_body(int M, int N, int K, float alpha,
                           __global const float* A, int lda, __global const float* B, int ldb,
                           float beta, __global float* C, int ldc,
                           int biasMode, __global const float* bias, int act,
@@ -179,7 +179,7 @@ __kernel void pack_b(int K, int N, __global const float* B, int bOff, int ldb, i
     vstore16(vload16(0, t), 0, Bp + ((size_t)p * K + k) * 16);
 }
 
-inline void gemm_cpu_packed_body(int M, int N, int K, float alpha,
+static inline void gemm_cpu_packed_body(int M, int N, int K, float alpha,
                                  __global const float* A, int lda, __global const float* Bp,
                                  float beta, __global float* C, int ldc,
                                  int biasMode, __global const float* bias, int act,
@@ -225,7 +225,7 @@ GEMM_CPU_PACKED_KERNEL(gemm_cpu_packed_t, 1)
 
 /* ---- GPU variant: local-memory tiles ------------------------------------------------------------ */
 
-inline void gemm_tiled_body(int M, int N, int K, float alpha,
+static inline void gemm_tiled_body(int M, int N, int K, float alpha,
                             __global const float* A, int lda, __global const float* B, int ldb,
                             float beta, __global float* C, int ldc,
                             int biasMode, __global const float* bias, int act,
