@@ -114,6 +114,11 @@ public sealed unsafe class OpenClBackend : IBackend
             reason = e.Message;
             return false;
         }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            reason = $"the OpenCL ICD loader could not be used ({e.Message})";
+            return false;
+        }
     }
 
     /// <summary>Every OpenCL platform/device (for <c>gpuae devices</c>); empty with a problem when none.</summary>

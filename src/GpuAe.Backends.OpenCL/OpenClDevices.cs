@@ -34,7 +34,15 @@ public static class OpenClDevices
             problem = $"no OpenCL ICD loader ({NativeLibraries.OpenClLoaderName}) found; install one (Debian: ocl-icd-libopencl1 plus a driver such as pocl-opencl-icd)";
             return list;
         }
-        foreach (var (info, _) in Enumerate()) list.Add(info);
+        try
+        {
+            foreach (var (info, _) in Enumerate()) list.Add(info);
+        }
+        catch (Exception e) when (e is OpenClException or DllNotFoundException or EntryPointNotFoundException)
+        {
+            problem = "OpenCL platforms could not be listed: " + e.Message;
+            return list;
+        }
         if (list.Count == 0) problem = "no OpenCL platform with a device (is an ICD such as pocl-opencl-icd installed?)";
         return list;
     }
