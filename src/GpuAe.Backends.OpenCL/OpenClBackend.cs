@@ -255,7 +255,9 @@ public sealed unsafe class OpenClBackend : IBackend
         ref nint slot = ref _programs[(int)family];
         if (slot != 0) return slot;
         ThrowIfDisposed();
-        var options = $"-cl-std=CL1.2 -D REDUCE_LOCAL={_reduceLocal}";
+        // The LeakyReLU slope comes from the ABI's constant, so kernels and CPU reference cannot drift apart.
+        var options = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"-cl-std=CL1.2 -D REDUCE_LOCAL={_reduceLocal} -D LEAKY_RELU_SLOPE={ActivationConstants.LeakyReluSlope:R}f");
         if (family == KernelFamily.Gemm) options += " " + GemmTuning.BuildOptions;
         slot = _cache.GetOrBuild(KernelSource.FileName(family), KernelSource.Load(family), options);
         return slot;
