@@ -1,0 +1,134 @@
+using GpuAe.Backends;
+using GpuAe.Backends.OpenCL;
+using GpuAe.Backends.OpenCL.Native;
+using GpuAe.Random;
+
+namespace GpuAe.Tests.OpenCL;
+
+[Collection("OpenCL")]
+public sealed class OpenClBackendTests(OpenClFixture fixture)
+{
+    [SkippableFact]
+    public void Lists_devices_with_name_units_memory_and_version()
+    {
+        fixture.Require();
+        var devices = OpenClBackend.ListDevices(out var problem);
+        Assert.Null(problem);
+        Assert.NotEmpty(devices);
+        Assert.All(devices, d =>
+        {
+            Assert.False(string.IsNullOrWhiteSpace(d.Name));
+            Assert.True(d.ComputeUnits > 0);
+            Assert.True(d.GlobalMemoryBytes > 0);
+            Assert.StartsWith("OpenCL", d.Version);
+        });
+    }
+
+    [SkippableFact]
+    public void Unknown_device_selector_is_a_clear_failure()
+    {
+        fixture.Require();
+        Assert.False(OpenClBackend.TryCreate("no-such-device-xyz", out var backend, out var reason));
+        Assert.Null(backend);
+        Assert.Contains("no OpenCL device matches", reason);
+    }
+
+    [SkippableFact]
+    public void Picks_the_cpu_gemm_variant_on_cpu_devices()
+    {
+        var backend = fixture.Require();
+        var expected = backend.Device.Type == "CPU" ? GemmVariant.RegisterBlocked : GemmVariant.Tiled;
+        Assert.Equal(expected, backend.GemmTuning.Variant);
+    }
+
+    [SkippableFact]
+    public void Random_words_match_philox_cs_exactly()
+    {
+        var backend = fixture.Require();
+        const int n = 4099;
+        using var buffer = backend.Allocate(n);
+        backend.Random(RandomDistribution.Uniform, 0x1234_5678_9ABC_DEF0, 0xFFFF_FFFF, buffer.All);
+        var values = new float[n];
+        backend.Download(buffer.All, values);
+        for (int i = 0; i < n; i++)
+            Assert.Equal(Philox.ToUniform(Philox.Word(0x1234_5678_9ABC_DEF0, 0xFFFF_FFFF, (ulong)i)), values[i]);
+        backend.Random(RandomDistribution.Normal, 99, 5, buffer.All);
+        backend.Download(buffer.All, values);
+        for (int i = 0; i < n; i++)
+            Assert.True(Math.Abs(values[i] - Philox.Normal(99, 5, (ulong)i)) <= 1e-5 + 1e-5 * Math.Abs(values[i]), $"normal {i}");
+    }
+
+    [SkippableFact]
+    public void Reductions_are_bitwise_deterministic()
+    {
+        var backend = fixture.Require();
+        const int n = 100_003;
+        var data = new float[n];
+        var random = new System.Random(3);
+        for (int i = 0; i < n; i++) data[i] = random.NextSingle() * 2 - 1;
+        using var x = backend.Allocate(n);
+        using var t = backend.Allocate(n);
+        using var g = backend.Allocate(n);
+        using var r = backend.Allocate(5);
+        backend.Upload(x.All, data);
+        backend.Upload(t.All, data.Select(v => v * v).ToArray());
+        var first = new float[5];
+        var again = new float[5];
+        for (int round = 0; round < 2; round++)
+        {
+            backend.Sum(x.All, r.Slice(0, 1), false);
+            backend.Loss(LossKind.BinaryCrossEntropyWithLogits, x.All, t.All, 1f / n, r.Slice(1, 1), false, g.All);
+            backend.RowSums(3, n / 3, x.Slice(0, n / 3 * 3), r.Slice(2, 3));
+            backend.Download(r.All, round == 0 ? first : again);
+        }
+        Assert.Equal(first, again);
+    }
+
+    [SkippableFact]
+    public void Failed_calls_name_the_call_and_the_cl_error()
+    {
+        var backend = fixture.Require();
+        var error = Assert.Throws<OpenClException>(() => new ProgramCache(backend.Context, backend.DeviceHandle, "test", null)
+            .GetOrBuild("broken.cl", "__kernel void broken(__global float* x) { x[0] = undefined_name; }", ""));
+        Assert.Contains("clBuildProgram(broken.cl", error.Message);
+        Assert.Contains("CL_BUILD_PROGRAM_FAILURE", error.Message);
+        Assert.Contains("undefined_name", error.Message); // the build log
+        Assert.Equal("CL_INVALID_WORK_GROUP_SIZE", ErrorCodes.Name(-54));
+    }
+
+    [SkippableFact]
+    public void Program_binaries_are_cached_on_disk_and_reloaded()
+    {
+        fixture.Require();
+        using var dir = new TempDirectory();
+        var options = new OpenClOptions { CacheDirectory = dir.Path };
+        Assert.True(OpenClBackend.TryCreate(null, options, out var cold, out var reason), reason);
+        using (cold)
+        {
+            cold!.Fill(cold.Allocate(3).All, 1f);
+            Assert.Equal(1, cold.Cache.SourceBuilds);
+            Assert.Single(Directory.GetFiles(dir.Path, "elementwise-*.bin"));
+        }
+        Assert.True(OpenClBackend.TryCreate(null, options, out var warm, out reason), reason);
+        using (warm)
+        {
+            using var buffer = warm!.Allocate(3);
+            warm.Fill(buffer.All, 2f);
+            var values = new float[3];
+            warm.Download(buffer.All, values);
+            Assert.Equal([2f, 2f, 2f], values);
+            Assert.Equal(0, warm.Cache.SourceBuilds);
+            Assert.Equal(1, warm.Cache.BinaryLoads);
+        }
+    }
+
+    [SkippableFact]
+    public void Rejects_views_of_other_backends_and_wrong_element_types()
+    {
+        var backend = fixture.Require();
+        using var cpu = fixture.Reference.Allocate(4);
+        using var ints = backend.Allocate(4, ElementType.Int32);
+        Assert.Throws<ArgumentException>(() => backend.Fill(cpu.All, 0f));
+        Assert.Throws<ArgumentException>(() => backend.Fill(ints.All, 0f));
+    }
+}
