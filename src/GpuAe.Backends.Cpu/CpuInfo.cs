@@ -1,6 +1,6 @@
 namespace GpuAe.Backends.Cpu;
 
-internal static class CpuInfo
+public static class CpuInfo
 {
     /// <summary>The processor's model name from /proc/cpuinfo where there is one.</summary>
     public static string ModelName { get; } = ReadModelName();

@@ -19,6 +19,7 @@ internal static class Program
             TrainCommand.Create(),
             DevicesCommand.Create(),
             PresetsCommand.Create(),
+            SelftestCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

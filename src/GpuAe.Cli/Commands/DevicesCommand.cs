@@ -1,5 +1,6 @@
 using System.CommandLine;
 using GpuAe.Backends.Cpu;
+using GpuAe.Backends.OpenCL;
 using Spectre.Console;
 
 namespace GpuAe.Cli.Commands;
@@ -12,9 +13,13 @@ internal static class DevicesCommand
         var command = new Command("devices", "List the backends and devices available on this machine");
         command.SetAction(_ => CliErrors.Run(() =>
         {
-            var table = new Table().AddColumns("backend", "device", "status");
-            using (var cpu = new CpuBackend()) table.AddRow("cpu", Markup.Escape(cpu.DeviceName), "[green]available[/]");
-            table.AddRow("opencl", "-", "[grey]not part of this build yet[/]");
+            var table = new Table().AddColumns("backend", "device", "details");
+            using (var cpu = new CpuBackend()) table.AddRow("cpu", Markup.Escape(CpuInfo.ModelName), Markup.Escape(cpu.DeviceName));
+            var devices = OpenClBackend.ListDevices(out string? problem);
+            foreach (var d in devices)
+                table.AddRow($"opencl [grey]--device {d.Index}[/]", Markup.Escape(d.Name),
+                    Markup.Escape($"{d.Type}, {d.ComputeUnits} compute units, {Units.Bytes(d.GlobalMemoryBytes)}, {d.Version}, driver {d.DriverVersion}, platform {d.Platform}"));
+            if (devices.Count == 0) table.AddRow("opencl", "-", $"[yellow]{Markup.Escape(problem ?? "no device")}[/]");
             table.AddRow("cuda", "-", "[grey]not part of this build yet[/]");
             AnsiConsole.Write(table);
             return 0;

@@ -23,19 +23,20 @@ internal static class TrainCommand
         var output = new Option<string?>("--out", "-o") { Description = "Output folder (default: runs/MODEL-BACKEND-seedS; with --resume, the resumed folder)" };
         var resume = new Option<string?>("--resume") { Description = "Continue from the checkpoint in this folder" };
         var limit = new Option<int?>("--train-samples") { Description = "Use only the first N training samples (quick runs)" };
+        var device = new Option<string?>("--device") { Description = "OpenCL device: index (see gpuae devices), P:D, gpu, cpu or part of its name" };
         var gemm = new Option<string?>("--cpu-gemm") { Description = "CPU GEMM: openblas | managed (default: OpenBLAS when installed)" };
         var profile = new Option<bool>("--profile") { Description = "Time every kernel launch (synchronising after each) and print where the time went" };
         var command = new Command("train", "Train an autoencoder on MNIST")
         {
-            model, backend, epochs, batch, lr, seed, data, output, resume, limit, gemm, profile,
+            model, backend, device, epochs, batch, lr, seed, data, output, resume, limit, gemm, profile,
         };
         command.SetAction(r => CliErrors.Run(() => Run(new Options(
-            r.GetValue(model)!, r.GetValue(backend)!, r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr), r.GetValue(seed),
+            r.GetValue(model)!, r.GetValue(backend)!, r.GetValue(device), r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr), r.GetValue(seed),
             r.GetValue(data), r.GetValue(output), r.GetValue(resume), r.GetValue(limit), r.GetValue(gemm), r.GetValue(profile)))));
         return command;
     }
 
-    private sealed record Options(string Model, string Backend, int? Epochs, int? Batch, float? LearningRate, int Seed,
+    private sealed record Options(string Model, string Backend, string? Device, int? Epochs, int? Batch, float? LearningRate, int Seed,
         string? Data, string? Out, string? Resume, int? TrainSamples, string? CpuGemm, bool Profile);
 
     private static int Run(Options o)
@@ -51,7 +52,7 @@ internal static class TrainCommand
             trainSet = trainSet.Subset(0, n);
         }
 
-        var (backend, notes) = BackendChooser.Create(o.Backend, o.CpuGemm);
+        var (backend, notes) = BackendChooser.Create(o.Backend, o.Device, o.CpuGemm);
         using var _ = backend;
         foreach (var note in notes) console.MarkupLine($"[grey]auto: skipped {Markup.Escape(note)}[/]");
 

@@ -63,3 +63,34 @@ public class TrainCommandTests : IClassFixture<MnistFixture>
         Assert.Contains("/nonexistent-gpuae-data", error);
     }
 }
+
+[Collection("cli")]
+public class SelftestCommandTests
+{
+    [Fact]
+    public void Cpu_selftest_passes_every_kernel_against_the_float64_reference()
+    {
+        var output = new StringWriter();
+        var saved = Console.Out;
+        Console.SetOut(output);
+        int code;
+        try { code = GpuAe.Cli.Program.Main(["selftest", "--backend", "cpu"]); }
+        finally { Console.SetOut(saved); }
+        Assert.Equal(0, code);
+        Assert.Contains("PASS Gemm", output.ToString());
+        Assert.DoesNotContain("FAIL", output.ToString());
+    }
+
+    [Fact]
+    public void Unknown_backend_is_a_clear_error()
+    {
+        var error = new StringWriter();
+        var saved = Console.Error;
+        Console.SetError(error);
+        int code;
+        try { code = GpuAe.Cli.Program.Main(["selftest", "--backend", "tpu"]); }
+        finally { Console.SetError(saved); }
+        Assert.Equal(1, code);
+        Assert.Contains("unknown backend 'tpu'; choose one of auto, cpu, opencl, cuda", error.ToString());
+    }
+}
