@@ -20,10 +20,18 @@ public class EpochBenchmarks
     private Trainer _trainer = null!;
     private DeviceDataset _train = null!;
 
-    [Params("dense32", "deep", "mlp256", "deep3", "deep-rmsprop", "conv", "conv-dense")]
+    /// <summary>Every preset, or the comma-separated list in GPUAE_BENCH_MODELS (a conv epoch takes minutes on 2 cores).</summary>
+    public static IEnumerable<string> Models =>
+        Environment.GetEnvironmentVariable("GPUAE_BENCH_MODELS")?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? Presets.Names;
+
+    /// <summary>Both CPU GEMM providers, or the one in GPUAE_CPU_GEMM.</summary>
+    public static IEnumerable<string> GemmProviders =>
+        Environment.GetEnvironmentVariable("GPUAE_CPU_GEMM") is { Length: > 0 } one ? [one] : ["openblas", "managed"];
+
+    [ParamsSource(nameof(Models))]
     public string Model { get; set; } = "dense32";
 
-    [Params("openblas", "managed")]
+    [ParamsSource(nameof(GemmProviders))]
     public string Gemm { get; set; } = "openblas";
 
     [GlobalSetup]
