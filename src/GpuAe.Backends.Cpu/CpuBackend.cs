@@ -26,7 +26,7 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
     }
 
     public string Name => "cpu";
-    public string DeviceName => $"{CpuInfo.ModelName}, {Environment.ProcessorCount} threads, {typeof(T).Name}; GEMM: {_gemm.Name}";
+    public string DeviceName => $"{CpuInfo.ModelName}, {Environment.ProcessorCount} threads, {(typeof(T) == typeof(float) ? "float32" : "float64")}; GEMM: {_gemm.Name}";
     public string GemmName => _gemm.Name;
     public unsafe int RealSize => sizeof(T);
 

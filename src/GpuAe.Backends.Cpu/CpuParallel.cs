@@ -11,10 +11,18 @@ internal static class CpuParallel
     {
         int chunks = Math.Min(Environment.ProcessorCount * 4, Math.Max(1, count / Math.Max(1, grain)));
         if (chunks <= 1) { body(0, count); return; }
-        Parallel.For(0, chunks, chunk =>
+        try
         {
-            long start = (long)count * chunk / chunks, end = (long)count * (chunk + 1) / chunks;
-            body((int)start, (int)end);
-        });
+            Parallel.For(0, chunks, chunk =>
+            {
+                long start = (long)count * chunk / chunks, end = (long)count * (chunk + 1) / chunks;
+                body((int)start, (int)end);
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // A kernel's own error (a bad index, say) surfaces as itself, whatever the batch size.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
     }
 }

@@ -9,6 +9,8 @@ namespace GpuAe.Backends.Cpu;
 /// blocks (kc); each kc x nc block of op(B) is packed once into micro-panels shared by all threads,
 /// then threads take (row block x column chunk) tasks, pack their mc x kc block of op(A) and run
 /// one register-blocked micro-kernel of <see cref="MR"/> rows x 2 <see cref="Vector{T}"/>s.
+/// An operand reused too little to repay the copy (A when n is narrow, B when m is a few rows, as
+/// in the autoencoder and im2col shapes) is read in place instead; the kernel takes strides.
 /// <para>
 /// Deterministic: k is never split between threads, and every element of C is computed as the same
 /// chain of FMAs over k (edge tiles are zero-padded, not handled by other code), so the bits do not
@@ -32,6 +34,12 @@ internal static class ManagedGemm
 
     /// <summary>Byte budget of the shared packed B block (kc x nc), meant to sit in L3.</summary>
     const int PanelBytes = 4 << 20;
+
+    /// <summary>Pack B (not transposed) only when more row tiles than this share it.</summary>
+    const int PackBMinRows = 4 * MR;
+
+    /// <summary>Pack A only when a task runs it against at least this many B micro-panels.</summary>
+    const int PackAMinPanels = 8;
 
     /// <summary>Below this many multiply-adds a call runs on the calling thread only.</summary>
     const long SerialWork = 1L << 16;
@@ -68,7 +76,7 @@ internal static class ManagedGemm
         new Job<T>(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc, threads).Run();
     }
 
-    /// <summary>One GEMM call: its operands, block sizes and the per-block task split.</summary>
+    /// <summary>One GEMM call: its operands, block sizes, packing choices and the per-block task split.</summary>
     sealed unsafe class Job<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         static int NR => NV * Vector<T>.Count;
@@ -79,6 +87,10 @@ internal static class ManagedGemm
         readonly nint aRowStride, aDepthStride, bColStride, bDepthStride;
         readonly T alpha, beta;
         readonly int kcMax, ncMax, mcSize, mBlocks;
+        // Packing copies each element once to save strided or TLB-unfriendly reads later; it pays only
+        // when the element is reused often. The kernel reads either layout (strides), so unpacked
+        // operands skip the copy; only ragged edge panels are always packed, for their zero padding.
+        readonly bool packB;
         readonly ParallelOptions options;
 
         // State of the current (column block, depth block) step, read by the tasks.
@@ -96,8 +108,11 @@ internal static class ManagedGemm
 
             // Equal depth blocks (784 -> 3 x ~262, not 256+256+256+16) keep the last one efficient.
             kcMax = CeilDiv(k, CeilDiv(k, KC));
+            // A transposed B has no contiguous columns for vector loads: always pack it. Otherwise pack
+            // when each B element is reused by enough row tiles (not for the wide-n, few-row im2col GEMMs).
+            packB = transB || m > PackBMinRows;
             int ncBudget = Math.Max(NR, PanelBytes / sizeof(T) / kcMax / NR * NR);
-            ncMax = Math.Min(ncBudget, RoundUp(n, NR));
+            ncMax = packB ? Math.Min(ncBudget, RoundUp(n, NR)) : RoundUp(n, NR);
             mBlocks = CeilDiv(m, MC);
             mcSize = RoundUp(CeilDiv(m, mBlocks), MR);
             options = new ParallelOptions { MaxDegreeOfParallelism = threads };
@@ -105,7 +120,8 @@ internal static class ManagedGemm
 
         public void Run()
         {
-            packedB = ArrayPool<T>.Shared.Rent(kcMax * ncMax);
+            // Unpacked B still packs its ragged last panel, at the start of the buffer.
+            packedB = ArrayPool<T>.Shared.Rent(kcMax * (packB ? ncMax : NR));
             try
             {
                 for (jc = 0; jc < n; jc += ncMax)
@@ -122,7 +138,8 @@ internal static class ManagedGemm
                     {
                         kc = Math.Min(kcMax, k - pc);
                         firstDepthBlock = pc == 0;
-                        For(panels, PackBPanel);
+                        if (packB) For(panels, PackBPanel);
+                        else if (nc % NR != 0) PackBPanel(panels - 1);
                         ForTasks(mBlocks * nChunks);
                     }
                 }
@@ -163,7 +180,7 @@ internal static class ManagedGemm
             int j0 = panel * NR;
             fixed (T* src = b, dst = packedB)
                 Pack(src + bOffset + (jc + j0) * bColStride + pc * bDepthStride, Math.Min(NR, nc - j0), NR,
-                    bColStride, bDepthStride, kc, dst + (nint)j0 * kc);
+                    bColStride, bDepthStride, kc, dst + (packB ? (nint)j0 * kc : 0));
         }
 
         /// <summary>Task t: one row block of C times one chunk of B micro-panels, for the current depth block.</summary>
@@ -178,36 +195,38 @@ internal static class ManagedGemm
             T* tile = stackalloc T[MR * NV * Vector<T>.Count];
             bool readC = !firstDepthBlock || beta != T.Zero;
             T betaNow = firstDepthBlock ? beta : T.One;
+            // A row panel is reused once per B panel of the chunk; pack it only if that is often.
+            bool packA = lastPanel - firstPanel >= PackAMinPanels;
 
-            fixed (T* pa = a, packedA = aBuffer, pb = packedB, pcBase = c)
+            fixed (T* pa = a, packedA = aBuffer, pb = packedB, pbSource = b, pcBase = c)
             {
+                T* aBlock = pa + aOffset + i0 * aRowStride + pc * aDepthStride;
                 for (int r = 0; r < rows; r += MR)
-                    Pack(pa + aOffset + (i0 + r) * aRowStride + pc * aDepthStride, Math.Min(MR, rows - r), MR,
-                        aRowStride, aDepthStride, kc, packedA + (nint)r * kc);
+                    if (packA || rows - r < MR)
+                        Pack(aBlock + r * aRowStride, Math.Min(MR, rows - r), MR,
+                            aRowStride, aDepthStride, kc, packedA + (nint)r * kc);
 
                 // Column micro-panel outer: its kc x NR slice of B stays in L1 while A streams from L2.
                 for (int q = firstPanel; q < lastPanel; q++)
                 {
                     int j = q * NR, cols = Math.Min(NR, nc - j);
-                    T* bPanel = pb + (nint)j * kc;
+                    T* bPanel = packB ? pb + (nint)j * kc : cols < NR ? pb : pbSource + bOffset + pc * bDepthStride + jc + j;
+                    nint bStep = packB || cols < NR ? NR : bDepthStride;
                     for (int r = 0; r < rows; r += MR)
                     {
                         int tileRows = Math.Min(MR, rows - r);
                         T* cTile = pcBase + cOffset + (nint)(i0 + r) * ldc + jc + j;
-                        T* aPanel = packedA + (nint)r * kc;
+                        bool packed = packA || tileRows < MR;
+                        T* aPanel = packed ? packedA + (nint)r * kc : aBlock + r * aRowStride;
+                        nint aRow = packed ? 1 : aRowStride, aStep = packed ? MR : aDepthStride;
                         if (tileRows == MR && cols == NR)
-                            MicroKernel(kc, aPanel, bPanel, cTile, ldc, alpha, betaNow, readC);
+                            MicroKernel(kc, aPanel, aRow, aStep, bPanel, bStep, cTile, ldc, alpha, betaNow, readC);
                         else
                         {
-                            // Edge tile: same kernel into a scratch tile, then the same combine in scalar.
-                            MicroKernel(kc, aPanel, bPanel, tile, NR, T.One, T.Zero, false);
-                            for (int ii = 0; ii < tileRows; ii++)
-                                for (int jj = 0; jj < cols; jj++)
-                                {
-                                    T* dst = cTile + (nint)ii * ldc + jj;
-                                    T prev = readC ? betaNow * *dst : T.Zero;
-                                    *dst = T.FusedMultiplyAdd(alpha, tile[ii * NR + jj], prev);
-                                }
+                            // Edge tile: same kernel into a scratch tile, then the same per-element
+                            // combine, in vectors for full rows (few-row GEMMs are mostly edge rows).
+                            MicroKernel(kc, aPanel, aRow, aStep, bPanel, bStep, tile, NR, T.One, T.Zero, false);
+                            StoreEdge(tile, cTile, ldc, tileRows, cols, alpha, betaNow, readC);
                         }
                     }
                 }
@@ -254,30 +273,34 @@ internal static class ManagedGemm
     }
 
     /// <summary>
-    /// The micro-kernel: an MR x 2-vector tile of C from packed A (kc x MR) and packed B (kc x 2 vectors):
-    /// acc = Σp a[p] b[p] as one FMA chain per element, then C = alpha * acc + (readC ? beta * C : 0).
+    /// The micro-kernel: an MR x 2-vector tile of C from A (MR rows, element p of row r at
+    /// a[r * aRow + p * aStep]: packed is aRow = 1, aStep = MR) and B (2 contiguous vectors per depth
+    /// step, bStep apart): acc = Σp a[p] b[p] as one FMA chain per element, then
+    /// C = alpha * acc + (readC ? beta * C : 0).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void MicroKernel<T>(int kc, T* a, T* b, T* c, nint ldc, T alpha, T beta, bool readC)
+    static unsafe void MicroKernel<T>(int kc, T* a, nint aRow, nint aStep, T* b, nint bStep,
+        T* c, nint ldc, T alpha, T beta, bool readC)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector<T>.Count;
+        T* a0 = a, a1 = a + aRow, a2 = a + 2 * aRow, a3 = a + 3 * aRow, a4 = a + 4 * aRow, a5 = a + 5 * aRow;
         Vector<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++, a += MR, b += 2 * w)
+        for (nint p = 0, end = kc * aStep; p < end; p += aStep, b += bStep)
         {
             Vector<T> b0 = Vector.Load(b), b1 = Vector.Load(b + w);
-            Vector<T> x = new(a[0]);
+            Vector<T> x = new(a0[p]);
             c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01);
-            x = new(a[1]);
+            x = new(a1[p]);
             c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11);
-            x = new(a[2]);
+            x = new(a2[p]);
             c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21);
-            x = new(a[3]);
+            x = new(a3[p]);
             c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31);
-            x = new(a[4]);
+            x = new(a4[p]);
             c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41);
-            x = new(a[5]);
+            x = new(a5[p]);
             c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51);
         }
         Vector<T> va = new(alpha), vb = new(beta);
@@ -287,6 +310,25 @@ internal static class ManagedGemm
         StoreRow(c + 3 * ldc, w, c30, c31, va, vb, readC);
         StoreRow(c + 4 * ldc, w, c40, c41, va, vb, readC);
         StoreRow(c + 5 * ldc, w, c50, c51, va, vb, readC);
+    }
+
+    /// <summary>C = alpha * tile + (readC ? beta * C : 0) over the valid rows x cols of an edge tile,
+    /// rounding exactly as <see cref="StoreRow"/> does (one FMA per element).</summary>
+    static unsafe void StoreEdge<T>(T* tile, T* c, nint ldc, int rows, int cols, T alpha, T beta, bool readC)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector<T>.Count, nr = NV * w;
+        Vector<T> va = new(alpha), vb = new(beta);
+        for (int i = 0; i < rows; i++, tile += nr, c += ldc)
+        {
+            if (cols == nr)
+            {
+                StoreRow(c, w, Vector.Load(tile), Vector.Load(tile + w), va, vb, readC);
+                continue;
+            }
+            for (int j = 0; j < cols; j++)
+                c[j] = T.FusedMultiplyAdd(alpha, tile[j], readC ? beta * c[j] : T.Zero);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -47,8 +47,8 @@ internal static class ActivationKernels
                 for (int i = 0; i < y.Length; i++) y[i] = x[i] > T.Zero ? x[i] : T.Exp(x[i]) - T.One;
                 break;
             case Activation.Softplus:
-                // max(x, 0) + log(1 + exp(-|x|)): no overflow for large |x|.
-                for (int i = 0; i < y.Length; i++) y[i] = T.Max(x[i], T.Zero) + T.Log(T.One + T.Exp(-T.Abs(x[i])));
+                // max(x, 0) + log1p(exp(-|x|)): no overflow for large |x|, no lost digits for very negative x.
+                for (int i = 0; i < y.Length; i++) y[i] = T.Max(x[i], T.Zero) + T.LogP1(T.Exp(-T.Abs(x[i])));
                 break;
             default: throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
         }
@@ -75,8 +75,8 @@ internal static class ActivationKernels
             case Activation.Tanh:
                 for (int i = 0; i < dx.Length; i++) dx[i] = dy[i] * (T.One - y[i] * y[i]);
                 break;
-            case Activation.Softplus: // sigmoid(x) = 1 - exp(-softplus(x))
-                for (int i = 0; i < dx.Length; i++) dx[i] = dy[i] * (T.One - T.Exp(-y[i]));
+            case Activation.Softplus: // sigmoid(x) = 1 - exp(-softplus(x)) = -expm1(-y)
+                for (int i = 0; i < dx.Length; i++) dx[i] = -dy[i] * T.ExpM1(-y[i]);
                 break;
             default: throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
         }

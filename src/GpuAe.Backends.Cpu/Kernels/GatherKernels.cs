@@ -15,7 +15,7 @@ internal static class GatherKernels
             {
                 int row = indices[i];
                 if ((uint)row >= (uint)sourceRows)
-                    throw new IndexOutOfRangeException($"gather: index {row} at position {i} is outside the {sourceRows} source rows");
+                    throw new ArgumentOutOfRangeException(nameof(indices), row, $"gather: index {row} at position {i} is outside the {sourceRows} source rows");
                 source.Part(row * rowLength, rowLength).CopyTo(destination.Part(i * rowLength, rowLength));
             }
         });

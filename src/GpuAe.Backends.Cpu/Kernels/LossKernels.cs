@@ -53,20 +53,40 @@ internal static class LossKernels
                     for (int i = 0; i < scratch.Length; i++) gradient[i] = scale * T.CreateTruncating(T.Sign(scratch[i]));
                 return double.CreateTruncating(TensorPrimitives.SumOfMagnitudes<T>(scratch));
             case LossKind.BinaryCrossEntropyWithLogits:
-                // l = max(z,0) - z*t + log(1 + exp(-|z|)), and log(1 + exp(-|z|)) = -log(sigmoid(|z|)) =
-                // -log(max(s, 1-s)) with s = sigmoid(z): stable for any z, and s is the gradient's term.
-                TensorPrimitives.Sigmoid(p, scratch);
-                if (!gradient.IsEmpty)
-                {
-                    TensorPrimitives.Subtract(scratch, t, gradient);
-                    TensorPrimitives.Multiply(gradient, scale, gradient);
-                }
-                for (int i = 0; i < scratch.Length; i++) scratch[i] = T.Max(scratch[i], T.One - scratch[i]);
-                TensorPrimitives.Log(scratch, scratch);
-                double sum = -double.CreateTruncating(TensorPrimitives.Sum<T>(scratch));
-                for (int i = 0; i < p.Length; i++) sum += double.CreateTruncating(T.Max(p[i], T.Zero) - p[i] * t[i]);
-                return sum;
+                return BinaryCrossEntropyWithLogits(p, t, scale, gradient, scratch);
             default: throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
         }
+    }
+
+    /// <summary>
+    /// l = max(z,0) - z*t + log(1 + exp(-|z|)). With s = sigmoid(z), log(1 + exp(-|z|)) = -log(sigmoid(|z|))
+    /// = -log(max(s, 1-s)): stable for any z, and s - t is the gradient, so one sigmoid serves both.
+    /// </summary>
+    private static double BinaryCrossEntropyWithLogits<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> t, T scale, Span<T> gradient, Span<T> scratch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        TensorPrimitives.Sigmoid(z, scratch);
+        var linear = Vector<T>.Zero;
+        var scaleVector = new Vector<T>(scale);
+        int i = 0, width = Vector<T>.Count;
+        for (; i <= z.Length - width; i += width)
+        {
+            var zv = new Vector<T>(z[i..]);
+            var tv = new Vector<T>(t[i..]);
+            var sv = new Vector<T>(scratch[i..]);
+            if (!gradient.IsEmpty) ((sv - tv) * scaleVector).CopyTo(gradient[i..]);
+            linear += Vector.Max(zv, Vector<T>.Zero) - zv * tv;
+            Vector.Max(sv, Vector<T>.One - sv).CopyTo(scratch[i..]);
+        }
+        double sum = double.CreateTruncating(Vector.Sum(linear));
+        for (; i < z.Length; i++)
+        {
+            T s = scratch[i];
+            if (!gradient.IsEmpty) gradient[i] = (s - t[i]) * scale;
+            sum += double.CreateTruncating(T.Max(z[i], T.Zero) - z[i] * t[i]);
+            scratch[i] = T.Max(s, T.One - s);
+        }
+        TensorPrimitives.Log(scratch, scratch);
+        return sum - double.CreateTruncating(TensorPrimitives.Sum<T>(scratch));
     }
 }

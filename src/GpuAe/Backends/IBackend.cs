@@ -111,7 +111,8 @@ public interface IBackend : IDisposable
     /// One pass over prediction p and target t (same length): loss[0] (=, or += when
     /// <paramref name="accumulateLoss"/>) scale * Σ l(p_i, t_i), and, when <paramref name="gradient"/>
     /// is given, gradient_i = scale * ∂l/∂p_i (overwrites). For BCE, p are logits. The sum runs in a
-    /// fixed order. scale = 1/(rows*cols) gives the mean, 1/rows the per-sample sum.
+    /// fixed order. scale = 1/(rows*cols) gives the mean, 1/rows the per-sample sum. The gradient must
+    /// not alias the prediction or the target.
     /// </summary>
     void Loss(LossKind kind, BufferView prediction, BufferView target, float scale,
         BufferView loss, bool accumulateLoss, BufferView? gradient);

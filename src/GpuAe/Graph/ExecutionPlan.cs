@@ -64,6 +64,20 @@ internal sealed class ExecutionPlan : IDisposable, ITensorResolver
         foreach (var launch in _launches) launch();
     }
 
+    /// <summary>Runs the plan once, synchronising after every step, and adds each step's seconds to
+    /// <paramref name="seconds"/> (keyed by step name). For profiling only: the syncs serialise the device.</summary>
+    public void RunProfiled(IBackend backend, Dictionary<string, double> seconds)
+    {
+        for (int i = 0; i < _launches.Length; i++)
+        {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            _launches[i]();
+            backend.Synchronize();
+            double elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
+            seconds[Steps[i].Name] = seconds.GetValueOrDefault(Steps[i].Name) + elapsed;
+        }
+    }
+
     public void Dispose()
     {
         _realArena?.Dispose();

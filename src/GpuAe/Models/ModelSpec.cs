@@ -48,16 +48,10 @@ public enum ReconstructionLoss
 /// </summary>
 public sealed record ModelSpec(string Name, int[] InputShape, IReadOnlyList<LayerSpec> Layers, ReconstructionLoss Loss, int CodeLayer)
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-    };
+    public string ToJson() => JsonSerializer.Serialize(this, SpecJson.Options);
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
-
-    public static ModelSpec FromJson(string json) =>
-        JsonSerializer.Deserialize<ModelSpec>(json, Json) ?? throw new ModelSpecException("model spec JSON is empty");
+    /// <summary>Parses <see cref="ToJson"/>'s output; a malformed spec is a <see cref="ModelSpecException"/>.</summary>
+    public static ModelSpec FromJson(string json) => SpecJson.Parse<ModelSpec>(json, "model spec");
 
     /// <summary>A one-line human summary, e.g. "784-32-784 dense, relu/sigmoid, BCE".</summary>
     public override string ToString() => $"{Name}: {string.Join(" > ", Layers.Select(Describe))}, {Loss}";
@@ -75,7 +69,34 @@ public sealed record ModelSpec(string Name, int[] InputShape, IReadOnlyList<Laye
 }
 
 /// <summary>How a model is trained: optimizer, learning rate, batch size and epochs.</summary>
-public sealed record TrainingRecipe(OptimizerKind Optimizer, float LearningRate, int BatchSize, int Epochs, float WeightDecay = 0f);
+public sealed record TrainingRecipe(OptimizerKind Optimizer, float LearningRate, int BatchSize, int Epochs, float WeightDecay = 0f)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, SpecJson.Options);
+    public static TrainingRecipe FromJson(string json) => SpecJson.Parse<TrainingRecipe>(json, "training recipe");
+}
+
+/// <summary>The JSON dialect of specs, recipes and metrics files: snake_case names and enum values.</summary>
+internal static class SpecJson
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = false,
+    };
+
+    public static T Parse<T>(string json, string what)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, Options) ?? throw new ModelSpecException($"{what} JSON is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new ModelSpecException($"{what} JSON is malformed: {e.Message}");
+        }
+    }
+}
 
 /// <summary>Fluent construction of a <see cref="ModelSpec"/>: layers in order, then <see cref="Code"/> after
 /// the layer whose output is the latent code.</summary>

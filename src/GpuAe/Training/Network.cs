@@ -116,9 +116,11 @@ internal sealed class Network : IDisposable
                 BufferView pv = r[prediction], tv = r[x], gv = r[dPrediction], lv = r[trainLoss];
                 return () => backend.Loss(lossKind, pv, tv, scale, lv, accumulateLoss: true, gv);
             });
+            // Gradients flow down to the first layer that has parameters; nothing below it needs dL/dx.
+            int firstTrainable = Layers.ToList().FindIndex(l => l.Parameters.Count > 0);
             Tensor? dy = g.Alias(dPrediction, h.Shape, "output.grad");
-            for (int i = Layers.Count - 1; i >= 0 && dy is not null; i--)
-                dy = rules[i]?.Invoke(g, dy, needInputGradient: i > 0);
+            for (int i = Layers.Count - 1; i >= Math.Max(firstTrainable, 0) && dy is not null; i--)
+                dy = rules[i]?.Invoke(g, dy, needInputGradient: i > firstTrainable);
             if (kind == PlanKind.Train)
             {
                 var step = optimizerStep ?? throw new ArgumentNullException(nameof(optimizerStep));

@@ -52,6 +52,10 @@ public sealed class Trainer : IDisposable
     public int Epoch { get; private set; }
 
     public long ParameterCount => _network.Parameters.Count;
+
+    /// <summary>When set, training steps synchronise after every launch and add each step's seconds here
+    /// (keyed by step name, e.g. "layers.1.gemm"). Slower: for finding where an epoch's time goes.</summary>
+    public Dictionary<string, double>? StepProfile { get; set; }
     internal Network Network => _network;
 
     /// <summary>Arena bytes of the training plan after buffer reuse, and without it.</summary>
@@ -78,7 +82,8 @@ public sealed class Trainer : IDisposable
         {
             _inputs.Start = s * batch;
             Step++;
-            plan.Plan.Run();
+            if (StepProfile is null) plan.Plan.Run();
+            else plan.Plan.RunProfiled(Backend, StepProfile);
             progress?.Report((s + 1) / (double)steps);
         }
         Span<float> loss = stackalloc float[1];

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GpuAe.Data;
+using GpuAe.IO;
+using GpuAe.Training;
+using GpuAe.Visualization;
+
+namespace GpuAe.Cli.Commands;
+
+/// <summary>
+/// What `gpuae train --out DIR` leaves behind, rewritten after every epoch so an interrupted run loses
+/// nothing: metrics.json, model.safetensors (atomic), loss.png and reconstructions.png.
+/// </summary>
+internal sealed class TrainingOutputs(string directory)
+{
+    public const string MetricsFile = "metrics.json", CheckpointFile = "model.safetensors";
+    private readonly List<EpochMetrics> _history = [];
+
+    public string Directory { get; } = directory;
+    public string Path(string file) => System.IO.Path.Combine(Directory, file);
+    public IReadOnlyList<EpochMetrics> History => _history;
+
+    /// <summary>Continues the epoch history of an earlier run in the same folder (for --resume).</summary>
+    public void LoadHistory(string fromDirectory, int upToEpoch)
+    {
+        string file = System.IO.Path.Combine(fromDirectory, MetricsFile);
+        if (!File.Exists(file)) return;
+        try
+        {
+            var epochs = JsonNode.Parse(File.ReadAllText(file))?["epochs"]?.AsArray() ?? [];
+            foreach (var e in epochs)
+            {
+                var m = new EpochMetrics(e!["epoch"]!.GetValue<int>(), e["train_loss"]!.GetValue<double>(), Number(e["val_loss"]),
+                    Number(e["val_mse"]), e["epoch_seconds"]!.GetValue<double>(), e["samples_per_second"]!.GetValue<double>());
+                if (m.Epoch <= upToEpoch) _history.Add(m);
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or FormatException)
+        {
+            throw new InvalidDataException($"{file}: not a gpuae metrics file ({e.Message})");
+        }
+    }
+
+    private static double Number(JsonNode? node) => node is null ? double.NaN : node.GetValue<double>();
+
+    public void Add(EpochMetrics metrics) => _history.Add(metrics);
+
+    public void WriteMetrics(Trainer trainer, string device, long plannedBytes, long naiveBytes)
+    {
+        var root = new JsonObject
+        {
+            ["model"] = trainer.Model.Name,
+            ["backend"] = trainer.Backend.Name,
+            ["device"] = device,
+            ["seed"] = trainer.Seed,
+            ["optimizer"] = trainer.Recipe.Optimizer.ToString().ToLowerInvariant(),
+            ["learning_rate"] = trainer.Recipe.LearningRate,
+            ["batch_size"] = trainer.Recipe.BatchSize,
+            ["parameters"] = trainer.ParameterCount,
+            ["planned_arena_bytes"] = plannedBytes,
+            ["naive_arena_bytes"] = naiveBytes,
+            ["loss"] = trainer.Model.Loss.ToString(),
+            ["epochs"] = new JsonArray(_history.Select(m => (JsonNode)new JsonObject
+            {
+                ["epoch"] = m.Epoch,
+                ["train_loss"] = m.TrainLoss,
+                ["val_loss"] = Finite(m.ValLoss),
+                ["val_mse"] = Finite(m.ValMse),
+                ["epoch_seconds"] = m.EpochSeconds,
+                ["samples_per_second"] = m.SamplesPerSecond,
+            }).ToArray()),
+        };
+        string json = root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        AtomicFile.Write(Path(MetricsFile), s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));
+    }
+
+    private static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
+
+    public void WriteLossChart(string title)
+    {
+        var series = new List<Series> { new("train", _history.Select(m => ((double)m.Epoch, m.TrainLoss)).ToList()) };
+        if (_history.Any(m => double.IsFinite(m.ValLoss)))
+            series.Add(new Series("validation", _history.Select(m => ((double)m.Epoch, m.ValLoss)).ToList()));
+        Png.Write(Path("loss.png"), Charts.LineChart(title, "epoch", "loss per pixel", series));
+    }
+
+    public void WriteReconstructions(Trainer trainer, DeviceDataset test, int count, string title)
+    {
+        count = Math.Min(count, test.Count);
+        var originals = test.Host.Images.AsSpan(0, count * test.Host.SampleSize).ToArray();
+        var reconstructions = trainer.Reconstruct(test, count);
+        Png.Write(Path("reconstructions.png"), Charts.ImageRows(
+            [("original", originals), ("reconstructed", reconstructions)], count, test.Host.Height, test.Host.Width, scale: 3, title: title));
+    }
+}

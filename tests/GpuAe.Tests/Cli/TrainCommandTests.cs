@@ -1,0 +1,65 @@
+using System.Text.Json.Nodes;
+using GpuAe.Data;
+using GpuAe.Tests.Training;
+
+namespace GpuAe.Tests.Cli;
+
+[CollectionDefinition("cli", DisableParallelization = true)]
+public sealed class CliCollection;
+
+/// <summary>The `gpuae` command in-process: outputs, resume, and errors users can act on.</summary>
+[Collection("cli")]
+public class TrainCommandTests : IClassFixture<MnistFixture>
+{
+    private readonly MnistFixture _mnist;
+    public TrainCommandTests(MnistFixture mnist) => _mnist = mnist;
+
+    private static (int Code, string Error) Run(params string[] args)
+    {
+        var saved = Console.Error;
+        var error = new StringWriter();
+        Console.SetError(error);
+        try { return (GpuAe.Cli.Program.Main(args), error.ToString()); }
+        finally { Console.SetError(saved); }
+    }
+
+    [SkippableFact]
+    public void Train_writes_metrics_checkpoint_and_pictures_and_resume_continues()
+    {
+        _ = _mnist.Data; // skips when MNIST cannot be had
+        using var dir = new TempDirectory();
+        var (code, error) = Run("train", "--model", "dense32", "--backend", "cpu", "--epochs", "1", "--train-samples", "1024", "--out", dir.Path);
+        Assert.True(code == 0, error);
+        foreach (var file in new[] { "metrics.json", "model.safetensors", "loss.png", "reconstructions.png" })
+            Assert.True(File.Exists(dir.File(file)), $"{file} missing");
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(dir.File("loss.png")).Take(4));
+
+        (code, error) = Run("train", "--resume", dir.Path, "--epochs", "2", "--train-samples", "1024");
+        Assert.True(code == 0, error);
+        var metrics = JsonNode.Parse(File.ReadAllText(dir.File("metrics.json")))!;
+        var epochs = metrics["epochs"]!.AsArray();
+        Assert.Equal([1, 2], epochs.Select(e => e!["epoch"]!.GetValue<int>()));
+        Assert.All(epochs, e => Assert.InRange(e!["val_loss"]!.GetValue<double>(), 0.05, 0.7));
+        Assert.Equal("dense32", metrics["model"]!.GetValue<string>());
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
+    }
+
+    [Fact]
+    public void A_truncated_data_file_is_named_in_the_error()
+    {
+        using var dir = new TempDirectory();
+        foreach (var name in Mnist.FileNames) File.WriteAllBytes(dir.File(name), [0, 0, 8, 3, 0, 0]);
+        var (code, error) = Run("train", "--data", dir.Path, "--epochs", "1");
+        Assert.Equal(1, code);
+        Assert.Contains("train-images-idx3-ubyte", error);
+        Assert.StartsWith("error: ", error);
+    }
+
+    [Fact]
+    public void Unknown_model_and_backend_are_clear_errors()
+    {
+        var (code, error) = Run("train", "--model", "nope", "--data", "/nonexistent-gpuae-data");
+        Assert.Equal(1, code);
+        Assert.Contains("/nonexistent-gpuae-data", error);
+    }
+}
