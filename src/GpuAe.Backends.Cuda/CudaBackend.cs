@@ -56,10 +56,13 @@ public sealed unsafe class CudaBackend : IBackend
     /// <summary>Opens CUDA device <paramref name="ordinal"/>. False with a reason ("no CUDA driver (libcuda.so.1)
     /// found", "the CUDA driver reports no device", a driver error by name) when CUDA cannot run here:
     /// <c>--backend auto</c> then moves on.</summary>
-    public static bool TryCreate(int ordinal, CudaOptions? options, out CudaBackend? backend, out string reason)
+    public static bool TryCreate(int ordinal, CudaOptions? options, out CudaBackend? backend, out string reason) =>
+        TryCreate(ordinal, options, Native.Cu.DriverFileName, out backend, out reason);
+
+    internal static bool TryCreate(int ordinal, CudaOptions? options, string driverLibrary, out CudaBackend? backend, out string reason)
     {
         backend = null;
-        if (!CudaDriver.TryOpen(ordinal, out var driver, out reason)) return false;
+        if (!CudaDriver.TryOpen(ordinal, driverLibrary, out var driver, out reason)) return false;
         try
         {
             backend = new CudaBackend(driver!, options);

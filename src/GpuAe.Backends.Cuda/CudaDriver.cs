@@ -21,14 +21,20 @@ internal sealed unsafe class CudaDriver : ICudaDriver
     public CudaDeviceInfo Device { get; }
 
     /// <summary>Opens device <paramref name="ordinal"/>; false with a reason when there is no driver or no device.</summary>
-    public static bool TryOpen(int ordinal, out CudaDriver? driver, out string reason)
+    public static bool TryOpen(int ordinal, out CudaDriver? driver, out string reason) =>
+        TryOpen(ordinal, Cu.DriverFileName, out driver, out reason);
+
+    /// <summary>As <see cref="TryOpen(int, out CudaDriver?, out string)"/>; <paramref name="driverLibrary"/> is
+    /// what must load first (tests name a missing one to see the no-driver path on any machine).</summary>
+    internal static bool TryOpen(int ordinal, string driverLibrary, out CudaDriver? driver, out string reason)
     {
         driver = null;
-        if (!Cu.IsDriverAvailable)
+        if (!System.Runtime.InteropServices.NativeLibrary.TryLoad(driverLibrary, out var probe))
         {
-            reason = $"no CUDA driver ({Cu.DriverFileName}) found";
+            reason = $"no CUDA driver ({driverLibrary}) found";
             return false;
         }
+        System.Runtime.InteropServices.NativeLibrary.Free(probe);
         try
         {
             Cu.EnsureResolver();
