@@ -21,15 +21,36 @@
 
 namespace gpuae {
 
+/* The two tensor-core instructions; kernels/cuda/emu/cuda_emu.h emulates both on the CPU (GPUAE_CUDA_EMU). */
+#if __CUDA_ARCH__ >= 800 || defined(GPUAE_CUDA_EMU)
+#define GPUAE_HAS_TF32 1
+#endif
+
 __device__ __forceinline__ unsigned int to_tf32(float x)
 {
     unsigned int r;
 #if __CUDA_ARCH__ >= 800
     asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
+#elif defined(GPUAE_CUDA_EMU)
+    r = gpuae_emu_cvt_rna_tf32(x);
 #else
     r = __float_as_uint(x);
 #endif
     return r;
+}
+
+/* d += A(16x8, row) * B(8x8, col) for one warp; fragments as the PTX ISA lays them out for m16n8k8 tf32. */
+__device__ __forceinline__ void mma_tf32(float* d, const unsigned int* a, const unsigned int* b)
+{
+#if __CUDA_ARCH__ >= 800
+    asm volatile(
+        "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "
+        "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#elif defined(GPUAE_CUDA_EMU)
+    gpuae_emu_mma_m16n8k8_tf32(d, a, b);
+#endif
 }
 
 template <bool TA, bool TB>
@@ -37,7 +58,7 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
     const float* __restrict__ A, int aOff, int lda, const float* __restrict__ B, int bOff, int ldb,
     float beta, float* __restrict__ C, int cOff, int ldc, int biasMode, const float* __restrict__ bias, int biasOff, int act)
 {
-#if __CUDA_ARCH__ >= 800
+#if GPUAE_HAS_TF32
     __shared__ unsigned int As[TC_BM][TC_BK + TC_PAD];
     __shared__ unsigned int Bs[TC_BN][TC_BK + TC_PAD];
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
@@ -94,12 +115,7 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
             #pragma unroll
             for (int mi = 0; mi < 2; mi++)
                 #pragma unroll
-                for (int ni = 0; ni < 4; ni++)
-                    asm volatile(
-                        "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "
-                        "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
-                        : "+f"(acc[mi][ni][0]), "+f"(acc[mi][ni][1]), "+f"(acc[mi][ni][2]), "+f"(acc[mi][ni][3])
-                        : "r"(a[mi][0]), "r"(a[mi][1]), "r"(a[mi][2]), "r"(a[mi][3]), "r"(b[ni][0]), "r"(b[ni][1]));
+                for (int ni = 0; ni < 4; ni++) mma_tf32(acc[mi][ni], a[mi], b[ni]);
         }
         __syncthreads();
     }
@@ -125,12 +141,12 @@ __device__ __forceinline__ void gemm_tf32(int M, int N, int K, float alpha,
 
 } /* namespace gpuae */
 
-#define GEMM_PARAMS int M, int N, int K, float alpha, const float* __restrict__ A, int aOff, int lda,   \
+#define GEMM_PARAMS_TC int M, int N, int K, float alpha, const float* __restrict__ A, int aOff, int lda,   \
     const float* __restrict__ B, int bOff, int ldb, float beta, float* __restrict__ C, int cOff, int ldc, \
     int biasMode, const float* __restrict__ bias, int biasOff, int act
-#define GEMM_ARGS M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc, biasMode, bias, biasOff, act
+#define GEMM_ARGS_TC M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc, biasMode, bias, biasOff, act
 
-extern "C" __global__ void __launch_bounds__(TC_THREADS) gemm_tf32_nn(GEMM_PARAMS) { gpuae::gemm_tf32<false, false>(GEMM_ARGS); }
-extern "C" __global__ void __launch_bounds__(TC_THREADS) gemm_tf32_nt(GEMM_PARAMS) { gpuae::gemm_tf32<false, true>(GEMM_ARGS); }
-extern "C" __global__ void __launch_bounds__(TC_THREADS) gemm_tf32_tn(GEMM_PARAMS) { gpuae::gemm_tf32<true, false>(GEMM_ARGS); }
-extern "C" __global__ void __launch_bounds__(TC_THREADS) gemm_tf32_tt(GEMM_PARAMS) { gpuae::gemm_tf32<true, true>(GEMM_ARGS); }
+extern "C" __global__ void __launch_bounds__(TC_THREADS) gemm_tf32_nn(GEMM_PARAMS_TC) { gpuae::gemm_tf32<false, false>(GEMM_ARGS_TC); }
+extern "C" __global__ void __launch_bounds__(TC_THREADS) gemm_tf32_nt(GEMM_PARAMS_TC) { gpuae::gemm_tf32<false, true>(GEMM_ARGS_TC); }
+extern "C" __global__ void __launch_bounds__(TC_THREADS) gemm_tf32_tn(GEMM_PARAMS_TC) { gpuae::gemm_tf32<true, false>(GEMM_ARGS_TC); }
+extern "C" __global__ void __launch_bounds__(TC_THREADS) gemm_tf32_tt(GEMM_PARAMS_TC) { gpuae::gemm_tf32<true, true>(GEMM_ARGS_TC); }
