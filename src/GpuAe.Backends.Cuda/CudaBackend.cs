@@ -31,7 +31,7 @@ public sealed unsafe class CudaBackend : IBackend
     private readonly nint[] _events = new nint[32];
     private int _nextEvent;
     private nint _stream;
-    private readonly ulong _partials, _dummy;
+    private readonly ulong _mainPartials, _sidePartials, _dummy;   // stage-1 sums of Sum and Loss, one block per stream
     private void* _staging;
     private long _stagingBytes;
     private StepState? _stepState;
@@ -49,7 +49,8 @@ public sealed unsafe class CudaBackend : IBackend
         _side = driver.CreateStream();
         _stream = _main;
         for (int i = 0; i < _events.Length; i++) _events[i] = driver.CreateEvent();
-        _partials = driver.Allocate(Geometry.ReduceGroups * sizeof(float));
+        _mainPartials = driver.Allocate(Geometry.ReduceGroups * sizeof(float));
+        _sidePartials = driver.Allocate(Geometry.ReduceGroups * sizeof(float));
         _dummy = driver.Allocate(16 * sizeof(float));
     }
 
@@ -135,6 +136,9 @@ public sealed unsafe class CudaBackend : IBackend
     }
 
     private static KernelArgs Args(byte* buffer) => new(buffer);
+
+    /// <summary>The partial-sums block of the stream in use, so reductions on both streams never share one.</summary>
+    private ulong Partials => _stream == _side ? _sidePartials : _mainPartials;
 
     // ---- streams, events, graphs ---------------------------------------------------------------
 
@@ -597,7 +601,7 @@ public sealed unsafe class CudaBackend : IBackend
         int n = Len(prediction);
         byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
         var a = Args(buffer).Int((int)kind).Int(n).Ptr(mp.Pointer).Int(Off(prediction)).Ptr(mt.Pointer).Int(Off(target))
-            .Float(scale).Ptr(gradPointer).Int(gradOff).Int(gradient.HasValue ? 1 : 0).Ptr(_partials);
+            .Float(scale).Ptr(gradPointer).Int(gradOff).Int(gradient.HasValue ? 1 : 0).Ptr(Partials);
         Launch(KernelId.LossPartials, a, Geometry.Reduce(n));
         SumFinal(Geometry.ReduceGroupCount(n), scale, ml.Pointer, Off(loss), accumulateLoss);
     }
@@ -605,7 +609,7 @@ public sealed unsafe class CudaBackend : IBackend
     private void SumFinal(int count, float scale, ulong result, int resultOff, bool accumulate)
     {
         byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
-        var a = Args(buffer).Ptr(_partials).Int(count).Float(scale).Ptr(result).Int(resultOff).Int(accumulate ? 1 : 0);
+        var a = Args(buffer).Ptr(Partials).Int(count).Float(scale).Ptr(result).Int(resultOff).Int(accumulate ? 1 : 0);
         Launch(KernelId.SumFinal, a, Geometry.ReduceFinal());
     }
 
@@ -690,7 +694,7 @@ public sealed unsafe class CudaBackend : IBackend
         if (result.Length < 1) throw new ArgumentException("Sum needs a one-element result view", nameof(result));
         int n = Len(x);
         byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
-        var a = Args(buffer).Ptr(mx.Pointer).Int(Off(x)).Int(n).Ptr(_partials);
+        var a = Args(buffer).Ptr(mx.Pointer).Int(Off(x)).Int(n).Ptr(Partials);
         Launch(KernelId.SumPartials, a, Geometry.Reduce(n));
         SumFinal(Geometry.ReduceGroupCount(n), 1f, mr.Pointer, Off(result), accumulate);
     }
@@ -743,7 +747,8 @@ public sealed unsafe class CudaBackend : IBackend
     {
         if (_disposed) return;
         try { Synchronize(); } catch (CudaException) { }
-        _driver.Free(_partials);
+        _driver.Free(_mainPartials);
+        _driver.Free(_sidePartials);
         _driver.Free(_dummy);
         if (_staging != null) _driver.FreePinned(_staging);
         foreach (var e in _events) _driver.DestroyEvent(e);

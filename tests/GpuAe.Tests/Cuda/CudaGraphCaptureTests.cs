@@ -89,4 +89,19 @@ public sealed class CudaGraphCaptureTests
         using var graph = b.CaptureStep(() => b.Scale(x.All, 2f), 2);
         Assert.Throws<ArgumentOutOfRangeException>(() => graph.BeginEpoch(new OptimizerStep[3]));
     }
+
+    [Fact]
+    public void Reductions_on_the_two_streams_use_separate_partial_sums()
+    {
+        var d = new FakeCudaDriver();
+        using var b = new CudaBackend(d);
+        var x = b.Allocate(1000);
+        var r = b.Allocate(2);
+        b.Sum(x.All, r.Slice(0, 1), false);
+        b.BeginSideBranch();
+        b.Sum(x.All, r.Slice(1, 1), false);
+        b.EndSideBranch();
+        var partials = d.Launches.Where(l => l.Entry == "sum_partials").Select(l => (ulong)l.Arguments[3]).ToArray();
+        Assert.Equal(2, partials.Distinct().Count());
+    }
 }
