@@ -1,0 +1,233 @@
+using GpuAe.Backends;
+using GpuAe.Backends.Cuda;
+
+namespace GpuAe.Tests.Cuda;
+
+/// <summary>The whole ABI through <see cref="CudaBackend"/> on a fake driver: every launch's arguments must
+/// match its PTX signature (the backend refuses otherwise), geometry must cover the domain exactly.</summary>
+public sealed class CudaBackendFakeDriverTests
+{
+    private static (CudaBackend Backend, FakeCudaDriver Driver) Open(int cc = 90, GemmPrecision precision = GemmPrecision.Fp32, int maxGridY = 65535)
+    {
+        var driver = new FakeCudaDriver(cc, maxGridY: maxGridY);
+        return (new CudaBackend(driver, new CudaOptions { Precision = precision }), driver);
+    }
+
+    [Fact]
+    public void Every_abi_kernel_packs_arguments_that_match_its_ptx_signature()
+    {
+        var (b, d) = Open();
+        using var _ = b;
+        var x = b.Allocate(4096);
+        var y = b.Allocate(4096);
+        var z = b.Allocate(4096);
+        var ints = b.Allocate(4096, ElementType.Int32);
+        var one = b.Allocate(1);
+        var conv = new ConvGeometry(3, 7, 5, 3, 3, 2, 1, 1, 1, 1, 1);
+        var pool = new PoolGeometry(7, 5, 2, 2, 2, 2);
+        b.Fill(x.Slice(3, 100), 1f);
+        b.Copy(x.Slice(0, 10), y.Slice(5, 10));
+        b.Axpy(2f, x.Slice(1, 33), y.Slice(2, 33));
+        b.Scale(x.Slice(1, 7), 3f);
+        foreach (var ta in new[] { Transpose.No, Transpose.Yes })
+            foreach (var tb in new[] { Transpose.No, Transpose.Yes })
+                b.Gemm(ta, tb, 7, 5, 3, 1f, x.Slice(1, 21), ta == Transpose.No ? 3 : 7, y.Slice(0, 15), tb == Transpose.No ? 5 : 3,
+                    0.5f, z.Slice(2, 35), 5, BiasMode.PerColumn, x.Slice(0, 5), Activation.Relu);
+        b.BiasGradient(BiasMode.PerColumn, 9, 4, x.Slice(0, 36), y.Slice(0, 4), false);
+        b.BiasGradient(BiasMode.PerRow, 9, 4, x.Slice(0, 36), y.Slice(0, 9), true);
+        b.ActivationForward(Activation.Elu, x.Slice(0, 9), y.Slice(0, 9));
+        b.ActivationBackward(Activation.Tanh, x.Slice(0, 9), y.Slice(0, 9), z.Slice(0, 9));
+        b.Im2Col(conv, 2, x.Slice(0, 2 * 3 * 7 * 5), y.Slice(0, conv.PatchSize * 2 * conv.OutHeight * conv.OutWidth));
+        b.Col2Im(conv, 2, y.Slice(0, conv.PatchSize * 2 * conv.OutHeight * conv.OutWidth), x.Slice(0, 2 * 3 * 7 * 5));
+        b.SwapLeadingAxes(3, 4, 9, x.Slice(0, 108), y.Slice(0, 108));
+        b.SwapLeadingAxes(3, 4, 2, x.Slice(0, 24), y.Slice(0, 24));
+        b.MaxPoolForward(pool, 6, x.Slice(0, 210), y.Slice(0, 6 * 12), ints.Slice(0, 6 * 12));
+        b.MaxPoolBackward(pool, 6, y.Slice(0, 6 * 12), ints.Slice(0, 6 * 12), x.Slice(0, 210));
+        b.AvgPoolForward(pool, 6, x.Slice(0, 210), y.Slice(0, 6 * 12));
+        b.AvgPoolBackward(pool, 6, y.Slice(0, 6 * 12), x.Slice(0, 210));
+        b.UpsampleNearestForward(4, 3, 5, 2, 3, x.Slice(0, 60), y.Slice(0, 360));
+        b.UpsampleNearestBackward(4, 3, 5, 2, 3, y.Slice(0, 360), x.Slice(0, 60));
+        b.Loss(LossKind.BinaryCrossEntropyWithLogits, x.Slice(0, 100), y.Slice(0, 100), 0.01f, one.All, true, z.Slice(0, 100));
+        b.Loss(LossKind.SquaredError, x.Slice(0, 100), y.Slice(0, 100), 0.01f, one.All, false, null);
+        foreach (var kind in Enum.GetValues<OptimizerKind>())
+            b.OptimizerUpdate(new OptimizerStep(kind, 1e-3f, 3), x.Slice(0, 50), y.Slice(0, 50), z.Slice(0, 50), z.Slice(50, 50));
+        b.GatherRows(x.Slice(0, 100), 10, ints.Slice(0, 4), y.Slice(0, 40));
+        b.Random(RandomDistribution.Normal, 42, 7, x.Slice(1, 9));
+        b.Sum(x.Slice(0, 1000), one.All, false);
+        b.RowSums(10, 7, x.Slice(0, 70), y.Slice(0, 10));
+
+        var entries = d.Launches.Select(l => l.Entry).ToHashSet();
+        foreach (var name in new[] { "fill", "axpy", "scale", "gemm_f32_t32_nn", "gemm_f32_t32_nt", "gemm_f32_t32_tn", "gemm_f32_t32_tt",
+                     "column_sums", "row_sums", "activation_forward", "activation_backward", "im2col", "col2im", "swap_leading_axes",
+                     "swap_leading_axes_3d", "maxpool_forward", "maxpool_backward", "avgpool_forward", "avgpool_backward",
+                     "upsample_nearest_forward", "upsample_nearest_backward", "loss_partials", "sum_final", "optimizer_update",
+                     "gather_rows", "random_fill", "sum_partials" })
+            Assert.Contains(name, entries);
+        // values arrive as packed: the GEMM's (m, n, k, alpha, A, aOff ...) and the u64 seed of random_fill
+        var gemm = d.Launches.First(l => l.Entry == "gemm_f32_t32_nn");
+        Assert.Equal(new object[] { 7, 5, 3, 1f }, gemm.Arguments[..4]);
+        Assert.Equal(1, gemm.Arguments[5]);
+        Assert.Equal((int)Activation.Relu, gemm.Arguments[17]);
+        var rand = d.Launches.First(l => l.Entry == "random_fill");
+        Assert.Equal(42UL, rand.Arguments[1]);
+        Assert.Equal(7UL, rand.Arguments[2]);
+        Assert.Equal(9, rand.Arguments[5]);
+        // device pointers are real allocations
+        foreach (var launch in d.Launches)
+            foreach (var p in launch.Arguments.OfType<ulong>().Where(v => v >= 0x1000_0000))
+                Assert.True(d.IsInside(p, 4), $"{launch.Entry}: pointer 0x{p:x} is not an allocation");
+    }
+
+    [Fact]
+    public void A_launch_whose_arguments_do_not_match_the_ptx_is_refused()
+    {
+        // the packer and the PTX disagree on purpose: a signature check failure names both
+        var good = PtxModule.Load("elementwise").Entries["fill"];
+        var bad = new KernelSignature(0, 0).Append(ParamKind.UInt64).Append(ParamKind.Int32).Append(ParamKind.Int32).Append(ParamKind.Int32);
+        Assert.NotEqual(good, bad);
+        Assert.Equal("(u64, i32, i32, f32)", good.ToString());
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(255)]
+    [InlineData(256)]
+    [InlineData(257)]
+    [InlineData(1_000_003)]
+    public void Elementwise_geometry_covers_every_element(int n)
+    {
+        var (b, d) = Open();
+        using var _ = b;
+        var x = b.Allocate(n + 5);
+        b.Fill(x.Slice(5, n), 0f);
+        var g = d.Launches.Single().Geometry;
+        Assert.True(g.Threads >= n);
+        Assert.True(g.Threads - n < Geometry.ElementwiseBlock);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(3, 7, 1)]
+    [InlineData(28, 256 * 28, 1)]
+    [InlineData(28, 256 * 16 * 28, 1)]      // > 65535 rows: folded into blockDim.y
+    [InlineData(64, 65535, 3)]
+    [InlineData(100, 131_072, 2)]
+    public void Row_geometry_covers_rows_exactly_and_columns_fully(int rowLength, int rows, int planes)
+    {
+        var g = Geometry.Rows(rowLength, rows, planes);
+        Assert.True(g.GridX * g.BlockX >= rowLength && (g.GridX - 1) * g.BlockX < rowLength);
+        Assert.Equal(rows, (int)(g.GridY * g.BlockY));
+        Assert.Equal(planes, (int)g.GridZ);
+        Assert.True(g.GridY <= 65535 && g.BlockX * g.BlockY <= 1024);
+    }
+
+    [Fact]
+    public void Row_geometry_refuses_what_it_cannot_cover_exactly()
+    {
+        var e = Assert.Throws<NotSupportedException>(() => Geometry.Rows(8, 65537, 1)); // prime > 65535
+        Assert.Contains("grid-y limit", e.Message);
+    }
+
+    [Fact]
+    public void Maxpool_over_many_planes_launches_within_device_limits()
+    {
+        var (b, d) = Open();
+        using var _ = b;
+        var pool = new PoolGeometry(28, 28, 2, 2, 2, 2);
+        int planes = 256 * 16;
+        var x = b.Allocate(planes * 28 * 28);
+        var y = b.Allocate(planes * 14 * 14);
+        var a = b.Allocate(planes * 14 * 14, ElementType.Int32);
+        b.MaxPoolForward(pool, planes, x.All, y.All, a.All);
+        b.MaxPoolBackward(pool, planes, y.All, a.All, x.All);
+        Assert.All(d.Launches, l => Assert.True(l.Geometry.GridY <= 65535));
+        Assert.Equal(planes * 28, (int)(d.Launches[1].Geometry.GridY * d.Launches[1].Geometry.BlockY));
+    }
+
+    [Theory]
+    [InlineData(4096, 4096, 4096, GemmTile.T128)]
+    [InlineData(1024, 1024, 1024, GemmTile.T64)]
+    [InlineData(256, 32, 784, GemmTile.T32)]      // dense32 encoder forward
+    [InlineData(256, 784, 32, GemmTile.T32)]      // decoder forward: 200 blocks of 32x32 beat 52 of 64x64
+    [InlineData(784, 32, 256, GemmTile.T32)]      // encoder weight gradient
+    [InlineData(1, 1, 1, GemmTile.T32)]
+    public void Gemm_tile_is_chosen_per_shape(int m, int n, int k, GemmTile expected)
+    {
+        Assert.Equal(expected, Geometry.ChooseGemm(m, n, k, 132, 90, GemmPrecision.Fp32));
+        var g = Geometry.Gemm(expected, m, n);
+        var (bm, bn, _) = Geometry.Tile(expected);
+        Assert.True(g.GridX * bn >= n && g.GridY * bm >= m);
+    }
+
+    [Fact]
+    public void Tf32_is_opt_in_and_needs_sm80()
+    {
+        Assert.Equal(GemmTile.Tf32, Geometry.ChooseGemm(4096, 4096, 4096, 132, 90, GemmPrecision.Tf32));
+        Assert.Equal(GemmTile.T128, Geometry.ChooseGemm(4096, 4096, 4096, 132, 75, GemmPrecision.Tf32));
+        Assert.Equal(GemmTile.T32, Geometry.ChooseGemm(16, 16, 16, 132, 90, GemmPrecision.Tf32));
+
+        var (b, d) = Open(cc: 90, precision: GemmPrecision.Tf32);
+        using var _ = b;
+        var x = b.Allocate(128 * 128);
+        b.Gemm(Transpose.Yes, Transpose.No, 128, 128, 128, 1f, x.All, 128, x.All, 128, 0f, x.All, 128);
+        Assert.Equal("gemm_tf32_tn", d.Launches.Single().Entry);
+        Assert.Equal(new LaunchGeometry(2, 2, 1, 128), d.Launches.Single().Geometry);
+    }
+
+    [Fact]
+    public void Kernel_args_are_naturally_aligned_and_point_into_the_stack_block()
+    {
+        unsafe
+        {
+            byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
+            var a = new KernelArgs(buffer + 1).Int(1).U64(2).Float(3f).Ptr(4).Int(5);   // odd base: the packer realigns
+            Assert.Equal("(i32, u64, f32, u64, i32)", a.Signature.ToString());
+            var offsets = new int[5];
+            for (int i = 0; i < 5; i++) offsets[i] = a.OffsetOf(i);
+            Assert.Equal(new[] { 0, 8, 16, 24, 32 }, offsets);
+            Assert.Equal(0, (long)a.Pointers % 8);
+            Assert.Equal(2UL, *(ulong*)a.Pointers[1]);
+            Assert.Equal(3f, *(float*)a.Pointers[2]);
+            Assert.Equal(36, a.ValueBytes);
+        }
+    }
+
+    [Fact]
+    public void Launching_allocates_nothing_managed()
+    {
+        var (b, d) = Open();
+        using var _ = b;
+        var x = b.Allocate(1000);
+        var y = b.Allocate(1000);
+        b.Axpy(1f, x.All, y.All);   // warm: module load, function lookup
+        d.Launches.Clear();
+        d.Calls.Clear();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++) b.Axpy(1f, x.All, y.All);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // the fake driver records each launch (a few objects per call); the backend adds nothing per launch
+        Assert.True(allocated < 100 * 400, $"{allocated} bytes for 100 launches");
+    }
+
+    [Fact]
+    public void Tensor_core_module_is_not_loaded_on_pre_ampere_devices()
+    {
+        var (b, d) = Open(cc: 70);
+        using var _ = b;
+        b.WarmUp();
+        Assert.DoesNotContain("gemm_tc", d.LoadedModules);
+        Assert.Contains("gemm", d.LoadedModules);
+    }
+
+    [Fact]
+    public void Dispose_frees_every_allocation_it_made()
+    {
+        var d = new FakeCudaDriver();
+        var b = new CudaBackend(d);
+        var x = b.Allocate(10);
+        b.Upload(x.All, new float[10]);
+        x.Dispose();
+        b.Dispose();
+        Assert.Equal(0, d.LiveAllocations);
+    }
+}

@@ -1,0 +1,107 @@
+using GpuAe.Backends;
+using GpuAe.Backends.Cuda;
+
+namespace GpuAe.Tests.Cuda;
+
+/// <summary>Graph capture and two-stream bookkeeping against the fake driver.</summary>
+public sealed class CudaGraphCaptureTests
+{
+    [Fact]
+    public void A_captured_step_reads_batch_start_and_optimizer_scalars_from_device_memory()
+    {
+        var d = new FakeCudaDriver();
+        using var b = new CudaBackend(d);
+        var images = b.Allocate(100 * 10);
+        var order = b.Allocate(100, ElementType.Int32);
+        var batch = b.Allocate(4 * 10);
+        var p = b.Allocate(50);
+        var g = b.Allocate(50);
+        var s1 = b.Allocate(50);
+        var s2 = b.Allocate(50);
+        int step = 1;
+        using var graph = b.CaptureStep(() =>
+        {
+            b.GatherRows(images.All, 10, order.Slice(0, 4), batch.All);
+            b.BeginSideBranch();
+            b.Scale(g.All, 0.5f);            // e.g. a weight-gradient chain on the side stream
+            b.EndSideBranch();
+            b.OptimizerUpdate(new OptimizerStep(OptimizerKind.Adam, 1e-3f, step), p.All, g.All, s1.All, s2.All);
+        }, maxStepsPerEpoch: 25);
+
+        var captured = d.Calls.SkipWhile(c => !c.StartsWith("begin capture", StringComparison.Ordinal)).ToList();
+        Assert.StartsWith("begin capture", captured[0]);
+        Assert.StartsWith("end capture", captured[^1]);
+        var launches = captured.Where(c => c.StartsWith("launch", StringComparison.Ordinal)).Select(c => c.Split(' ')[1]).ToArray();
+        Assert.Equal(new[] { "gather_rows_stepped", "scale", "optimizer_update_stepped", "step_advance" }, launches);
+        // fork/join: record on main, side waits; record on side, main waits
+        Assert.Contains(captured, c => c.Contains("waits", StringComparison.Ordinal) && c.StartsWith($"s{b.SideStream}", StringComparison.Ordinal));
+        Assert.Contains(captured, c => c.Contains("waits", StringComparison.Ordinal) && c.StartsWith($"s{b.MainStream}", StringComparison.Ordinal));
+        Assert.Equal(b.SideStream, d.Launches.Single(l => l.Entry == "scale").Stream);
+        Assert.DoesNotContain(captured, c => c.StartsWith("sync", StringComparison.Ordinal) || c.StartsWith("htod", StringComparison.Ordinal));
+
+        // the step-dependent values are NOT kernel arguments: gather gets the order's base offset, the optimizer no lr
+        var gather = d.Launches.Single(l => l.Entry == "gather_rows_stepped");
+        Assert.Equal(0, gather.Arguments[4]);
+        var counter = (ulong)gather.Arguments[8];
+        var optimizer = d.Launches.Single(l => l.Entry == "optimizer_update_stepped");
+        Assert.Equal(counter, (ulong)optimizer.Arguments[16]);
+        Assert.Equal(counter, (ulong)d.Launches.Single(l => l.Entry == "step_advance").Arguments[0]);
+
+        // per epoch: one table upload (lr, 1-b1^t, sqrt(1-b2^t)) and a counter reset, then one graph launch per step
+        d.HostToDevice.Clear();
+        var steps = Enumerable.Range(1, 3).Select(t => new OptimizerStep(OptimizerKind.Adam, 1e-3f, t)).ToArray();
+        graph.BeginEpoch(steps);
+        var table = d.HostToDevice[0].Bytes;
+        var floats = new float[9];
+        Buffer.BlockCopy(table, 0, floats, 0, 36);
+        Assert.True(1e-3f == floats[0], string.Join(",", floats));
+        Assert.Equal((float)(1 - (double)0.9f), floats[1]);   // as the host computes it: from the float beta, in double
+        Assert.Equal((float)Math.Sqrt(1 - Math.Pow(0.999f, 3)), floats[8]);
+        Assert.Equal(new byte[4], d.HostToDevice[1].Bytes);
+        Assert.Equal(counter, d.HostToDevice[1].Destination);
+        d.Calls.Clear();
+        for (int i = 0; i < 3; i++) graph.Replay();
+        Assert.Equal(3, d.Calls.Count(c => c.StartsWith("graph", StringComparison.Ordinal)));
+        Assert.DoesNotContain(d.Calls, c => c.StartsWith("sync", StringComparison.Ordinal));   // no host sync inside an epoch
+        Assert.Throws<InvalidOperationException>(graph.Replay);                                 // table exhausted
+    }
+
+    [Fact]
+    public void A_step_that_leaves_a_side_branch_open_fails_capture_cleanly()
+    {
+        var d = new FakeCudaDriver();
+        using var b = new CudaBackend(d);
+        var x = b.Allocate(10);
+        int before = d.LiveAllocations;
+        var e = Assert.Throws<InvalidOperationException>(() => b.CaptureStep(() => { b.BeginSideBranch(); b.Scale(x.All, 2f); }, 4));
+        Assert.Contains("side branch", e.Message);
+        Assert.Equal(before, d.LiveAllocations);
+        b.Scale(x.All, 2f);   // the backend is usable again, on the main stream
+        Assert.Equal(b.MainStream, d.Launches[^1].Stream);
+    }
+
+    [Fact]
+    public void Epoch_table_is_bounded_by_the_capture()
+    {
+        var d = new FakeCudaDriver();
+        using var b = new CudaBackend(d);
+        var x = b.Allocate(10);
+        using var graph = b.CaptureStep(() => b.Scale(x.All, 2f), 2);
+        Assert.Throws<ArgumentOutOfRangeException>(() => graph.BeginEpoch(new OptimizerStep[3]));
+    }
+
+    [Fact]
+    public void Reductions_on_the_two_streams_use_separate_partial_sums()
+    {
+        var d = new FakeCudaDriver();
+        using var b = new CudaBackend(d);
+        var x = b.Allocate(1000);
+        var r = b.Allocate(2);
+        b.Sum(x.All, r.Slice(0, 1), false);
+        b.BeginSideBranch();
+        b.Sum(x.All, r.Slice(1, 1), false);
+        b.EndSideBranch();
+        var partials = d.Launches.Where(l => l.Entry == "sum_partials").Select(l => (ulong)l.Arguments[3]).ToArray();
+        Assert.Equal(2, partials.Distinct().Count());
+    }
+}
