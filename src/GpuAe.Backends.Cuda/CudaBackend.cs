@@ -18,7 +18,7 @@ public sealed record CudaOptions
 /// <see cref="BeginSideBranch"/>/<see cref="EndSideBranch"/> fork work onto a second stream (events), and
 /// <see cref="CaptureStep"/> records a training step into a CUDA graph. Not thread-safe.
 /// </summary>
-public sealed unsafe class CudaBackend : IBackend
+public sealed unsafe class CudaBackend : IBackend, IStepCapture
 {
     private readonly ICudaDriver _driver;
     private readonly CudaOptions _options;
@@ -205,6 +205,8 @@ public sealed unsafe class CudaBackend : IBackend
         exec = _driver.EndCaptureAndInstantiate(_main);
         return new CudaStepGraph(this, exec, state);
     }
+
+    IStepReplay IStepCapture.CaptureStep(Action step, int maxStepsPerEpoch) => CaptureStep(step, maxStepsPerEpoch);
 
     internal sealed record StepState(ulong Counter, ulong Table, int MaxSteps);
 

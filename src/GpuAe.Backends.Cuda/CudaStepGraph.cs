@@ -6,7 +6,7 @@ namespace GpuAe.Backends.Cuda;
 /// step, computed in double as for an eager step); each <see cref="Replay"/> is one cuGraphLaunch, with no
 /// host synchronisation: the graph reads its step's values through the device counter and advances it.
 /// </summary>
-public sealed unsafe class CudaStepGraph : IDisposable
+public sealed unsafe class CudaStepGraph : IStepReplay
 {
     private readonly CudaBackend _backend;
     private readonly CudaBackend.StepState _state;

@@ -23,6 +23,7 @@ public sealed class Trainer : IDisposable
     private readonly PlanInputs _inputs = new();
     private readonly Dictionary<(PlanKind, int), CompiledPlan> _plans = [];
     private readonly ulong _seed;
+    private (CompiledPlan Plan, DeviceDataset Data, int Steps, IStepReplay Replay)? _captured;
 
     public Trainer(IBackend backend, ModelSpec model, TrainingRecipe recipe, int seed)
     {
@@ -78,14 +79,17 @@ public sealed class Trainer : IDisposable
         var plan = Plan(PlanKind.Train, batch);
         Backend.Fill(_accumulators.Slice(0, 1), 0f);
         _inputs.Data = train;
-        for (int s = 0; s < steps; s++)
-        {
-            _inputs.Start = s * batch;
-            Step++;
-            if (StepProfile is null) plan.Plan.Run();
-            else plan.Plan.RunProfiled(Backend, StepProfile);
-            progress?.Report((s + 1) / (double)steps);
-        }
+        if (Backend is IStepCapture capture && StepProfile is null)
+            ReplayCaptured(capture, plan, train, steps, progress);
+        else
+            for (int s = 0; s < steps; s++)
+            {
+                _inputs.Start = s * batch;
+                Step++;
+                if (StepProfile is null) plan.Plan.Run();
+                else plan.Plan.RunProfiled(Backend, StepProfile);
+                progress?.Report((s + 1) / (double)steps);
+            }
         Span<float> loss = stackalloc float[1];
         Backend.Download(_accumulators.Slice(0, 1), loss);
         double trainLoss = loss[0] / steps;
@@ -97,6 +101,33 @@ public sealed class Trainer : IDisposable
         var eval = validation is null ? new Evaluation(double.NaN, double.NaN) : Evaluate(validation);
         return new EpochMetrics(Epoch, trainLoss, eval.Loss, eval.Mse, seconds, steps * batch / seconds);
     }
+
+    /// <summary>
+    /// The epoch as graph replays: the step is captured once per (plan, data set) with the batch start at 0,
+    /// and the per-step optimizer values go to the device once per epoch; no host sync until the loss read-back.
+    /// </summary>
+    private void ReplayCaptured(IStepCapture capture, CompiledPlan plan, DeviceDataset train, int steps, IProgress<double>? progress)
+    {
+        if (_captured is null || _captured.Value.Plan != plan || _captured.Value.Data != train || _captured.Value.Steps < steps)
+        {
+            _captured?.Replay.Dispose();
+            _inputs.Start = 0;
+            _captured = (plan, train, steps, capture.CaptureStep(plan.Plan.Run, steps));
+        }
+        var table = new OptimizerStep[steps];
+        for (int s = 0; s < steps; s++) table[s] = OptimizerStepAt(Step + 1 + s);
+        var replay = _captured.Value.Replay;
+        replay.BeginEpoch(table);
+        for (int s = 0; s < steps; s++)
+        {
+            replay.Replay();
+            progress?.Report((s + 1) / (double)steps);
+        }
+        Step += steps;
+    }
+
+    private OptimizerStep OptimizerStepAt(int step) =>
+        new(Recipe.Optimizer, Recipe.LearningRate, step, WeightDecay: Recipe.WeightDecay);
 
     /// <summary>Mean loss and MSE per pixel over the whole data set (in order, every sample).</summary>
     public Evaluation Evaluate(DeviceDataset data)
@@ -148,7 +179,7 @@ public sealed class Trainer : IDisposable
         if (!_plans.TryGetValue((kind, batch), out var plan))
         {
             plan = _network.BuildPlan(kind, batch, _inputs, _accumulators.All,
-                kind == PlanKind.Train ? () => new OptimizerStep(Recipe.Optimizer, Recipe.LearningRate, Step, WeightDecay: Recipe.WeightDecay) : null);
+                kind == PlanKind.Train ? () => OptimizerStepAt(Step) : null);
             _plans[(kind, batch)] = plan;
         }
         return plan;
@@ -175,6 +206,7 @@ public sealed class Trainer : IDisposable
 
     public void Dispose()
     {
+        _captured?.Replay.Dispose();
         foreach (var plan in _plans.Values) plan.Dispose();
         _accumulators.Dispose();
         _network.Dispose();
