@@ -1,5 +1,6 @@
 using GpuAe.Backends;
 using GpuAe.Backends.Cpu;
+using GpuAe.Backends.Cuda;
 using GpuAe.Backends.OpenCL;
 
 namespace GpuAe.Cli;
@@ -10,9 +11,11 @@ internal static class BackendChooser
     public static readonly string[] Names = ["auto", "cpu", "opencl", "cuda"];
 
     /// <summary>The backend and, for auto, why the better ones were passed over.</summary>
-    /// <param name="device">OpenCL device selector: index, "P:D", "gpu", "cpu" or part of a name.</param>
-    public static (IBackend Backend, IReadOnlyList<string> Notes) Create(string name, string? device = null, string? cpuGemm = null)
+    /// <param name="device">OpenCL device selector (index, "P:D", "gpu", "cpu" or part of a name) or CUDA ordinal.</param>
+    /// <param name="precision">CUDA GEMM arithmetic: "fp32" (default) or "tf32" (tensor cores, sm_80+).</param>
+    public static (IBackend Backend, IReadOnlyList<string> Notes) Create(string name, string? device = null, string? cpuGemm = null, string? precision = null)
     {
+        var cudaOptions = new CudaOptions { Precision = ParsePrecision(precision) };
         var notes = new List<string>();
         switch (name.ToLowerInvariant())
         {
@@ -23,15 +26,30 @@ internal static class BackendChooser
                     ? (opencl!, notes)
                     : throw new BackendUnavailableException($"opencl: {reason}");
             case "cuda":
-                throw new BackendUnavailableException("cuda: the CUDA backend is not part of this build yet; use --backend opencl or cpu");
+                return CudaBackend.TryCreate(CudaOrdinal(device), cudaOptions, out var cuda, out string why)
+                    ? (cuda!, notes)
+                    : throw new BackendUnavailableException($"cuda: {why}");
             case "auto":
-                notes.Add("cuda: not part of this build yet");
+                if (CudaBackend.TryCreate(CudaOrdinal(device), cudaOptions, out var gpu0, out string cudaWhy)) return (gpu0!, notes);
+                notes.Add($"cuda: {cudaWhy}");
                 if (TryOpenClGpu(device, notes) is { } gpu) return (gpu, notes);
                 return (new CpuBackend(cpuGemm), notes);
             default:
                 throw new ArgumentException($"unknown backend '{name}'; choose one of {string.Join(", ", Names)}");
         }
     }
+
+    private static int CudaOrdinal(string? device) =>
+        device is null or "gpu" or "auto" ? 0
+        : int.TryParse(device, out int ordinal) && ordinal >= 0 ? ordinal
+        : throw new ArgumentException($"--device {device}: a CUDA device is chosen by its ordinal (0, 1, ...)");
+
+    private static GemmPrecision ParsePrecision(string? precision) => precision?.ToLowerInvariant() switch
+    {
+        null or "fp32" => GemmPrecision.Fp32,
+        "tf32" => GemmPrecision.Tf32,
+        _ => throw new ArgumentException($"--precision {precision}: expected fp32 or tf32"),
+    };
 
     /// <summary>An OpenCL GPU when there is one. OpenCL on a CPU device (PoCL) is passed over: the CPU
     /// backend with OpenBLAS is faster on the same cores (benchmarks/results/opencl-epoch.md).</summary>

@@ -20,7 +20,9 @@ internal static class DevicesCommand
                 table.AddRow($"opencl [grey]--device {d.Index}[/]", Markup.Escape(d.Name),
                     Markup.Escape($"{d.Type}, {d.ComputeUnits} compute units, {Units.Bytes(d.GlobalMemoryBytes)}, {d.Version}, driver {d.DriverVersion}, platform {d.Platform}"));
             if (devices.Count == 0) table.AddRow("opencl", "-", $"[yellow]{Markup.Escape(problem ?? "no device")}[/]");
-            table.AddRow("cuda", "-", "[grey]not part of this build yet[/]");
+            if (GpuAe.Backends.Cuda.CudaBackend.TryCreate(0, null, out var cuda, out string why))
+                using (cuda) table.AddRow("cuda [grey]--device 0[/]", Markup.Escape(cuda!.DeviceName), "");
+            else table.AddRow("cuda", "-", $"[yellow]{Markup.Escape(why)}[/]");
             AnsiConsole.Write(table);
             return 0;
         }));

@@ -15,12 +15,13 @@ internal static class SelftestCommand
         var backend = new Option<string>("--backend", "-b") { Description = "cpu | opencl | cuda", DefaultValueFactory = _ => "opencl" };
         var device = new Option<string?>("--device") { Description = "OpenCL device: index, P:D, gpu, cpu or part of its name" };
         var kernels = new Option<string[]>("--kernel") { Description = "Only these kernels (repeatable), e.g. Gemm, MaxPoolForward" };
+        var precision = new Option<string?>("--precision") { Description = "CUDA GEMM: fp32 | tf32" };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => ConformanceSuite.DefaultSeed };
-        var command = new Command("selftest", "Check every kernel of a backend against the CPU reference") { backend, device, kernels, seed };
+        var command = new Command("selftest", "Check every kernel of a backend against the CPU reference") { backend, device, kernels, precision, seed };
         command.SetAction(r => CliErrors.Run(() =>
         {
             string name = r.GetValue(backend)!;
-            var (subject, _) = BackendChooser.Create(name, r.GetValue(device));
+            var (subject, _) = BackendChooser.Create(name, r.GetValue(device), precision: r.GetValue(precision));
             using var __ = subject;
             using IBackend reference = subject is CpuBackend ? new CpuBackend<double>("managed") : new CpuBackend("managed");
             AnsiConsole.MarkupLine($"subject   [bold]{Markup.Escape(subject.DeviceName)}[/]");

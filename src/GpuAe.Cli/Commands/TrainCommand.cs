@@ -25,23 +25,28 @@ internal static class TrainCommand
         var limit = new Option<int?>("--train-samples") { Description = "Use only the first N training samples (quick runs)" };
         var device = new Option<string?>("--device") { Description = "OpenCL device: index (see gpuae devices), P:D, gpu, cpu or part of its name" };
         var gemm = new Option<string?>("--cpu-gemm") { Description = "CPU GEMM: openblas | managed (default: OpenBLAS when installed)" };
+        var precision = new Option<string?>("--precision") { Description = "CUDA GEMM arithmetic: fp32 (default) | tf32 (tensor cores, sm_80+)" };
         var profile = new Option<bool>("--profile") { Description = "Time every kernel launch (synchronising after each) and print where the time went" };
         var command = new Command("train", "Train an autoencoder on MNIST")
         {
-            model, backend, device, epochs, batch, lr, seed, data, output, resume, limit, gemm, profile,
+            model, backend, device, epochs, batch, lr, seed, data, output, resume, limit, gemm, precision, profile,
         };
         command.SetAction(r => CliErrors.Run(() => Run(new Options(
             r.GetValue(model)!, r.GetValue(backend)!, r.GetValue(device), r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr), r.GetValue(seed),
-            r.GetValue(data), r.GetValue(output), r.GetValue(resume), r.GetValue(limit), r.GetValue(gemm), r.GetValue(profile)))));
+            r.GetValue(data), r.GetValue(output), r.GetValue(resume), r.GetValue(limit), r.GetValue(gemm), r.GetValue(precision), r.GetValue(profile)))));
         return command;
     }
 
     private sealed record Options(string Model, string Backend, string? Device, int? Epochs, int? Batch, float? LearningRate, int Seed,
-        string? Data, string? Out, string? Resume, int? TrainSamples, string? CpuGemm, bool Profile);
+        string? Data, string? Out, string? Resume, int? TrainSamples, string? CpuGemm, string? Precision, bool Profile);
 
     private static int Run(Options o)
     {
         var console = AnsiConsole.Console;
+        var (backend, notes) = BackendChooser.Create(o.Backend, o.Device, o.CpuGemm, o.Precision);
+        using var _ = backend;
+        foreach (var note in notes) console.MarkupLine($"[grey]auto: skipped {Markup.Escape(note)}[/]");
+
         string dataDir = MnistLocator.Locate(o.Data, message => console.MarkupLine($"[grey]{Markup.Escape(message)}[/]"));
         var (trainSet, testSet) = Mnist.Load(dataDir);
         trainSet.Validate();
@@ -51,10 +56,6 @@ internal static class TrainCommand
             if (n <= 0 || n > trainSet.Count) throw new ArgumentException($"--train-samples must be in 1..{trainSet.Count}, got {n}");
             trainSet = trainSet.Subset(0, n);
         }
-
-        var (backend, notes) = BackendChooser.Create(o.Backend, o.Device, o.CpuGemm);
-        using var _ = backend;
-        foreach (var note in notes) console.MarkupLine($"[grey]auto: skipped {Markup.Escape(note)}[/]");
 
         using var trainer = CreateTrainer(o, backend, out var outputs);
         int targetEpochs = o.Epochs ?? trainer.Recipe.Epochs;
