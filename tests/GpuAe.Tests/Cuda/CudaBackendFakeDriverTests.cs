@@ -112,12 +112,26 @@ public sealed class CudaBackendFakeDriverTests
     [InlineData(28, 256 * 16 * 28, 1)]      // > 65535 rows: folded into blockDim.y
     [InlineData(64, 65535, 3)]
     [InlineData(100, 131_072, 2)]
+    [InlineData(28, 3 * 65_537, 1)]         // > 65535 rows, no power-of-two divisor: folded by 3
+    [InlineData(700, 1000 * 65_537, 1)]     // divisor 1000: blockDim.x shrinks to keep 1024 threads
     public void Row_geometry_covers_rows_exactly_and_columns_fully(int rowLength, int rows, int planes)
     {
         var g = Geometry.Rows(rowLength, rows, planes);
         Assert.True(g.GridX * g.BlockX >= rowLength && (g.GridX - 1) * g.BlockX < rowLength);
         Assert.Equal(rows, (int)(g.GridY * g.BlockY));
         Assert.Equal(planes, (int)g.GridZ);
+        Assert.True(g.GridY <= 65535 && g.BlockX * g.BlockY <= 1024);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(784, 256)]
+    [InlineData(10, 65_537)]
+    [InlineData(3, 70_000_000)]
+    public void Gather_geometry_covers_every_element_within_device_limits(int rowLength, int rows)
+    {
+        var g = Geometry.Gather(rowLength, rows);
+        Assert.True(g.GridX * g.BlockX >= rowLength && (long)g.GridY * g.BlockY >= rows);
         Assert.True(g.GridY <= 65535 && g.BlockX * g.BlockY <= 1024);
     }
 
