@@ -28,12 +28,6 @@ public static class KernelCatalog
 
     public static (string Family, string Entry) Of(KernelId id) => (Entries[(int)id].Family, Entries[(int)id].Entry);
 
-    private static readonly (Activation Kind, string Name)[] ActivationEntryNames =
-    [
-        (Activation.Linear, "linear"), (Activation.Relu, "relu"), (Activation.LeakyRelu, "leaky_relu"), (Activation.Elu, "elu"),
-        (Activation.Sigmoid, "sigmoid"), (Activation.Tanh, "tanh"), (Activation.Softplus, "softplus"),
-    ];
-
     /// <summary>The per-kind kernel activation_{forward,backward}_&lt;kind&gt; of an activation.</summary>
     public static KernelId ActivationKernel(Activation activation, bool backward)
     {
@@ -67,7 +61,12 @@ public static class KernelCatalog
         };
         // one kernel per activation kind (activation.cl): the backend launches these; the generic
         // activation_forward/_backward above (activation code as an argument) stay for tools and tests
-        foreach (var (kind, name) in ActivationEntryNames)
+        (Activation Kind, string Name)[] kinds =
+        [
+            (Activation.Linear, "linear"), (Activation.Relu, "relu"), (Activation.LeakyRelu, "leaky_relu"), (Activation.Elu, "elu"),
+            (Activation.Sigmoid, "sigmoid"), (Activation.Tanh, "tanh"), (Activation.Softplus, "softplus"),
+        ];
+        foreach (var (kind, name) in kinds)
         {
             list.Add((ActivationKernel(kind, backward: false), "activation", $"activation_forward_{name}"));
             list.Add((ActivationKernel(kind, backward: true), "activation", $"activation_backward_{name}"));
