@@ -9,16 +9,16 @@
  * device memory: counter[0] is the step within the epoch (reset by one upload per epoch, advanced by
  * step_advance at the end of every replay). */
 
-/* gather_rows with the batch start taken from the device: rows indices[indicesOff + counter*count + i]. */
+/* gather_rows with the batch start taken from the device: rows indices[indicesOff + counter*count + i].
+ * NDRange (column, row) as gather_rows; both dimensions bound-checked (the host may over-cover rows). */
 extern "C" __global__ void gather_rows_stepped(const float* source, int sourceOff, int rowLength,
                                                const int* indices, int indicesOff, int count,
                                                float* destination, int destinationOff, const int* counter)
 {
-    int i = blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= count * rowLength) return;
-    int row = i / rowLength, col = i - row * rowLength;
+    int col = GID(0), row = GID(1);
+    if (col >= rowLength || row >= count) return;
     int start = indicesOff + counter[0] * count;
-    destination[destinationOff + i] = source[sourceOff + indices[start + row] * rowLength + col];
+    destination[destinationOff + row * rowLength + col] = source[sourceOff + indices[start + row] * rowLength + col];
 }
 
 /* counter[0] += 1. One thread; the last node of a captured step. */

@@ -427,8 +427,9 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
         SameLength(x, y);
         if (x.IsEmpty) return;
         byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
-        var a = Args(buffer).Int((int)activation).Int(Len(x)).Ptr(mx.Pointer).Int(Off(x)).Ptr(my.Pointer).Int(Off(y));
-        Launch(KernelId.ActivationForward, a, Geometry.Elementwise(x.Length));
+        var id = KernelCatalog.ActivationKernel(activation, backward: false);
+        var a = Args(buffer).Int(Len(x)).Ptr(mx.Pointer).Int(Off(x)).Ptr(my.Pointer).Int(Off(y));
+        Launch(id, a, Geometry.Elementwise(x.Length));
     }
 
     public void ActivationBackward(Activation activation, BufferView y, BufferView dy, BufferView dx)
@@ -440,8 +441,9 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
         SameLength(y, dx);
         if (y.IsEmpty) return;
         byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
-        var a = Args(buffer).Int((int)activation).Int(Len(y)).Ptr(my.Pointer).Int(Off(y)).Ptr(mdy.Pointer).Int(Off(dy)).Ptr(mdx.Pointer).Int(Off(dx));
-        Launch(KernelId.ActivationBackward, a, Geometry.Elementwise(y.Length));
+        var id = KernelCatalog.ActivationKernel(activation, backward: true);
+        var a = Args(buffer).Int(Len(y)).Ptr(my.Pointer).Int(Off(y)).Ptr(mdy.Pointer).Int(Off(dy)).Ptr(mdx.Pointer).Int(Off(dx));
+        Launch(id, a, Geometry.Elementwise(y.Length));
     }
 
     // ---- convolution by im2col ----------------------------------------------------------------
@@ -669,13 +671,15 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
         byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
         var a = Args(buffer).Ptr(ms.Pointer).Int(Off(source)).Int(rowLength).Ptr(mi.Pointer).Int(Off(indices)).Int(Len(indices))
             .Ptr(md.Pointer).Int(Off(destination));
+        // NDRange (column, row) like gather_rows.cl; both kernels bound-check both dimensions
+        var geometry = Geometry.Gather(rowLength, Len(indices), Device.MaxGridY);
         if (_stepState is { } state)
         {
             a = a.Ptr(state.Counter);
-            Launch(KernelId.GatherRowsStepped, a, Geometry.Elementwise(count));
+            Launch(KernelId.GatherRowsStepped, a, geometry);
             return;
         }
-        Launch(KernelId.GatherRows, a, Geometry.Elementwise(count));
+        Launch(KernelId.GatherRows, a, geometry);
     }
 
     public void Random(RandomDistribution distribution, ulong seed, ulong offset, BufferView destination)

@@ -24,23 +24,40 @@ public static class Geometry
     }
 
     /// <summary>Row kernels: x along a row (block up to 64, rounded to a power of two), y over rows, z over planes.
-    /// y and z are exact; rows beyond the device's grid-y limit are folded into blockDim.y with a power-of-two
-    /// divisor of <paramref name="rows"/> (so no thread lands on a row past the end).</summary>
+    /// The portable row bodies bound-check only x, so y and z are exact: rows beyond the device's grid-y limit
+    /// are folded into blockDim.y with the smallest divisor of <paramref name="rows"/> that fits (any divisor,
+    /// not only powers of two; blockDim.x shrinks to keep the block within 1024 threads), so no thread lands
+    /// on a row past the end. Only a row count above the grid-y limit with no divisor in
+    /// [rows / maxGridY, 1024] (a large prime, say) is refused.</summary>
     public static LaunchGeometry Rows(int rowLength, int rows, int planes, int maxGridY = 65535, int maxGridZ = 65535)
     {
         if (rowLength < 1 || rows < 1 || planes < 1)
             throw new ArgumentOutOfRangeException(nameof(rows), $"row launch needs positive sizes, got {rowLength} x {rows} x {planes}");
-        uint bx = Math.Min(64u, BitOperations.RoundUpToPowerOf2((uint)rowLength));
-        uint by = 1;
-        while ((rows + by - 1) / by > maxGridY)
-        {
-            by *= 2;
-            if (rows % by != 0 || bx * by > 1024)
-                throw new NotSupportedException($"a row launch of {rows} rows exceeds the grid-y limit {maxGridY} and has no power-of-two divisor to fold into the block");
-        }
         if (planes > maxGridZ) throw new NotSupportedException($"a row launch of {planes} planes exceeds the grid-z limit {maxGridZ}");
-        return new LaunchGeometry((uint)((rowLength + bx - 1) / bx), (uint)(rows / by), (uint)planes, bx, by);
+        uint bx = Math.Min(64u, BitOperations.RoundUpToPowerOf2((uint)rowLength));
+        int by = (rows + maxGridY - 1) / maxGridY;
+        while (by <= MaxBlock && rows % by != 0) by++;
+        if (by > MaxBlock)
+            throw new NotSupportedException($"a row launch of {rows} rows exceeds the grid-y limit {maxGridY} and has no divisor up to {MaxBlock} to fold into the block");
+        bx = Math.Min(bx, BitOperations.RoundUpToPowerOf2((uint)(MaxBlock / by + 1)) / 2);   // largest power of two <= 1024 / by
+        return new LaunchGeometry((uint)((rowLength + bx - 1) / bx), (uint)(rows / by), (uint)planes, bx, (uint)by);
     }
+
+    /// <summary>gather_rows (and _stepped): NDRange (column, row) with both dimensions bound-checked in the
+    /// kernel, so rows may be over-covered: blockDim.y is the power of two that brings the grid under the
+    /// device's grid-y limit.</summary>
+    public static LaunchGeometry Gather(int rowLength, int rows, int maxGridY = 65535)
+    {
+        if (rowLength < 1 || rows < 1)
+            throw new ArgumentOutOfRangeException(nameof(rows), $"gather needs positive sizes, got {rowLength} x {rows}");
+        uint by = BitOperations.RoundUpToPowerOf2((uint)((rows + maxGridY - 1) / maxGridY));
+        if (by > MaxBlock) throw new NotSupportedException($"a gather of {rows} rows exceeds the grid-y limit {maxGridY} x {MaxBlock}");
+        uint bx = Math.Min(Math.Min(64u, BitOperations.RoundUpToPowerOf2((uint)rowLength)), (uint)MaxBlock / by);
+        return new LaunchGeometry((uint)((rowLength + bx - 1) / bx), (uint)((rows + by - 1) / by), 1, bx, by);
+    }
+
+    /// <summary>Threads per block, every GPU the backend supports.</summary>
+    public const int MaxBlock = 1024;
 
     public static int ReduceGroupCount(int n) => Math.Clamp((n + ReduceBlock - 1) / ReduceBlock, 1, ReduceGroups);
 

@@ -5,10 +5,15 @@ public enum KernelId
 {
     Fill, Axpy, Scale, GatherRows, GatherRowsStepped, StepAdvance,
     ActivationForward, ActivationBackward,
+    ActivationForwardLinear, ActivationForwardRelu, ActivationForwardLeakyRelu, ActivationForwardElu,
+    ActivationForwardSigmoid, ActivationForwardTanh, ActivationForwardSoftplus,
+    ActivationBackwardLinear, ActivationBackwardRelu, ActivationBackwardLeakyRelu, ActivationBackwardElu,
+    ActivationBackwardSigmoid, ActivationBackwardTanh, ActivationBackwardSoftplus,
     Im2Col, Col2Im, SwapLeadingAxes, SwapLeadingAxes3d,
     MaxPoolForward, MaxPoolBackward, AvgPoolForward, AvgPoolBackward,
     UpsampleNearestForward, UpsampleNearestBackward,
-    LossPartials, OptimizerUpdate, OptimizerUpdateStepped, RandomFill,
+    LossPartials, LossElementwiseSquared, LossElementwiseAbsolute, LossElementwiseBceLogits,
+    OptimizerUpdate, OptimizerUpdateStepped, RandomFill,
     SumPartials, SumFinal, RowSums, ColumnSums,
     GemmT128Nn, GemmT128Nt, GemmT128Tn, GemmT128Tt,
     GemmT64Nn, GemmT64Nt, GemmT64Tn, GemmT64Tt,
@@ -22,6 +27,14 @@ public static class KernelCatalog
     public static IReadOnlyList<(KernelId Id, string Family, string Entry)> Entries { get; } = Build();
 
     public static (string Family, string Entry) Of(KernelId id) => (Entries[(int)id].Family, Entries[(int)id].Entry);
+
+    /// <summary>The per-kind kernel activation_{forward,backward}_&lt;kind&gt; of an activation.</summary>
+    public static KernelId ActivationKernel(Activation activation, bool backward)
+    {
+        if ((uint)activation > (uint)Activation.Softplus)
+            throw new ArgumentOutOfRangeException(nameof(activation), activation, "no CUDA kernel for this activation");
+        return (backward ? KernelId.ActivationBackwardLinear : KernelId.ActivationForwardLinear) + (int)activation;
+    }
 
     private static (KernelId, string, string)[] Build()
     {
@@ -37,11 +50,27 @@ public static class KernelCatalog
             (KernelId.AvgPoolForward, "pool", "avgpool_forward"), (KernelId.AvgPoolBackward, "pool", "avgpool_backward"),
             (KernelId.UpsampleNearestForward, "upsample", "upsample_nearest_forward"), (KernelId.UpsampleNearestBackward, "upsample", "upsample_nearest_backward"),
             (KernelId.LossPartials, "loss", "loss_partials"),
+            // the element-parallel loss of CPU OpenCL devices: bound so every entry is, launched only by tools
+            (KernelId.LossElementwiseSquared, "loss", "loss_elementwise_squared"),
+            (KernelId.LossElementwiseAbsolute, "loss", "loss_elementwise_absolute"),
+            (KernelId.LossElementwiseBceLogits, "loss", "loss_elementwise_bce_logits"),
             (KernelId.OptimizerUpdate, "optim", "optimizer_update"), (KernelId.OptimizerUpdateStepped, "optim", "optimizer_update_stepped"),
             (KernelId.RandomFill, "rand", "random_fill"),
             (KernelId.SumPartials, "reduce", "sum_partials"), (KernelId.SumFinal, "reduce", "sum_final"),
             (KernelId.RowSums, "reduce", "row_sums"), (KernelId.ColumnSums, "reduce", "column_sums"),
         };
+        // one kernel per activation kind (activation.cl): the backend launches these; the generic
+        // activation_forward/_backward above (activation code as an argument) stay for tools and tests
+        (Activation Kind, string Name)[] kinds =
+        [
+            (Activation.Linear, "linear"), (Activation.Relu, "relu"), (Activation.LeakyRelu, "leaky_relu"), (Activation.Elu, "elu"),
+            (Activation.Sigmoid, "sigmoid"), (Activation.Tanh, "tanh"), (Activation.Softplus, "softplus"),
+        ];
+        foreach (var (kind, name) in kinds)
+        {
+            list.Add((ActivationKernel(kind, backward: false), "activation", $"activation_forward_{name}"));
+            list.Add((ActivationKernel(kind, backward: true), "activation", $"activation_backward_{name}"));
+        }
         foreach (var tile in new[] { "t128", "t64", "t32" })
             foreach (var t in new[] { "nn", "nt", "tn", "tt" })
                 list.Add((Enum.Parse<KernelId>($"Gemm{char.ToUpperInvariant(tile[0])}{tile[1..]}{char.ToUpperInvariant(t[0])}{t[1]}"), "gemm", $"gemm_f32_{tile}_{t}"));

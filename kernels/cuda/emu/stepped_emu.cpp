@@ -13,14 +13,19 @@ int main()
 {
     int failures = 0;
     /* gather: 10 rows of 5, batch of 3, step 2 -> order[offset + 6 .. 9) */
-    std::vector<float> src(50), a(15), b(15);
+    std::vector<float> src(50), a(20, -1.0f), b(20, -1.0f);   /* 15 written, 5 guard */
     for (int i = 0; i < 50; i++) src[i] = (float)i;
     std::vector<int> order = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 9, 9};
     int counter = 2;
-    emu_launch(gather_rows, dim3{1, 1, 1}, dim3{32, 1, 1}, (const float*)src.data(), 0, 5, (const int*)order.data(), 1 + 6, 3, a.data(), 0);
-    emu_launch(gather_rows_stepped, dim3{1, 1, 1}, dim3{32, 1, 1}, (const float*)src.data(), 0, 5, (const int*)order.data(), 1, 3, b.data(), 0,
+    /* NDRange (column, row) over-covered in both dimensions, as the host may launch it */
+    emu_launch(gather_rows, dim3{1, 2, 1}, dim3{8, 2, 1}, (const float*)src.data(), 0, 5, (const int*)order.data(), 1 + 6, 3, a.data(), 0);
+    emu_launch(gather_rows_stepped, dim3{1, 2, 1}, dim3{8, 2, 1}, (const float*)src.data(), 0, 5, (const int*)order.data(), 1, 3, b.data(), 0,
                (const int*)&counter);
     if (a != b) { failures++; printf("FAIL gather_rows_stepped\n"); }
+    for (int i = 0; i < 20; i++) {
+        float want = i < 15 ? (float)(order[1 + 6 + i / 5] * 5 + i % 5) : -1.0f;   /* rows order[7..9], guard untouched */
+        if (a[i] != want) { failures++; printf("FAIL gather_rows element %d: %g, want %g\n", i, a[i], want); break; }
+    }
 
     for (int kind = 0; kind <= 5; kind++) {
         const int n = 37;

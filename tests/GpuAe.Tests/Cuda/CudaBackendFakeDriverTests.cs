@@ -58,7 +58,7 @@ public sealed class CudaBackendFakeDriverTests
 
         var entries = d.Launches.Select(l => l.Entry).ToHashSet();
         foreach (var name in new[] { "fill", "axpy", "scale", "gemm_f32_t32_nn", "gemm_f32_t32_nt", "gemm_f32_t32_tn", "gemm_f32_t32_tt",
-                     "column_sums", "row_sums", "activation_forward", "activation_backward", "im2col", "col2im", "swap_leading_axes",
+                     "column_sums", "row_sums", "activation_forward_elu", "activation_backward_tanh", "im2col", "col2im", "swap_leading_axes",
                      "swap_leading_axes_3d", "maxpool_forward", "maxpool_backward", "avgpool_forward", "avgpool_backward",
                      "upsample_nearest_forward", "upsample_nearest_backward", "loss_partials", "sum_final", "optimizer_update",
                      "gather_rows", "random_fill", "sum_partials" })
@@ -112,12 +112,38 @@ public sealed class CudaBackendFakeDriverTests
     [InlineData(28, 256 * 16 * 28, 1)]      // > 65535 rows: folded into blockDim.y
     [InlineData(64, 65535, 3)]
     [InlineData(100, 131_072, 2)]
+    [InlineData(28, 177_147, 1)]            // 3^11 > 65535 rows, no power-of-two divisor: folded by 3
+    [InlineData(700, 1000 * 65_000, 1)]     // divisor 1000: blockDim.x shrinks to keep 1024 threads
     public void Row_geometry_covers_rows_exactly_and_columns_fully(int rowLength, int rows, int planes)
     {
         var g = Geometry.Rows(rowLength, rows, planes);
         Assert.True(g.GridX * g.BlockX >= rowLength && (g.GridX - 1) * g.BlockX < rowLength);
         Assert.Equal(rows, (int)(g.GridY * g.BlockY));
         Assert.Equal(planes, (int)g.GridZ);
+        Assert.True(g.GridY <= 65535 && g.BlockX * g.BlockY <= 1024);
+    }
+
+    [Fact]
+    public void Every_activation_launches_its_own_kernel_as_the_opencl_backend_does()
+    {
+        foreach (var activation in Enum.GetValues<Activation>())
+        {
+            // Activation.LeakyRelu -> leaky_relu (the suffix of activation.cl's GPUAE_ACTIVATION_KERNELS)
+            var name = System.Text.RegularExpressions.Regex.Replace(activation.ToString(), "(?<=[a-z])([A-Z])", "_$1").ToLowerInvariant();
+            Assert.Equal(("activation", $"activation_forward_{name}"), KernelCatalog.Of(KernelCatalog.ActivationKernel(activation, backward: false)));
+            Assert.Equal(("activation", $"activation_backward_{name}"), KernelCatalog.Of(KernelCatalog.ActivationKernel(activation, backward: true)));
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(784, 256)]
+    [InlineData(10, 65_537)]
+    [InlineData(3, 60_000_000)]
+    public void Gather_geometry_covers_every_element_within_device_limits(int rowLength, int rows)
+    {
+        var g = Geometry.Gather(rowLength, rows);
+        Assert.True(g.GridX * g.BlockX >= rowLength && (long)g.GridY * g.BlockY >= rows);
         Assert.True(g.GridY <= 65535 && g.BlockX * g.BlockY <= 1024);
     }
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using GpuAe.Backends.Cuda;
+using GpuAe.Backends;
 
 namespace GpuAe.Tests.Cuda;
 
@@ -41,9 +42,42 @@ public sealed partial class CudaPtxTests
             var text = File.ReadAllText(cu);
             foreach (Match include in Regex.Matches(text, "#include \"\\.\\./opencl/([a-z_]+\\.cl)\""))
                 text += File.ReadAllText(Path.Combine(Root(), "kernels", "opencl", include.Groups[1].Value));
-            var declared = KernelDeclaration().Matches(text).Select(m => m.Groups[1].Value).Order().ToArray();
+            var declared = KernelDeclaration().Matches(text).Select(m => m.Groups[1].Value).Concat(MacroKernels(text)).Order().ToArray();
             Assert.Equal(declared, PtxModule.Load(family).Entries.Keys.Order().ToArray());
         }
+    }
+
+    /// <summary>Kernels a body declares through a macro (one per activation/loss kind):
+    /// <c>#define M(name, ...) ... KERNEL void prefix_##name(</c>, then one <c>M(kind, ...)</c> per kernel.</summary>
+    private static IEnumerable<string> MacroKernels(string text)
+    {
+        foreach (Match define in Regex.Matches(text, @"#define\s+([A-Z_0-9]+)\((\w+)\s*,[^)]*\)((?:[^\n]*\\\r?\n)*[^\n]*)"))
+        {
+            string macro = define.Groups[1].Value, parameter = define.Groups[2].Value, body = define.Groups[3].Value;
+            var prefixes = Regex.Matches(body, $@"KERNEL\s+void\s+([a-z_0-9]*)##{parameter}\s*\(").Select(m => m.Groups[1].Value).ToArray();
+            foreach (Match use in Regex.Matches(text, $@"^{macro}\(([a-z_0-9]+)\s*,", RegexOptions.Multiline))
+                foreach (var prefix in prefixes) yield return prefix + use.Groups[1].Value;
+        }
+    }
+
+    [Fact]
+    public void Ptx_was_compiled_with_the_build_options_the_host_assumes()
+    {
+        // LEAKY_RELU_SLOPE = ActivationConstants.LeakyReluSlope (as the OpenCL backend passes it): the PTX immediate
+        var slope = $"0f{BitConverter.SingleToInt32Bits(ActivationConstants.LeakyReluSlope):X8}";
+        Assert.Contains(slope, PtxModule.Load("activation").Text);
+        Assert.Contains(slope, PtxModule.Load("gemm").Text);
+        // REDUCE_LOCAL = Geometry.ReduceBlock: the shared array of every tree reduction
+        foreach (var family in new[] { "reduce", "loss" })
+        {
+            var shared = Regex.Matches(PtxModule.Load(family).Text, @"\.shared \.align 4 \.b8 \w+\[(\d+)\]").Select(m => int.Parse(m.Groups[1].Value)).ToArray();
+            Assert.NotEmpty(shared);
+            Assert.All(shared, bytes => Assert.Equal(Geometry.ReduceBlock * sizeof(float), bytes));
+        }
+        Assert.Contains("-DLEAKY_RELU_SLOPE=" + ActivationConstants.LeakyReluSlope.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "f",
+            File.ReadAllText(Path.Combine(Root(), "src", "GpuAe.Backends.Cuda", "GpuAe.Backends.Cuda.csproj")));
+        Assert.Contains($"-DREDUCE_LOCAL={Geometry.ReduceBlock}",
+            File.ReadAllText(Path.Combine(Root(), "src", "GpuAe.Backends.Cuda", "GpuAe.Backends.Cuda.csproj")));
     }
 
     [Fact]
