@@ -4,7 +4,7 @@
 #   ../shared/device/pack.sh src/GpuAe.Cli/GpuAe.Cli.csproj
 # Writes logs and tables to benchmarks/results/gpu/; when $OUT is set (the device tool's return folder) it
 # also packs them into $OUT/gpu-checks.tgz (the tool returns at most 8 files).
-# Needs: gpuae selftest / train / bench wired to --backend cuda (see the CUDA PR's notes), MNIST under
+# Needs: the packed CLI (gpuae selftest / train / bench, all with --backend cuda), MNIST under
 # $GPUAE_DATA_DIR (default .device/mnist), compute-sanitizer and PyTorch with CUDA on the machine.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."

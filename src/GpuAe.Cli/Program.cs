@@ -20,6 +20,7 @@ internal static class Program
             DevicesCommand.Create(),
             PresetsCommand.Create(),
             SelftestCommand.Create(),
+            BenchCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

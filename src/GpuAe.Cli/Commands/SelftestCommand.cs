@@ -14,7 +14,7 @@ internal static class SelftestCommand
     {
         var backend = new Option<string>("--backend", "-b") { Description = "cpu | opencl | cuda", DefaultValueFactory = _ => "opencl" };
         var device = new Option<string?>("--device") { Description = "OpenCL device: index, P:D, gpu, cpu or part of its name" };
-        var kernels = new Option<string[]>("--kernel") { Description = "Only these kernels (repeatable), e.g. Gemm, MaxPoolForward" };
+        var kernels = new Option<string[]>("--kernel", "--only") { Description = "Only these kernels (repeatable), e.g. Gemm, MaxPoolForward" };
         var precision = new Option<string?>("--precision") { Description = "CUDA GEMM: fp32 | tf32" };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => ConformanceSuite.DefaultSeed };
         var command = new Command("selftest", "Check every kernel of a backend against the CPU reference") { backend, device, kernels, precision, seed };
