@@ -11,6 +11,35 @@
 #define OPT_ADAM 4
 #define OPT_ADAMW 5
 
+/* One element's update; the per-step scalars (lr and the bias corrections) come as values, so the
+ * CUDA graph variant in kernels/cuda/optim.cu reads them from device memory and shares this body. */
+DEVICE_FN void optimizer_apply(int kind, int i, GLOBAL float* param, GLOBAL const float* grad, GLOBAL float* s1, GLOBAL float* s2,
+                               float lr, float beta1, float beta2, float eps, float momentum, float rho,
+                               float wd, float bc1, float bc2sqrt)
+{
+    float p = param[i], g = grad[i];
+    if (kind != OPT_ADAMW) g += wd * p;
+    if (kind == OPT_SGD) {
+        p -= lr * g;
+    } else if (kind == OPT_MOMENTUM || kind == OPT_NESTEROV) {
+        float v = momentum * s1[i] + g;
+        s1[i] = v;
+        p -= kind == OPT_NESTEROV ? lr * (g + momentum * v) : lr * v;
+    } else if (kind == OPT_RMSPROP) {
+        float s = rho * s1[i] + (1.0f - rho) * g * g;
+        s1[i] = s;
+        p -= lr * g / (sqrt(s) + eps);
+    } else {
+        if (kind == OPT_ADAMW) p -= lr * wd * p;
+        float m = beta1 * s1[i] + (1.0f - beta1) * g;
+        float v = beta2 * s2[i] + (1.0f - beta2) * g * g;
+        s1[i] = m;
+        s2[i] = v;
+        p -= lr * (m / bc1) / (sqrt(v) / bc2sqrt + eps);
+    }
+    param[i] = p;
+}
+
 KERNEL void optimizer_update(int kind, int n, GLOBAL float* param, int paramOff, GLOBAL const float* grad, int gradOff,
                              GLOBAL float* s1, int s1Off, GLOBAL float* s2, int s2Off,
                              float lr, float beta1, float beta2, float eps, float momentum, float rho,
@@ -18,25 +47,6 @@ KERNEL void optimizer_update(int kind, int n, GLOBAL float* param, int paramOff,
 {
     int i = GID(0);
     if (i >= n) return;
-    float p = param[paramOff + i], g = grad[gradOff + i];
-    if (kind != OPT_ADAMW) g += wd * p;
-    if (kind == OPT_SGD) {
-        p -= lr * g;
-    } else if (kind == OPT_MOMENTUM || kind == OPT_NESTEROV) {
-        float v = momentum * s1[s1Off + i] + g;
-        s1[s1Off + i] = v;
-        p -= kind == OPT_NESTEROV ? lr * (g + momentum * v) : lr * v;
-    } else if (kind == OPT_RMSPROP) {
-        float s = rho * s1[s1Off + i] + (1.0f - rho) * g * g;
-        s1[s1Off + i] = s;
-        p -= lr * g / (sqrt(s) + eps);
-    } else {
-        if (kind == OPT_ADAMW) p -= lr * wd * p;
-        float m = beta1 * s1[s1Off + i] + (1.0f - beta1) * g;
-        float v = beta2 * s2[s2Off + i] + (1.0f - beta2) * g * g;
-        s1[s1Off + i] = m;
-        s2[s2Off + i] = v;
-        p -= lr * (m / bc1) / (sqrt(v) / bc2sqrt + eps);
-    }
-    param[paramOff + i] = p;
+    optimizer_apply(kind, i, param + paramOff, grad + gradOff, s1 + s1Off, s2 + s2Off,
+                    lr, beta1, beta2, eps, momentum, rho, wd, bc1, bc2sqrt);
 }
