@@ -21,6 +21,7 @@ internal static class Program
             PresetsCommand.Create(),
             SelftestCommand.Create(),
             BenchCommand.Create(),
+            PcaCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }
