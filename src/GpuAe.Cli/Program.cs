@@ -22,6 +22,7 @@ internal static class Program
             SelftestCommand.Create(),
             BenchCommand.Create(),
             PcaCommand.Create(),
+            EncodeCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -44,6 +44,29 @@ public class TrainCommandTests : IClassFixture<MnistFixture>
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
     }
 
+    [SkippableFact]
+    public void Encode_writes_codes_as_csv_npy_and_a_latent_scatter()
+    {
+        _ = _mnist.Data;
+        using var dir = new TempDirectory();
+        var (code, error) = Run("train", "--model", "deep3", "--backend", "cpu", "--epochs", "1", "--train-samples", "512", "--out", dir.Path);
+        Assert.True(code == 0, error);
+
+        (code, error) = Run("encode", "--from", dir.Path, "--backend", "cpu", "--count", "300");
+        Assert.True(code == 0, error);
+        var csv = File.ReadAllLines(dir.File("codes.csv"));
+        Assert.Equal("label,z1,z2,z3", csv[0]);
+        Assert.Equal(301, csv.Length);
+        Assert.StartsWith("7,", csv[1]); // the first test digit is a 7
+        var npy = File.ReadAllBytes(dir.File("codes.npy"));
+        int headerLength = BitConverter.ToUInt16(npy, 8);
+        Assert.Equal(0, (10 + headerLength) % 64);
+        Assert.Contains("'shape': (300, 3)", System.Text.Encoding.ASCII.GetString(npy, 10, headerLength));
+        Assert.Equal(10 + headerLength + 300 * 3 * 4, npy.Length);
+        Assert.Equal(float.Parse(csv[1].Split(',')[1], System.Globalization.CultureInfo.InvariantCulture), BitConverter.ToSingle(npy, 10 + headerLength));
+        Assert.True(File.Exists(dir.File("latent.png")));
+    }
+
     [Fact]
     public void A_truncated_data_file_is_named_in_the_error()
     {
