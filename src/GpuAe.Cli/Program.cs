@@ -23,6 +23,7 @@ internal static class Program
             BenchCommand.Create(),
             PcaCommand.Create(),
             EncodeCommand.Create(),
+            AnomalyCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -149,6 +149,26 @@ public sealed class Trainer : IDisposable
 
     public int CodeSize => (int)_network.CodeShape.ElementCount;
 
+    /// <summary>Mean squared reconstruction error of every sample (the anomaly score of the one-class protocol).</summary>
+    public double[] ReconstructionErrors(DeviceDataset data)
+    {
+        int size = _network.SampleSize;
+        var reconstruction = Reconstruct(data, data.Count);
+        var errors = new double[data.Count];
+        for (int i = 0; i < data.Count; i++)
+        {
+            double sum = 0;
+            var original = data.Host.Sample(i);
+            for (int j = 0; j < size; j++)
+            {
+                double e = reconstruction[(long)i * size + j] - original[j];
+                sum += e * e;
+            }
+            errors[i] = sum / size;
+        }
+        return errors;
+    }
+
     private float[] Collect(DeviceDataset data, int count, Func<CompiledPlan, Graph.Tensor> pick, int width)
     {
         CheckCompatible(data);
