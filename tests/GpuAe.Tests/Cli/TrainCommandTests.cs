@@ -45,7 +45,7 @@ public class TrainCommandTests : IClassFixture<MnistFixture>
     }
 
     [SkippableFact]
-    public void Encode_writes_codes_as_csv_npy_and_a_latent_scatter()
+    public void Encode_and_reconstruct_work_from_a_trained_run()
     {
         _ = _mnist.Data;
         using var dir = new TempDirectory();
@@ -65,6 +65,11 @@ public class TrainCommandTests : IClassFixture<MnistFixture>
         Assert.Equal(10 + headerLength + 300 * 3 * 4, npy.Length);
         Assert.Equal(float.Parse(csv[1].Split(',')[1], System.Globalization.CultureInfo.InvariantCulture), BitConverter.ToSingle(npy, 10 + headerLength));
         Assert.True(File.Exists(dir.File("latent.png")));
+
+        File.Delete(dir.File("reconstructions.png"));
+        (code, error) = Run("reconstruct", "--from", dir.Path, "--backend", "cpu", "--count", "5");
+        Assert.True(code == 0, error);
+        Assert.True(File.Exists(dir.File("reconstructions.png")));
     }
 
     [Fact]

