@@ -365,17 +365,13 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
         var ma = Mem(a, ElementType.Real);
         var mb = Mem(b, ElementType.Real);
         var mc = Mem(c, ElementType.Real);
-        if (m < 0 || n < 0 || k < 0) throw new ArgumentOutOfRangeException(nameof(m), $"GEMM sizes must be >= 0, got m={m} n={n} k={k}");
-        CheckMatrix("A", a, transA == Transpose.No ? m : k, transA == Transpose.No ? k : m, lda);
-        CheckMatrix("B", b, transB == Transpose.No ? k : n, transB == Transpose.No ? n : k, ldb);
-        CheckMatrix("C", c, m, n, ldc);
+        // The same argument checks (and messages) as every other backend.
+        GemmShapes.Check(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc, biasMode, bias?.Length);
         ulong biasPointer = _dummy;
         int biasOff = 0;
         if (biasMode != BiasMode.None)
         {
-            if (bias is not { } bv) throw new ArgumentException($"GEMM bias mode {biasMode} needs a bias view", nameof(bias));
-            int need = biasMode == BiasMode.PerColumn ? n : m;
-            if (bv.Length < need) throw new ArgumentException($"GEMM bias has {bv.Length} elements, {biasMode} needs {need}", nameof(bias));
+            var bv = bias!.Value;
             biasPointer = Mem(bv, ElementType.Real, "bias").Pointer;
             biasOff = Off(bv);
         }
@@ -398,15 +394,6 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
             GemmTile.T32 => KernelId.GemmT32Nn,
             _ => KernelId.GemmTf32Nn,
         }) + (transA == Transpose.Yes ? 2 : 0) + (transB == Transpose.Yes ? 1 : 0));
-
-    private static void CheckMatrix(string name, BufferView view, int rows, int cols, int ld)
-    {
-        if (rows == 0 || cols == 0) return;
-        if (ld < cols) throw new ArgumentException($"GEMM {name}: leading dimension {ld} < {cols} columns");
-        long need = (long)(rows - 1) * ld + cols;
-        if (view.Length < need)
-            throw new ArgumentException($"GEMM {name}: [{rows} x {cols}] with ld {ld} needs {need} elements, view has {view.Length}");
-    }
 
     public void BiasGradient(BiasMode mode, int rows, int cols, BufferView dy, BufferView dbias, bool accumulate)
     {
