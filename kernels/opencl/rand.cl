@@ -17,10 +17,10 @@ DEVICE_FN void philox4x32_10(u64 counter, u64 seed, uint* out)
     out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
 }
 
-/* distribution 0: uniform [0,1) from the top 24 bits; 1: standard normal. Overwrites. */
-KERNEL void random_fill(int distribution, u64 seed, u64 offset, GLOBAL float* y, int yOff, int n)
+/* distribution 0: uniform [0,1) from the top 24 bits; 1: standard normal. Writes block `block` of
+ * the stream that starts at counter `offset` (elements 4*block .. 4*block+3 of y). */
+DEVICE_FN void random_fill_block(int distribution, u64 seed, u64 offset, GLOBAL float* y, int yOff, int n, int block)
 {
-    int block = GID(0);
     int first = block * 4;
     if (first >= n) return;
     uint w[4];
@@ -39,4 +39,10 @@ KERNEL void random_fill(int distribution, u64 seed, u64 offset, GLOBAL float* y,
         }
     }
     for (int j = 0; j < 4 && first + j < n; j++) y[yOff + first + j] = v[j];
+}
+
+/* Overwrites y[0..n) with the stream from counter `offset`. */
+KERNEL void random_fill(int distribution, u64 seed, u64 offset, GLOBAL float* y, int yOff, int n)
+{
+    random_fill_block(distribution, seed, offset, y, yOff, n, GID(0));
 }

@@ -167,7 +167,7 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
 
     /// <summary>
     /// Captures one training step into a CUDA graph. While <paramref name="step"/> runs, GatherRows and
-    /// OptimizerUpdate bind their step-dependent values to device memory instead of kernel arguments
+    /// OptimizerUpdate (and RandomForStep) bind their step-dependent values to device memory instead of kernel arguments
     /// (GatherRows reads rows starting at indices.Offset + counter * rows; OptimizerUpdate reads lr and the
     /// bias corrections from the per-epoch table), and the graph ends with a launch that advances the counter.
     /// So capture with the batch start at 0, then per epoch call <see cref="CudaStepGraph.BeginEpoch"/> and
@@ -180,7 +180,8 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
         if (_stepState is not null) throw new InvalidOperationException("a step capture is already in progress");
         // make every module resident before capture (module loads are not capturable)
         WarmUp();
-        var state = new StepState(_driver.Allocate(sizeof(int)), _driver.Allocate(3L * maxStepsPerEpoch * sizeof(float)), maxStepsPerEpoch);
+        var state = new StepState(_driver.Allocate(sizeof(int)), _driver.Allocate(3L * maxStepsPerEpoch * sizeof(float)),
+            _driver.Allocate((long)maxStepsPerEpoch * sizeof(int)), maxStepsPerEpoch);
         _stepState = state;
         _driver.BeginCapture(_main);
         nint exec;
@@ -199,6 +200,7 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
             try { _driver.DestroyGraph(_driver.EndCaptureAndInstantiate(_main)); } catch (CudaException) { }
             _driver.Free(state.Counter);
             _driver.Free(state.Table);
+            _driver.Free(state.Steps);
             throw;
         }
         finally { _stepState = null; }
@@ -208,7 +210,9 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
 
     IStepReplay IStepCapture.CaptureStep(Action step, int maxStepsPerEpoch) => CaptureStep(step, maxStepsPerEpoch);
 
-    internal sealed record StepState(ulong Counter, ulong Table, int MaxSteps);
+    /// <summary>Device memory of a captured step: the step counter, lr and Adam bias corrections per step
+    /// (3 floats), and each step's optimizer t (for <see cref="RandomForStep"/>).</summary>
+    internal sealed record StepState(ulong Counter, ulong Table, ulong Steps, int MaxSteps);
 
     // ---- memory ---------------------------------------------------------------------------------
 
@@ -676,6 +680,22 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
         byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
         var a = Args(buffer).Int((int)distribution).U64(seed).U64(offset).Ptr(md.Pointer).Int(Off(destination)).Int(Len(destination));
         Launch(KernelId.RandomFill, a, Geometry.Elementwise((destination.Length + 3) / 4));
+    }
+
+    public void RandomForStep(RandomDistribution distribution, ulong seed, int step, BufferView destination)
+    {
+        if (_stepState is not { } state)
+        {
+            Random(distribution, seed, IBackend.RandomStepOffset(step, destination.Length), destination);
+            return;
+        }
+        var md = Mem(destination, ElementType.Real);
+        if (destination.IsEmpty) return;
+        ulong blocks = (ulong)((destination.Length + 3) / 4);
+        byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
+        var a = Args(buffer).Int((int)distribution).U64(seed).U64(blocks).Ptr(md.Pointer).Int(Off(destination)).Int(Len(destination))
+            .Ptr(state.Counter).Ptr(state.Steps);
+        Launch(KernelId.RandomFillStepped, a, Geometry.Elementwise((destination.Length + 3) / 4));
     }
 
     // ---- reductions ---------------------------------------------------------------------------

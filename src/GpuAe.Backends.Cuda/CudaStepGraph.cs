@@ -2,7 +2,7 @@ namespace GpuAe.Backends.Cuda;
 
 /// <summary>
 /// A training step captured into a CUDA graph by <see cref="CudaBackend.CaptureStep"/>. Per epoch the host
-/// uploads the step table once (<see cref="BeginEpoch"/>: counter = 0, and lr / Adam bias corrections per
+/// uploads the step table once (<see cref="BeginEpoch"/>: counter = 0, and lr / Adam bias corrections and t per
 /// step, computed in double as for an eager step); each <see cref="Replay"/> is one cuGraphLaunch, with no
 /// host synchronisation: the graph reads its step's values through the device counter and advances it.
 /// </summary>
@@ -47,6 +47,13 @@ public sealed unsafe class CudaStepGraph : IStepReplay
             }
             _backend.UploadRaw(_state.Table + (ulong)(3 * start * sizeof(float)), table, 3L * count * sizeof(float));
         }
+        int* stepNumbers = stackalloc int[1024];
+        for (int start = 0; start < steps.Length; start += 1024)
+        {
+            int count = Math.Min(1024, steps.Length - start);
+            for (int i = 0; i < count; i++) stepNumbers[i] = steps[start + i].Step;
+            _backend.UploadRaw(_state.Steps + (ulong)(start * sizeof(int)), stepNumbers, (long)count * sizeof(int));
+        }
         int zero = 0;
         _backend.UploadRaw(_state.Counter, &zero, sizeof(int));
         _steps = steps.Length;
@@ -69,6 +76,7 @@ public sealed unsafe class CudaStepGraph : IStepReplay
         _backend.Driver.DestroyGraph(_exec);
         _backend.FreeDevice(_state.Counter);
         _backend.FreeDevice(_state.Table);
+        _backend.FreeDevice(_state.Steps);
         _exec = 0;
     }
 }

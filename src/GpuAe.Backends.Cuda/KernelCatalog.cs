@@ -13,7 +13,7 @@ public enum KernelId
     MaxPoolForward, MaxPoolBackward, AvgPoolForward, AvgPoolBackward,
     UpsampleNearestForward, UpsampleNearestBackward,
     LossPartials, LossElementwiseSquared, LossElementwiseAbsolute, LossElementwiseBceLogits,
-    OptimizerUpdate, OptimizerUpdateStepped, RandomFill,
+    OptimizerUpdate, OptimizerUpdateStepped, RandomFill, RandomFillStepped,
     SumPartials, SumFinal, RowSums, ColumnSums,
     GemmT128Nn, GemmT128Nt, GemmT128Tn, GemmT128Tt,
     GemmT64Nn, GemmT64Nt, GemmT64Tn, GemmT64Tt,
@@ -55,7 +55,7 @@ public static class KernelCatalog
             (KernelId.LossElementwiseAbsolute, "loss", "loss_elementwise_absolute"),
             (KernelId.LossElementwiseBceLogits, "loss", "loss_elementwise_bce_logits"),
             (KernelId.OptimizerUpdate, "optim", "optimizer_update"), (KernelId.OptimizerUpdateStepped, "optim", "optimizer_update_stepped"),
-            (KernelId.RandomFill, "rand", "random_fill"),
+            (KernelId.RandomFill, "rand", "random_fill"), (KernelId.RandomFillStepped, "rand", "random_fill_stepped"),
             (KernelId.SumPartials, "reduce", "sum_partials"), (KernelId.SumFinal, "reduce", "sum_final"),
             (KernelId.RowSums, "reduce", "row_sums"), (KernelId.ColumnSums, "reduce", "column_sums"),
         };

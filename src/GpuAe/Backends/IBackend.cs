@@ -136,6 +136,22 @@ public interface IBackend : IDisposable
     /// (Box-Muller). Overwrites.</summary>
     void Random(RandomDistribution distribution, ulong seed, ulong offset, BufferView destination);
 
+    /// <summary>
+    /// <see cref="Random"/> for training step <paramref name="step"/> (1-based, the optimizer's t): the stream
+    /// starts at counter step * ceil(length / 4), so every step draws fresh numbers (noise, VAE samples) and
+    /// a resumed run draws the same ones. Under step capture (<see cref="IStepCapture"/>) the backend reads t
+    /// from the replayed step's table instead of this argument. Overwrites.
+    /// </summary>
+    void RandomForStep(RandomDistribution distribution, ulong seed, int step, BufferView destination) =>
+        Random(distribution, seed, RandomStepOffset(step, destination.Length), destination);
+
+    /// <summary>The Philox counter where <see cref="RandomForStep"/>'s stream starts.</summary>
+    static ulong RandomStepOffset(int step, long length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(step);
+        return (ulong)step * (ulong)((length + 3) / 4);
+    }
+
     // ---- reductions ---------------------------------------------------------------------------
 
     /// <summary>result[0] = Σ x (fixed order). Overwrites, or accumulates when <paramref name="accumulate"/>.</summary>

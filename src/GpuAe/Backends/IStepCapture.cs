@@ -16,7 +16,8 @@ public interface IStepCapture
 /// <summary>A captured training step.</summary>
 public interface IStepReplay : IDisposable
 {
-    /// <summary>Sets the epoch's per-step optimizer values (one per step, in order) and rewinds to step 0.</summary>
+    /// <summary>Sets the epoch's per-step optimizer values (one per step, in order; their Step numbers also drive
+    /// <see cref="IBackend.RandomForStep"/>) and rewinds to step 0.</summary>
     void BeginEpoch(ReadOnlySpan<OptimizerStep> steps);
 
     /// <summary>Enqueues the next step; no host synchronisation.</summary>

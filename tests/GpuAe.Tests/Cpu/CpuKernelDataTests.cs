@@ -70,6 +70,23 @@ public class CpuKernelDataTests
     }
 
     [Fact]
+    public void RandomForStep_DrawsAFreshBlockOfTheStreamPerStep()
+    {
+        const int length = 9;   // 3 Philox blocks per step
+        var view = _cpu.Allocate(length).All;
+        float[] Step(int t)
+        {
+            ((IBackend)_cpu).RandomForStep(RandomDistribution.Normal, 11, t, view);
+            var values = new float[length];
+            _cpu.Download(view, values);
+            return values;
+        }
+        Assert.Equal(Draw(RandomDistribution.Normal, 11, 5 * 3, length), Step(5));
+        Assert.NotEqual(Step(5), Step(6));
+        Assert.Equal(Step(5), Step(5));
+    }
+
+    [Fact]
     public void Random_Uniform_IsInUnitIntervalWithMeanHalf()
     {
         float[] u = Draw(RandomDistribution.Uniform, 1, 0, 100_000);

@@ -18,10 +18,12 @@ public sealed class CudaGraphCaptureTests
         var g = b.Allocate(50);
         var s1 = b.Allocate(50);
         var s2 = b.Allocate(50);
+        var noise = b.Allocate(4 * 10);
         int step = 1;
         using var graph = b.CaptureStep(() =>
         {
             b.GatherRows(images.All, 10, order.Slice(0, 4), batch.All);
+            b.RandomForStep(RandomDistribution.Normal, 7, step, noise.All);
             b.BeginSideBranch();
             b.Scale(g.All, 0.5f);            // e.g. a weight-gradient chain on the side stream
             b.EndSideBranch();
@@ -32,7 +34,7 @@ public sealed class CudaGraphCaptureTests
         Assert.StartsWith("begin capture", captured[0]);
         Assert.StartsWith("end capture", captured[^1]);
         var launches = captured.Where(c => c.StartsWith("launch", StringComparison.Ordinal)).Select(c => c.Split(' ')[1]).ToArray();
-        Assert.Equal(new[] { "gather_rows_stepped", "scale", "optimizer_update_stepped", "step_advance" }, launches);
+        Assert.Equal(new[] { "gather_rows_stepped", "random_fill_stepped", "scale", "optimizer_update_stepped", "step_advance" }, launches);
         // fork/join: record on main, side waits; record on side, main waits
         Assert.Contains(captured, c => c.Contains("waits", StringComparison.Ordinal) && c.StartsWith($"s{b.SideStream}", StringComparison.Ordinal));
         Assert.Contains(captured, c => c.Contains("waits", StringComparison.Ordinal) && c.StartsWith($"s{b.MainStream}", StringComparison.Ordinal));
@@ -46,6 +48,11 @@ public sealed class CudaGraphCaptureTests
         var optimizer = d.Launches.Single(l => l.Entry == "optimizer_update_stepped");
         Assert.Equal(counter, (ulong)optimizer.Arguments[16]);
         Assert.Equal(counter, (ulong)d.Launches.Single(l => l.Entry == "step_advance").Arguments[0]);
+        // the noise stream starts at t * blocks with t from the table: blocks per step is the argument, not an offset
+        var random = d.Launches.Single(l => l.Entry == "random_fill_stepped");
+        Assert.Equal(10UL, (ulong)random.Arguments[2]);
+        Assert.Equal(counter, (ulong)random.Arguments[6]);
+        var stepNumbers = (ulong)random.Arguments[7];
 
         // per epoch: one table upload (lr, 1-b1^t, sqrt(1-b2^t)) and a counter reset, then one graph launch per step
         d.HostToDevice.Clear();
@@ -57,13 +64,27 @@ public sealed class CudaGraphCaptureTests
         Assert.True(1e-3f == floats[0], string.Join(",", floats));
         Assert.Equal((float)(1 - (double)0.9f), floats[1]);   // as the host computes it: from the float beta, in double
         Assert.Equal((float)Math.Sqrt(1 - Math.Pow(0.999f, 3)), floats[8]);
-        Assert.Equal(new byte[4], d.HostToDevice[1].Bytes);
-        Assert.Equal(counter, d.HostToDevice[1].Destination);
+        Assert.Equal(stepNumbers, d.HostToDevice[1].Destination);
+        Assert.Equal(new byte[] { 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0 }, d.HostToDevice[1].Bytes);
+        Assert.Equal(new byte[4], d.HostToDevice[2].Bytes);
+        Assert.Equal(counter, d.HostToDevice[2].Destination);
         d.Calls.Clear();
         for (int i = 0; i < 3; i++) graph.Replay();
         Assert.Equal(3, d.Calls.Count(c => c.StartsWith("graph", StringComparison.Ordinal)));
         Assert.DoesNotContain(d.Calls, c => c.StartsWith("sync", StringComparison.Ordinal));   // no host sync inside an epoch
         Assert.Throws<InvalidOperationException>(graph.Replay);                                 // table exhausted
+    }
+
+    [Fact]
+    public void Random_for_step_outside_capture_is_random_at_the_step_offset()
+    {
+        var d = new FakeCudaDriver();
+        using var b = new CudaBackend(d);
+        var noise = b.Allocate(9);
+        b.RandomForStep(RandomDistribution.Uniform, 5, 4, noise.All);
+        var launch = d.Launches.Single();
+        Assert.Equal("random_fill", launch.Entry);
+        Assert.Equal(4UL * 3, (ulong)launch.Arguments[2]);   // t * ceil(9 / 4)
     }
 
     [Fact]
