@@ -17,9 +17,11 @@ KERNEL void activation_backward(int act, int n, GLOBAL const float* y, int yOff,
     if (i < n) dx[dxOff + i] = dy[dyOff + i] * act_derivative(act, y[yOff + i]);
 }
 
-/* One kernel per activation (activation_forward_<name>, activation_backward_<name>): with the
- * activation a compile-time constant the compiler vectorises the math across work-items (PoCL), and
- * GPUs get straight-line code. The generic kernels above stay for tools and tests. */
+/* One kernel per activation (activation_forward_<name>, activation_backward_<name>,
+ * channel_bias_activation_<name>): with the activation a compile-time constant the compiler vectorises the
+ * math across work-items (PoCL), and GPUs get straight-line code. The generic kernels above stay for tools
+ * and tests. channel_bias_activation: y[n, c, i] = f(x[n, c, i] + bias[c]) over NCHW planes, NDRange
+ * (i, n*channels + c) so the channel is one division per row; overwrites, x and y may be the same view. */
 #define GPUAE_ACTIVATION_KERNELS(name, ACT)                                                            \
 KERNEL void activation_forward_##name(int n, GLOBAL const float* x, int xOff, GLOBAL float* y, int yOff) \
 {                                                                                                     \
@@ -31,6 +33,14 @@ KERNEL void activation_backward_##name(int n, GLOBAL const float* y, int yOff,  
 {                                                                                                     \
     int i = GID(0);                                                                                   \
     if (i < n) dx[dxOff + i] = dy[dyOff + i] * act_derivative(ACT, y[yOff + i]);                      \
+}                                                                                                     \
+KERNEL void channel_bias_activation_##name(int plane, int channels, GLOBAL const float* x, int xOff,  \
+                                           GLOBAL const float* bias, int biasOff, GLOBAL float* y, int yOff) \
+{                                                                                                     \
+    int i = GID(0), p = GID(1);                                                                       \
+    if (i >= plane) return;                                                                           \
+    int at = p * plane + i;                                                                           \
+    y[yOff + at] = act_forward(ACT, x[xOff + at] + bias[biasOff + p % channels]);                     \
 }
 
 GPUAE_ACTIVATION_KERNELS(linear, ACT_LINEAR)

@@ -69,6 +69,10 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
     public void ActivationBackward(Activation activation, BufferView y, BufferView dy, BufferView dx) =>
         ActivationKernels.Backward(activation, Reals(y, dx.Length), Reals(dy, dx.Length), Reals(dx));
 
+    public void ChannelBiasActivation(Activation activation, int batch, int channels, int plane, BufferView x, BufferView bias, BufferView y) =>
+        ActivationKernels.ChannelBiasForward(activation, batch, channels, plane, Reals(x, PlaneSize(batch * channels, plane, 1)),
+            Reals(bias, channels), Reals(y, PlaneSize(batch * channels, plane, 1)));
+
     public void Im2Col(ConvGeometry g, int batch, BufferView x, BufferView columns) =>
         ConvKernels.Im2Col(g, batch, Reals(x, (long)batch * g.Channels * g.Height * g.Width),
             Reals(columns, (long)g.PatchSize * batch * g.OutHeight * g.OutWidth));

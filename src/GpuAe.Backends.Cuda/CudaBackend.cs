@@ -437,6 +437,21 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
         Launch(id, a, Geometry.Elementwise(y.Length));
     }
 
+    public void ChannelBiasActivation(Activation activation, int batch, int channels, int plane, BufferView x, BufferView bias, BufferView y)
+    {
+        var mx = Mem(x, ElementType.Real);
+        var mb = Mem(bias, ElementType.Real);
+        var my = Mem(y, ElementType.Real);
+        long count = (long)batch * channels * plane;
+        Need(x, count, "ChannelBiasActivation x");
+        Need(bias, channels, "ChannelBiasActivation bias");
+        Need(y, count, "ChannelBiasActivation y");
+        if (count == 0) return;
+        byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
+        var a = Args(buffer).Int(plane).Int(channels).Ptr(mx.Pointer).Int(Off(x)).Ptr(mb.Pointer).Int(Off(bias)).Ptr(my.Pointer).Int(Off(y));
+        Launch(KernelCatalog.ChannelBiasActivationKernel(activation), a, Rows(plane, batch * channels));
+    }
+
     // ---- convolution by im2col ----------------------------------------------------------------
 
     public void Im2Col(ConvGeometry g, int batch, BufferView x, BufferView columns)

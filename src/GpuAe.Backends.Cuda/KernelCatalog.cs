@@ -9,6 +9,8 @@ public enum KernelId
     ActivationForwardSigmoid, ActivationForwardTanh, ActivationForwardSoftplus,
     ActivationBackwardLinear, ActivationBackwardRelu, ActivationBackwardLeakyRelu, ActivationBackwardElu,
     ActivationBackwardSigmoid, ActivationBackwardTanh, ActivationBackwardSoftplus,
+    ChannelBiasActivationLinear, ChannelBiasActivationRelu, ChannelBiasActivationLeakyRelu, ChannelBiasActivationElu,
+    ChannelBiasActivationSigmoid, ChannelBiasActivationTanh, ChannelBiasActivationSoftplus,
     Im2Col, Col2Im, SwapLeadingAxes, SwapLeadingAxes3d,
     MaxPoolForward, MaxPoolBackward, AvgPoolForward, AvgPoolBackward,
     UpsampleNearestForward, UpsampleNearestBackward,
@@ -29,11 +31,17 @@ public static class KernelCatalog
     public static (string Family, string Entry) Of(KernelId id) => (Entries[(int)id].Family, Entries[(int)id].Entry);
 
     /// <summary>The per-kind kernel activation_{forward,backward}_&lt;kind&gt; of an activation.</summary>
-    public static KernelId ActivationKernel(Activation activation, bool backward)
+    public static KernelId ActivationKernel(Activation activation, bool backward) =>
+        PerKind(backward ? KernelId.ActivationBackwardLinear : KernelId.ActivationForwardLinear, activation);
+
+    /// <summary>The per-kind kernel channel_bias_activation_&lt;kind&gt; of an activation.</summary>
+    public static KernelId ChannelBiasActivationKernel(Activation activation) => PerKind(KernelId.ChannelBiasActivationLinear, activation);
+
+    private static KernelId PerKind(KernelId linear, Activation activation)
     {
         if ((uint)activation > (uint)Activation.Softplus)
             throw new ArgumentOutOfRangeException(nameof(activation), activation, "no CUDA kernel for this activation");
-        return (backward ? KernelId.ActivationBackwardLinear : KernelId.ActivationForwardLinear) + (int)activation;
+        return linear + (int)activation;
     }
 
     private static (KernelId, string, string)[] Build()
@@ -70,6 +78,7 @@ public static class KernelCatalog
         {
             list.Add((ActivationKernel(kind, backward: false), "activation", $"activation_forward_{name}"));
             list.Add((ActivationKernel(kind, backward: true), "activation", $"activation_backward_{name}"));
+            list.Add((ChannelBiasActivationKernel(kind), "activation", $"channel_bias_activation_{name}"));
         }
         foreach (var tile in new[] { "t128", "t64", "t32" })
             foreach (var t in new[] { "nn", "nt", "tn", "tt" })

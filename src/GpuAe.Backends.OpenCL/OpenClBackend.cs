@@ -56,7 +56,7 @@ public sealed unsafe class OpenClBackend : IBackend
     private nint _kFill, _kAxpy, _kScale, _kGather, _kIm2Col, _kCol2Im, _kSwap,
         _kMaxF, _kMaxB, _kAvgF, _kAvgB, _kUpF, _kUpB, _kLoss, _kOptim, _kRand,
         _kSumPartials, _kSumFinal, _kRowSums, _kColumnSums, _kPackB, _kSwap3;
-    private readonly nint[] _kActForward = new nint[7], _kActBackward = new nint[7], _kLossElementwise = new nint[3];
+    private readonly nint[] _kActForward = new nint[7], _kActBackward = new nint[7], _kChannelBias = new nint[7], _kLossElementwise = new nint[3];
     private readonly nint[] _kGemm = new nint[4];
     private readonly nint[] _kGemmPacked = new nint[2];
 
@@ -504,14 +504,7 @@ public sealed unsafe class OpenClBackend : IBackend
         var my = Mem(y, ElementType.Real);
         SameLength(x, y);
         if (x.IsEmpty) return;
-        var k = Kernel(ref _kActForward[(int)activation], KernelFamily.Activation, activation switch
-        {
-            Activation.Linear => "activation_forward_linear", Activation.Relu => "activation_forward_relu",
-            Activation.LeakyRelu => "activation_forward_leaky_relu", Activation.Elu => "activation_forward_elu",
-            Activation.Sigmoid => "activation_forward_sigmoid", Activation.Tanh => "activation_forward_tanh",
-            Activation.Softplus => "activation_forward_softplus",
-            _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, null),
-        });
+        var k = Kernel(ref _kActForward[(int)activation], KernelFamily.Activation, PerKindName(ForwardNames, activation));
         Begin(k).Int((int)x.Length).Mem(mx.Handle).Int(Off(x)).Mem(my.Handle).Int(Off(y));
         Elementwise(k, x.Length);
     }
@@ -524,17 +517,34 @@ public sealed unsafe class OpenClBackend : IBackend
         SameLength(y, dy);
         SameLength(y, dx);
         if (y.IsEmpty) return;
-        var k = Kernel(ref _kActBackward[(int)activation], KernelFamily.Activation, activation switch
-        {
-            Activation.Linear => "activation_backward_linear", Activation.Relu => "activation_backward_relu",
-            Activation.LeakyRelu => "activation_backward_leaky_relu", Activation.Elu => "activation_backward_elu",
-            Activation.Sigmoid => "activation_backward_sigmoid", Activation.Tanh => "activation_backward_tanh",
-            Activation.Softplus => "activation_backward_softplus",
-            _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, null),
-        });
+        var k = Kernel(ref _kActBackward[(int)activation], KernelFamily.Activation, PerKindName(BackwardNames, activation));
         Begin(k).Int((int)y.Length).Mem(my.Handle).Int(Off(y)).Mem(mdy.Handle).Int(Off(dy)).Mem(mdx.Handle).Int(Off(dx));
         Elementwise(k, y.Length);
     }
+
+    public void ChannelBiasActivation(Activation activation, int batch, int channels, int plane, BufferView x, BufferView bias, BufferView y)
+    {
+        var mx = Mem(x, ElementType.Real);
+        var mb = Mem(bias, ElementType.Real);
+        var my = Mem(y, ElementType.Real);
+        long count = (long)batch * channels * plane;
+        Need(x, count, "ChannelBiasActivation x");
+        Need(bias, channels, "ChannelBiasActivation bias");
+        Need(y, count, "ChannelBiasActivation y");
+        if (count == 0) return;
+        var k = Kernel(ref _kChannelBias[(int)activation], KernelFamily.Activation, PerKindName(ChannelBiasNames, activation));
+        Begin(k).Int(plane).Int(channels).Mem(mx.Handle).Int(Off(x)).Mem(mb.Handle).Int(Off(bias)).Mem(my.Handle).Int(Off(y));
+        LaunchRows(k, plane, batch * channels);
+    }
+
+    // activation.cl's per-kind kernels (GPUAE_ACTIVATION_KERNELS), indexed by Activation; built once so a launch allocates nothing
+    private static readonly string[] KindSuffixes = ["linear", "relu", "leaky_relu", "elu", "sigmoid", "tanh", "softplus"];
+    private static readonly string[] ForwardNames = KindSuffixes.Select(k => $"activation_forward_{k}").ToArray();
+    private static readonly string[] BackwardNames = KindSuffixes.Select(k => $"activation_backward_{k}").ToArray();
+    private static readonly string[] ChannelBiasNames = KindSuffixes.Select(k => $"channel_bias_activation_{k}").ToArray();
+
+    private static string PerKindName(string[] names, Activation activation) =>
+        (uint)activation < (uint)names.Length ? names[(int)activation] : throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
 
     // ---- convolution by im2col ----------------------------------------------------------------
 

@@ -31,6 +31,19 @@ internal static class ActivationKernels
             }
         });
 
+    /// <summary>y[n, c, :] = f(x[n, c, :] + bias[c]) for each of the batch * channels planes (NCHW). x may be y.</summary>
+    public static void ChannelBiasForward<T>(Activation activation, int batch, int channels, int plane, HostView<T> x, HostView<T> bias, HostView<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        CpuParallel.For(batch * channels, Math.Max(1, Grain / Math.Max(1, plane)), (start, end) =>
+        {
+            for (int p = start; p < end; p++)
+            {
+                var target = y.Part(p * plane, plane);
+                TensorPrimitives.Add(x.Part(p * plane, plane), bias[p % channels], target);
+                ForwardSpan(activation, target, target);
+            }
+        });
+
     internal static void ForwardSpan<T>(Activation activation, ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         switch (activation)

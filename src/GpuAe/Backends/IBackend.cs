@@ -70,6 +70,11 @@ public interface IBackend : IDisposable
     /// <summary>dx = dy * f'(x) written through y = f(x). Overwrites; dx may alias dy.</summary>
     void ActivationBackward(Activation activation, BufferView y, BufferView dy, BufferView dx);
 
+    /// <summary>y[n, c, i] = f(x[n, c, i] + bias[c]) over NCHW data [batch, channels, plane] (plane = H*W): the
+    /// per-channel bias and activation of a layer whose output comes from a col2im rather than a GEMM epilogue
+    /// (transposed convolution). Overwrites; x and y may be the same view.</summary>
+    void ChannelBiasActivation(Activation activation, int batch, int channels, int plane, BufferView x, BufferView bias, BufferView y);
+
     // ---- convolution by im2col ----------------------------------------------------------------
 
     /// <summary>x [batch, C, H, W] -> columns [C*KH*KW, batch*OH*OW] (column = (image, oy, ox)).

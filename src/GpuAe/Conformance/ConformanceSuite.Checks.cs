@@ -25,6 +25,7 @@ public static partial class ConformanceSuite
         new("BiasGradient", LongSums, BiasGradientCheck),
         new("ActivationForward", Transcendental, ActivationForwardCheck),
         new("ActivationBackward", Transcendental, ActivationBackwardCheck),
+        new("ChannelBiasActivation", Transcendental, ChannelBiasActivationCheck),
         new("Im2Col", Bitwise, Im2ColCheck),
         new("Col2Im", ShortSums, Col2ImCheck),
         new("SwapLeadingAxes", Bitwise, SwapCheck),
@@ -181,6 +182,29 @@ public static partial class ConformanceSuite
                     s.Sub.ActivationBackward(act, y.S, dy.S, dx.S);
                     s.Compare("dx", dx);
                 });
+    }
+
+    private static void ChannelBiasActivationCheck(Session s)
+    {
+        // (batch, channels, plane): ones, primes, a plane past the 64-wide row block, the conv-transpose preset's 16 x 28 x 28
+        (int Batch, int Channels, int Plane)[] shapes = [(1, 1, 1), (2, 3, 7), (3, 5, 61), (1, 7, 257), (4, 16, 784)];
+        var activations = Enum.GetValues<Activation>();
+        int index = 0;
+        foreach (var (batch, channels, plane) in shapes)
+            foreach (var act in activations)
+            {
+                bool inPlace = index++ % 2 == 1;
+                s.Case($"{act} [{batch},{channels},{plane}] in-place={inPlace}", () =>
+                {
+                    int n = batch * channels * plane;
+                    var x = s.Real(s.Uniform(n, -6f, 6f));
+                    var bias = s.Real(s.Uniform(channels, -2f, 2f));
+                    var y = inPlace ? x : s.Real(n);
+                    s.Ref.ChannelBiasActivation(act, batch, channels, plane, x.R, bias.R, y.R);
+                    s.Sub.ChannelBiasActivation(act, batch, channels, plane, x.S, bias.S, y.S);
+                    s.Compare("y", y);
+                });
+            }
     }
 
     private static readonly (ConvGeometry G, int Batch)[] ConvCases =

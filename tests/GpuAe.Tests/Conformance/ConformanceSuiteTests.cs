@@ -74,6 +74,8 @@ public sealed class ConformanceSuiteTests
         public void BiasGradient(BiasMode mode, int rows, int cols, BufferView dy, BufferView dbias, bool accumulate) => _inner.BiasGradient(mode, rows, cols, dy, dbias, accumulate);
         public void ActivationForward(Activation activation, BufferView x, BufferView y) => _inner.ActivationForward(activation, x, y);
         public void ActivationBackward(Activation activation, BufferView y, BufferView dy, BufferView dx) => _inner.ActivationBackward(activation, y, dy, dx);
+        public void ChannelBiasActivation(Activation activation, int batch, int channels, int plane, BufferView x, BufferView bias, BufferView y) =>
+            _inner.ChannelBiasActivation(activation, batch, channels, plane, x, bias, y);
         public void Im2Col(ConvGeometry g, int batch, BufferView x, BufferView columns) => _inner.Im2Col(g, batch, x, columns);
         public void Col2Im(ConvGeometry g, int batch, BufferView columns, BufferView dx) => _inner.Col2Im(g, batch, columns, dx);
         public void SwapLeadingAxes(int a, int b, int inner, BufferView source, BufferView destination) => _inner.SwapLeadingAxes(a, b, inner, source, destination);

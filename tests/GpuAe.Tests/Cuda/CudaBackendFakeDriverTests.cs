@@ -37,6 +37,7 @@ public sealed class CudaBackendFakeDriverTests
         b.BiasGradient(BiasMode.PerRow, 9, 4, x.Slice(0, 36), y.Slice(0, 9), true);
         b.ActivationForward(Activation.Elu, x.Slice(0, 9), y.Slice(0, 9));
         b.ActivationBackward(Activation.Tanh, x.Slice(0, 9), y.Slice(0, 9), z.Slice(0, 9));
+        b.ChannelBiasActivation(Activation.Relu, 2, 3, 5, x.Slice(1, 30), y.Slice(2, 3), z.Slice(3, 30));
         b.Im2Col(conv, 2, x.Slice(0, 2 * 3 * 7 * 5), y.Slice(0, conv.PatchSize * 2 * conv.OutHeight * conv.OutWidth));
         b.Col2Im(conv, 2, y.Slice(0, conv.PatchSize * 2 * conv.OutHeight * conv.OutWidth), x.Slice(0, 2 * 3 * 7 * 5));
         b.SwapLeadingAxes(3, 4, 9, x.Slice(0, 108), y.Slice(0, 108));
@@ -58,7 +59,7 @@ public sealed class CudaBackendFakeDriverTests
 
         var entries = d.Launches.Select(l => l.Entry).ToHashSet();
         foreach (var name in new[] { "fill", "axpy", "scale", "gemm_f32_t32_nn", "gemm_f32_t32_nt", "gemm_f32_t32_tn", "gemm_f32_t32_tt",
-                     "column_sums", "row_sums", "activation_forward_elu", "activation_backward_tanh", "im2col", "col2im", "swap_leading_axes",
+                     "column_sums", "row_sums", "activation_forward_elu", "activation_backward_tanh", "channel_bias_activation_relu", "im2col", "col2im", "swap_leading_axes",
                      "swap_leading_axes_3d", "maxpool_forward", "maxpool_backward", "avgpool_forward", "avgpool_backward",
                      "upsample_nearest_forward", "upsample_nearest_backward", "loss_partials", "sum_final", "optimizer_update",
                      "gather_rows", "random_fill", "sum_partials" })
@@ -132,6 +133,7 @@ public sealed class CudaBackendFakeDriverTests
             var name = System.Text.RegularExpressions.Regex.Replace(activation.ToString(), "(?<=[a-z])([A-Z])", "_$1").ToLowerInvariant();
             Assert.Equal(("activation", $"activation_forward_{name}"), KernelCatalog.Of(KernelCatalog.ActivationKernel(activation, backward: false)));
             Assert.Equal(("activation", $"activation_backward_{name}"), KernelCatalog.Of(KernelCatalog.ActivationKernel(activation, backward: true)));
+            Assert.Equal(("activation", $"channel_bias_activation_{name}"), KernelCatalog.Of(KernelCatalog.ChannelBiasActivationKernel(activation)));
         }
     }
 
