@@ -14,4 +14,10 @@ internal static class PaddingMath
         int total = Math.Max((output - 1) * stride + (window - 1) * dilation + 1 - input, 0);
         return (total / 2, total - total / 2);
     }
+
+    /// <summary>Output length of a transposed convolution along one axis, as Keras/TensorFlow define it
+    /// (deconv_output_length without output_padding): "same" input * stride, "valid" input * stride +
+    /// max(window - stride, 0). Long, so callers can refuse sizes that overflow an int.</summary>
+    public static long TransposedOutput(Padding padding, int input, int window, int stride) =>
+        (long)input * stride + (padding == Padding.Valid ? Math.Max(window - stride, 0) : 0);
 }

@@ -9,6 +9,7 @@ namespace GpuAe.Models;
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(DenseSpec), "dense")]
 [JsonDerivedType(typeof(Conv2DSpec), "conv2d")]
+[JsonDerivedType(typeof(Conv2DTransposeSpec), "conv2d_transpose")]
 [JsonDerivedType(typeof(MaxPool2DSpec), "maxpool2d")]
 [JsonDerivedType(typeof(UpSample2DSpec), "upsample2d")]
 [JsonDerivedType(typeof(FlattenSpec), "flatten")]
@@ -20,6 +21,10 @@ public sealed record DenseSpec(int Units, Activation Activation = Activation.Lin
 
 /// <summary>Square-kernel 2-D convolution.</summary>
 public sealed record Conv2DSpec(int Filters, int Kernel, Activation Activation = Activation.Linear, Padding Padding = Padding.Same, int Stride = 1) : LayerSpec;
+
+/// <summary>Square-kernel 2-D transposed convolution (Keras' Conv2DTranspose): "same" multiplies the size by the
+/// stride, "valid" gives size * stride + max(kernel - stride, 0). Weight [in, filters, K, K] as PyTorch's ConvTranspose2d.</summary>
+public sealed record Conv2DTransposeSpec(int Filters, int Kernel, Activation Activation = Activation.Linear, Padding Padding = Padding.Same, int Stride = 1) : LayerSpec;
 
 /// <summary>Square max-pool; stride defaults to the window size.</summary>
 public sealed record MaxPool2DSpec(int Size = 2, Padding Padding = Padding.Same, int? Stride = null) : LayerSpec;
@@ -59,13 +64,17 @@ public sealed record ModelSpec(string Name, int[] InputShape, IReadOnlyList<Laye
     private static string Describe(LayerSpec layer) => layer switch
     {
         DenseSpec d => $"dense {d.Units} {d.Activation.ToString().ToLowerInvariant()}",
-        Conv2DSpec c => $"conv {c.Filters}x{c.Kernel}x{c.Kernel}{(c.Stride > 1 ? $"/{c.Stride}" : "")} {c.Padding.ToString().ToLowerInvariant()} {c.Activation.ToString().ToLowerInvariant()}",
+        Conv2DSpec c => DescribeConv("conv", c.Filters, c.Kernel, c.Stride, c.Padding, c.Activation),
+        Conv2DTransposeSpec t => DescribeConv("convT", t.Filters, t.Kernel, t.Stride, t.Padding, t.Activation),
         MaxPool2DSpec p => $"maxpool {p.Size}",
         UpSample2DSpec u => $"upsample {u.Scale}",
         FlattenSpec => "flatten",
         ReshapeSpec r => $"reshape [{string.Join(",", r.Shape)}]",
         _ => layer.GetType().Name,
     };
+
+    private static string DescribeConv(string kind, int filters, int kernel, int stride, Padding padding, Activation activation) =>
+        $"{kind} {filters}x{kernel}x{kernel}{(stride > 1 ? $"/{stride}" : "")} {padding.ToString().ToLowerInvariant()} {activation.ToString().ToLowerInvariant()}";
 }
 
 /// <summary>How a model is trained: optimizer, learning rate, batch size and epochs.</summary>
@@ -117,6 +126,8 @@ public sealed class ModelBuilder
     public ModelBuilder Dense(int units, Activation activation) => Add(new DenseSpec(units, activation));
     public ModelBuilder Conv2D(int filters, int kernel, Activation activation, Padding padding = Padding.Same, int stride = 1) =>
         Add(new Conv2DSpec(filters, kernel, activation, padding, stride));
+    public ModelBuilder Conv2DTranspose(int filters, int kernel, Activation activation, Padding padding = Padding.Same, int stride = 1) =>
+        Add(new Conv2DTransposeSpec(filters, kernel, activation, padding, stride));
     public ModelBuilder MaxPool2D(int size = 2, Padding padding = Padding.Same) => Add(new MaxPool2DSpec(size, padding));
     public ModelBuilder UpSample2D(int scale = 2) => Add(new UpSample2DSpec(scale));
     public ModelBuilder Flatten() => Add(new FlattenSpec());

@@ -31,6 +31,8 @@ public static class Presets
             KerasConv(), new TrainingRecipe(OptimizerKind.Adam, 1e-3f, 128, 50), "Keras blog: val BCE ~0.094 after 50 epochs"),
         new("conv-dense", "conv encoder 16-8 -> dense 32 code -> dense + upsample + conv decoder, BCE, batch 128",
             ConvDense(), new TrainingRecipe(OptimizerKind.Adam, 1e-3f, 128, 30)),
+        new("conv-transpose", "TensorFlow 'Intro to Autoencoders' denoiser: conv 16-8 3x3 stride 2, transposed conv 8-16 3x3 stride 2, conv 1 sigmoid, MSE, Adam, batch 32 (Keras' default; no input noise here)",
+            ConvTranspose(), new TrainingRecipe(OptimizerKind.Adam, 1e-3f, 32, 10)),
     ];
 
     public static IEnumerable<string> Names => All.Select(p => p.Name);
@@ -59,6 +61,14 @@ public static class Presets
         .Conv2D(16, 3, Activation.Relu, Layers.Padding.Valid).UpSample2D()
         .Conv2D(1, 3, Activation.Sigmoid)
         .Build(ReconstructionLoss.BinaryCrossEntropy);
+
+    private static ModelSpec ConvTranspose() => new ModelBuilder("conv-transpose", Mnist)
+        .Conv2D(16, 3, Activation.Relu, stride: 2)                  // 16 x 14 x 14
+        .Conv2D(8, 3, Activation.Relu, stride: 2).Code()            // 8 x 7 x 7
+        .Conv2DTranspose(8, 3, Activation.Relu, stride: 2)          // 8 x 14 x 14
+        .Conv2DTranspose(16, 3, Activation.Relu, stride: 2)         // 16 x 28 x 28
+        .Conv2D(1, 3, Activation.Sigmoid)                           // 1 x 28 x 28
+        .Build(ReconstructionLoss.MeanSquaredError);
 
     private static ModelSpec ConvDense() => new ModelBuilder("conv-dense", Mnist)
         .Conv2D(16, 3, Activation.Relu).MaxPool2D()                 // 16 x 14 x 14

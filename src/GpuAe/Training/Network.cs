@@ -2,6 +2,7 @@ using GpuAe.Backends;
 using GpuAe.Graph;
 using GpuAe.Layers;
 using GpuAe.Layers.Conv2D;
+using GpuAe.Layers.Conv2DTranspose;
 using GpuAe.Layers.Dense;
 using GpuAe.Layers.MaxPool2D;
 using GpuAe.Layers.Reshape;
@@ -168,7 +169,7 @@ internal sealed class Network : IDisposable
             throw new ModelSpecException($"{spec.Name}: code layer {spec.CodeLayer} is not one of the {spec.Layers.Count} layers");
         var shape = new Shape(spec.InputShape);
         var layers = new Layer[spec.Layers.Count];
-        int outputLayer = Array.FindLastIndex(spec.Layers.ToArray(), l => l is DenseSpec or Conv2DSpec);
+        int outputLayer = Array.FindLastIndex(spec.Layers.ToArray(), l => l is DenseSpec or Conv2DSpec or Conv2DTransposeSpec);
         outputActivation = Activation.Linear;
         for (int i = 0; i < layers.Length; i++)
         {
@@ -180,6 +181,7 @@ internal sealed class Network : IDisposable
             {
                 DenseSpec d => new DenseLayer(name, shape, d.Units, d.Activation),
                 Conv2DSpec c => new Conv2DLayer(name, shape, c.Filters, c.Kernel, c.Stride, c.Padding, c.Activation),
+                Conv2DTransposeSpec t => new Conv2DTransposeLayer(name, shape, t.Filters, t.Kernel, t.Stride, t.Padding, t.Activation),
                 MaxPool2DSpec p => new MaxPool2DLayer(name, shape, p.Size, p.Stride ?? p.Size, p.Padding),
                 UpSample2DSpec u => new UpSample2DLayer(name, shape, u.Scale),
                 FlattenSpec => new ReshapeLayer(name, shape, new Shape((int)shape.ElementCount)),
@@ -196,7 +198,7 @@ internal sealed class Network : IDisposable
 
     private static LayerSpec FoldSigmoid(ModelSpec spec, LayerSpec layer, out Activation outputActivation)
     {
-        var activation = layer switch { DenseSpec d => d.Activation, Conv2DSpec c => c.Activation, _ => Activation.Linear };
+        var activation = layer switch { DenseSpec d => d.Activation, Conv2DSpec c => c.Activation, Conv2DTransposeSpec t => t.Activation, _ => Activation.Linear };
         if (activation != Activation.Sigmoid)
             throw new ModelSpecException(
                 $"{spec.Name}: binary cross-entropy needs a sigmoid output layer, the last layer has {activation.ToString().ToLowerInvariant()}");
@@ -205,6 +207,7 @@ internal sealed class Network : IDisposable
         {
             DenseSpec d => d with { Activation = Activation.Linear },
             Conv2DSpec c => c with { Activation = Activation.Linear },
+            Conv2DTransposeSpec t => t with { Activation = Activation.Linear },
             _ => layer,
         };
     }

@@ -2,6 +2,7 @@ using GpuAe.Backends;
 using GpuAe.Graph;
 using GpuAe.Layers;
 using GpuAe.Layers.Conv2D;
+using GpuAe.Layers.Conv2DTranspose;
 using GpuAe.Layers.Dense;
 using GpuAe.Layers.MaxPool2D;
 using GpuAe.Layers.Reshape;
@@ -35,6 +36,24 @@ public class LayerGradientTests
     public void Conv2d(int channels, int height, int width, int filters, int kernel, int stride, Padding padding) =>
         GradientChecker.CheckLayer(s => new Conv2DLayer("conv", s, filters, kernel, stride, padding, Activation.Sigmoid),
             new Shape(channels, height, width), batch: 2);
+
+    [Theory]
+    [InlineData(1, 3, 4, 3, 3, 2, Padding.Same, Activation.Sigmoid)]
+    [InlineData(3, 4, 3, 1, 3, 2, Padding.Valid, Activation.Tanh)]
+    [InlineData(2, 5, 3, 5, 2, 2, Padding.Same, Activation.Sigmoid)]
+    [InlineData(5, 3, 5, 2, 2, 2, Padding.Valid, Activation.Linear)]
+    [InlineData(3, 5, 4, 7, 3, 1, Padding.Same, Activation.Sigmoid)]
+    [InlineData(1, 4, 3, 2, 2, 1, Padding.Valid, Activation.Softplus)]
+    [InlineData(2, 3, 2, 3, 2, 3, Padding.Valid, Activation.Sigmoid)]   // kernel < stride: pixels no input reaches
+    [InlineData(1, 1, 1, 1, 1, 1, Padding.Same, Activation.Sigmoid)]
+    public void Conv2d_transpose(int channels, int height, int width, int filters, int kernel, int stride, Padding padding, Activation activation)
+    {
+        // batch 2 exercises the CNHW swaps and the per-image bias sums; batch 1 the aliased swaps
+        GradientChecker.CheckLayer(s => new Conv2DTransposeLayer("convT", s, filters, kernel, stride, padding, activation),
+            new Shape(channels, height, width), batch: 2);
+        GradientChecker.CheckLayer(s => new Conv2DTransposeLayer("convT", s, filters, kernel, stride, padding, activation),
+            new Shape(channels, height, width), batch: 1, seed: 2);
+    }
 
     [Theory]
     [InlineData(2, 6, 6, 2, 2, Padding.Valid)]

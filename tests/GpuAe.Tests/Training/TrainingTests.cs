@@ -45,6 +45,25 @@ public class TrainingTests(MnistFixture mnist)
         Assert.True(second.TrainLoss < first.TrainLoss, $"{first.TrainLoss} -> {second.TrainLoss}");
     }
 
+    [SkippableFact]
+    public void Conv_transpose_loss_decreases()
+    {
+        var (train, test) = mnist.Data;
+        using var backend = new CpuBackend();
+        var preset = Presets.Get("conv-transpose");
+        using var trainer = new Trainer(backend, preset.Model, preset.Recipe, seed: 5);
+        using var trainSet = new DeviceDataset(backend, train.Subset(0, 1024));
+        using var testSet = new DeviceDataset(backend, test.Subset(0, 256));
+
+        var before = trainer.Evaluate(testSet);
+        var first = trainer.TrainEpoch(trainSet, testSet);
+        var second = trainer.TrainEpoch(trainSet, testSet);
+
+        Assert.True(first.ValLoss < before.Loss, $"{before.Loss} -> {first.ValLoss}");
+        Assert.True(second.ValLoss < first.ValLoss, $"{first.ValLoss} -> {second.ValLoss}");
+        Assert.True(second.TrainLoss < first.TrainLoss, $"{first.TrainLoss} -> {second.TrainLoss}");
+    }
+
     [SkippableTheory]
     [InlineData("mlp256")]
     [InlineData("conv-dense")]

@@ -96,18 +96,4 @@ internal sealed class Conv2DLayer : Layer
             return dx;
         });
     }
-
-    /// <summary>[a, b, inner] -> [b, a, inner]; when a or b is 1 both layouts are the same memory, so a view suffices.</summary>
-    private static Tensor SwapLeading(GraphBuilder graph, string name, Tensor source, int a, int b, int inner, Shape shape)
-    {
-        if (a == 1 || b == 1) return graph.Alias(source, shape, name);
-        var destination = graph.Planned(name, shape);
-        var backend = graph.Backend;
-        graph.Add(name, [source], [destination], r =>
-        {
-            BufferView sv = r[source], dv = r[destination];
-            return () => backend.SwapLeadingAxes(a, b, inner, sv, dv);
-        });
-        return destination;
-    }
 }
