@@ -31,6 +31,9 @@ public static class Presets
             KerasConv(), new TrainingRecipe(OptimizerKind.Adam, 1e-3f, 128, 50), "Keras blog: val BCE ~0.094 after 50 epochs"),
         new("conv-dense", "conv encoder 16-8 -> dense 32 code -> dense + upsample + conv decoder, BCE, batch 128",
             ConvDense(), new TrainingRecipe(OptimizerKind.Adam, 1e-3f, 128, 30)),
+        new("denoise", "Keras-blog denoiser: 32-32 3x3 conv + max-pool, 32-32 conv + upsample, sigmoid, BCE; inputs + 0.5 N(0,1) clipped to [0,1]",
+            KerasDenoiser(), new TrainingRecipe(OptimizerKind.Adam, 1e-3f, 128, 100, Noise: 0.5f),
+            "Keras blog: trained 100 epochs on noise factor 0.5 (reconstructions shown, no loss quoted)"),
     ];
 
     public static IEnumerable<string> Names => All.Select(p => p.Name);
@@ -57,6 +60,14 @@ public static class Presets
         .Conv2D(8, 3, Activation.Relu).UpSample2D()
         .Conv2D(8, 3, Activation.Relu).UpSample2D()
         .Conv2D(16, 3, Activation.Relu, Layers.Padding.Valid).UpSample2D()
+        .Conv2D(1, 3, Activation.Sigmoid)
+        .Build(ReconstructionLoss.BinaryCrossEntropy);
+
+    private static ModelSpec KerasDenoiser() => new ModelBuilder("denoise", Mnist)
+        .Conv2D(32, 3, Activation.Relu).MaxPool2D()                 // 32 x 14 x 14
+        .Conv2D(32, 3, Activation.Relu).MaxPool2D().Code()          // 32 x 7 x 7
+        .Conv2D(32, 3, Activation.Relu).UpSample2D()
+        .Conv2D(32, 3, Activation.Relu).UpSample2D()
         .Conv2D(1, 3, Activation.Sigmoid)
         .Build(ReconstructionLoss.BinaryCrossEntropy);
 
