@@ -57,6 +57,8 @@ internal sealed class TrainingOutputs(string directory)
             ["learning_rate"] = trainer.Recipe.LearningRate,
             ["batch_size"] = trainer.Recipe.BatchSize,
             ["parameters"] = trainer.ParameterCount,
+            ["code_size"] = trainer.CodeSize,
+            ["noise"] = trainer.Recipe.Noise,
             ["planned_arena_bytes"] = plannedBytes,
             ["naive_arena_bytes"] = naiveBytes,
             ["loss"] = trainer.Model.Loss.ToString(),
