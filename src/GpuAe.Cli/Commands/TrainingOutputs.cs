@@ -62,6 +62,8 @@ internal sealed class TrainingOutputs(string directory)
             ["planned_arena_bytes"] = plannedBytes,
             ["naive_arena_bytes"] = naiveBytes,
             ["loss"] = trainer.Model.Loss.ToString(),
+            ["recipe_epochs"] = trainer.Recipe.Epochs,
+            ["reference"] = Models.Presets.All.FirstOrDefault(p => p.Name == trainer.Model.Name)?.Reference,
             ["epochs"] = new JsonArray(_history.Select(m => (JsonNode)new JsonObject
             {
                 ["epoch"] = m.Epoch,
