@@ -1,4 +1,4 @@
-/* elementwise.cl - fill / axpy / scale. Portable body (see kernels/common/portable.h).
+/* elementwise.cl - fill / axpy / scale / add_clamped_noise. Portable body (see kernels/common/portable.h).
  * One work-item per element; the host rounds the global size up, so every kernel bounds-checks. */
 #include "portable.h"
 
@@ -14,6 +14,14 @@ KERNEL void axpy(int n, float alpha, GLOBAL const float* x, int xOff, GLOBAL flo
 {
     int i = GID(0);
     if (i < n) y[yOff + i] += alpha * x[xOff + i];
+}
+
+/* noise[i] = clamp(clean[i] + factor * noise[i], lo, hi). Overwrites noise (the corrupted input). */
+KERNEL void add_clamped_noise(int n, GLOBAL const float* clean, int cleanOff, float factor, GLOBAL float* noise, int noiseOff,
+                              float lo, float hi)
+{
+    int i = GID(0);
+    if (i < n) noise[noiseOff + i] = fmin(fmax(clean[cleanOff + i] + factor * noise[noiseOff + i], lo), hi);
 }
 
 /* x[i] *= alpha. In place. */

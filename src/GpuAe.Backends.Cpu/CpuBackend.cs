@@ -45,6 +45,13 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
     public void Axpy(float alpha, BufferView x, BufferView y) => ElementwiseKernels.Axpy(T.CreateTruncating(alpha), Reals(x, y.Length), Reals(y));
     public void Scale(BufferView x, float alpha) => ElementwiseKernels.Scale(Reals(x), T.CreateTruncating(alpha));
 
+    public void AddClampedNoise(BufferView clean, float factor, BufferView noise, float min, float max)
+    {
+        ClampRange.Check(nameof(AddClampedNoise), min, max);
+        ElementwiseKernels.AddClampedNoise(Reals(clean, noise.Length), T.CreateTruncating(factor), Reals(noise),
+            T.CreateTruncating(min), T.CreateTruncating(max));
+    }
+
     public void Gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, BufferView a, int lda,
         BufferView b, int ldb, float beta, BufferView c, int ldc,
         BiasMode biasMode = BiasMode.None, BufferView? bias = null, Activation activation = Activation.Linear)

@@ -339,6 +339,18 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
         _driver.CopyDeviceToDevice(Address(d, destination), Address(s, source), source.Length * 4, _stream);
     }
 
+    public void AddClampedNoise(BufferView clean, float factor, BufferView noise, float min, float max)
+    {
+        ClampRange.Check(nameof(AddClampedNoise), min, max);
+        var mc = Mem(clean, ElementType.Real);
+        var mn = Mem(noise, ElementType.Real);
+        SameLength(clean, noise);
+        if (noise.IsEmpty) return;
+        byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
+        var a = Args(buffer).Int(Len(noise)).Ptr(mc.Pointer).Int(Off(clean)).Float(factor).Ptr(mn.Pointer).Int(Off(noise)).Float(min).Float(max);
+        Launch(KernelId.AddClampedNoise, a, Geometry.Elementwise(noise.Length));
+    }
+
     public void Axpy(float alpha, BufferView x, BufferView y)
     {
         var mx = Mem(x, ElementType.Real);

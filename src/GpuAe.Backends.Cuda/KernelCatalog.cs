@@ -3,7 +3,7 @@ namespace GpuAe.Backends.Cuda;
 /// <summary>Every kernel the CUDA backend launches. The order of <see cref="KernelCatalog.Entries"/>.</summary>
 public enum KernelId
 {
-    Fill, Axpy, Scale, GatherRows, GatherRowsStepped, StepAdvance,
+    Fill, Axpy, Scale, AddClampedNoise, GatherRows, GatherRowsStepped, StepAdvance,
     ActivationForward, ActivationBackward,
     ActivationForwardLinear, ActivationForwardRelu, ActivationForwardLeakyRelu, ActivationForwardElu,
     ActivationForwardSigmoid, ActivationForwardTanh, ActivationForwardSoftplus,
@@ -49,6 +49,7 @@ public static class KernelCatalog
         var list = new List<(KernelId, string, string)>
         {
             (KernelId.Fill, "elementwise", "fill"), (KernelId.Axpy, "elementwise", "axpy"), (KernelId.Scale, "elementwise", "scale"),
+            (KernelId.AddClampedNoise, "elementwise", "add_clamped_noise"),
             (KernelId.GatherRows, "elementwise", "gather_rows"), (KernelId.GatherRowsStepped, "elementwise", "gather_rows_stepped"),
             (KernelId.StepAdvance, "elementwise", "step_advance"),
             (KernelId.ActivationForward, "activation", "activation_forward"), (KernelId.ActivationBackward, "activation", "activation_backward"),

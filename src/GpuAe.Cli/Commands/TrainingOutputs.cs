@@ -57,9 +57,13 @@ internal sealed class TrainingOutputs(string directory)
             ["learning_rate"] = trainer.Recipe.LearningRate,
             ["batch_size"] = trainer.Recipe.BatchSize,
             ["parameters"] = trainer.ParameterCount,
+            ["code_size"] = trainer.CodeSize,
+            ["noise"] = trainer.Recipe.Noise,
             ["planned_arena_bytes"] = plannedBytes,
             ["naive_arena_bytes"] = naiveBytes,
             ["loss"] = trainer.Model.Loss.ToString(),
+            ["recipe_epochs"] = trainer.Recipe.Epochs,
+            ["reference"] = Models.Presets.All.FirstOrDefault(p => p.Name == trainer.Model.Name)?.Reference,
             ["epochs"] = new JsonArray(_history.Select(m => (JsonNode)new JsonObject
             {
                 ["epoch"] = m.Epoch,
@@ -84,12 +88,19 @@ internal sealed class TrainingOutputs(string directory)
         Png.Write(Path("loss.png"), Charts.LineChart(title, "epoch", "loss per pixel", series));
     }
 
-    public void WriteReconstructions(Trainer trainer, DeviceDataset test, int count, string title)
+    /// <summary>reconstructions.png: test digits over their reconstructions; for a denoising model the noisy inputs
+    /// it was given sit between them. <paramref name="label"/> starts the title (model name, epoch).</summary>
+    public void WriteReconstructions(Trainer trainer, DeviceDataset test, int count, string label)
     {
         count = Math.Min(count, test.Count);
         var originals = test.Host.Images.AsSpan(0, count * test.Host.SampleSize).ToArray();
         var reconstructions = trainer.Reconstruct(test, count);
-        Png.Write(Path("reconstructions.png"), Charts.ImageRows(
-            [("original", originals), ("reconstructed", reconstructions)], count, test.Host.Height, test.Host.Width, scale: 3, title: title));
+        (string, float[])[] rows = trainer.Recipe.Noise > 0
+            ? [("original", originals), ("noisy input", trainer.NoisyInputs(test, count)), ("denoised", reconstructions)]
+            : [("original", originals), ("reconstructed", reconstructions)];
+        string title = trainer.Recipe.Noise > 0
+            ? $"{label}: test digits, inputs with noise {trainer.Recipe.Noise:g3}, reconstructions"
+            : $"{label}: test digits (top) and reconstructions (bottom)";
+        Png.Write(Path("reconstructions.png"), Charts.ImageRows(rows, count, test.Host.Height, test.Host.Width, scale: 3, title: title));
     }
 }

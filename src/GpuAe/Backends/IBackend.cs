@@ -46,6 +46,11 @@ public interface IBackend : IDisposable
     /// <summary>x *= alpha. In place.</summary>
     void Scale(BufferView x, float alpha);
 
+    /// <summary>noise[i] = clamp(clean[i] + factor * noise[i], min, max): turns noise drawn by <see cref="Random"/>
+    /// into a corrupted copy of <paramref name="clean"/> kept in the data range (denoising autoencoders).
+    /// Overwrites <paramref name="noise"/>; min &lt;= max.</summary>
+    void AddClampedNoise(BufferView clean, float factor, BufferView noise, float min, float max);
+
     // ---- GEMM ---------------------------------------------------------------------------------
 
     /// <summary>

@@ -21,6 +21,7 @@ public static partial class ConformanceSuite
         new("Copy", Bitwise, CopyCheck),
         new("Axpy", OneRounding, AxpyCheck),
         new("Scale", OneRounding, ScaleCheck),
+        new("AddClampedNoise", OneRounding, AddClampedNoiseCheck),
         new("Gemm", GemmTolerance, GemmCheck),
         new("BiasGradient", LongSums, BiasGradientCheck),
         new("ActivationForward", Transcendental, ActivationForwardCheck),
@@ -91,6 +92,20 @@ public static partial class ConformanceSuite
                 s.Ref.Scale(x.R, 1.7f);
                 s.Sub.Scale(x.S, 1.7f);
                 s.Compare("x", x);
+            });
+    }
+
+    private static void AddClampedNoiseCheck(Session s)
+    {
+        foreach (int n in Lengths)
+            s.Case($"n={n}", () =>
+            {
+                // clean in [0,1), noise wide enough that both bounds clip
+                var clean = s.Real(s.Uniform(n, 0f, 1f));
+                var noise = s.Real(s.Uniform(n, -2f, 2f));
+                s.Ref.AddClampedNoise(clean.R, 0.5f, noise.R, 0f, 1f);
+                s.Sub.AddClampedNoise(clean.S, 0.5f, noise.S, 0f, 1f);
+                s.Compare("noise", noise);
             });
     }
 

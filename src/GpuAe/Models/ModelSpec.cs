@@ -77,8 +77,9 @@ public sealed record ModelSpec(string Name, int[] InputShape, IReadOnlyList<Laye
         $"{kind} {filters}x{kernel}x{kernel}{(stride > 1 ? $"/{stride}" : "")} {padding.ToString().ToLowerInvariant()} {activation.ToString().ToLowerInvariant()}";
 }
 
-/// <summary>How a model is trained: optimizer, learning rate, batch size and epochs.</summary>
-public sealed record TrainingRecipe(OptimizerKind Optimizer, float LearningRate, int BatchSize, int Epochs, float WeightDecay = 0f)
+/// <summary>How a model is trained: optimizer, learning rate, batch size and epochs; <see cref="Noise"/> &gt; 0 trains
+/// a denoising autoencoder (inputs clamp(x + Noise * N(0,1), 0, 1), target the clean x).</summary>
+public sealed record TrainingRecipe(OptimizerKind Optimizer, float LearningRate, int BatchSize, int Epochs, float WeightDecay = 0f, float Noise = 0f)
 {
     public string ToJson() => JsonSerializer.Serialize(this, SpecJson.Options);
     public static TrainingRecipe FromJson(string json) => SpecJson.Parse<TrainingRecipe>(json, "training recipe");

@@ -27,10 +27,20 @@ internal sealed class PlanInputs
 {
     public DeviceDataset? Data;
     public int Start;
+    /// <summary>Evaluation plans of a denoising model corrupt their input when set (the default), else feed it clean.</summary>
+    public bool Noisy = true;
 }
 
-/// <summary>A compiled plan and the tensors the host reads back.</summary>
-internal sealed record CompiledPlan(ExecutionPlan Plan, int Batch, Tensor Reconstruction, Tensor Code) : IDisposable
+/// <summary>
+/// Gaussian input noise of a denoising autoencoder: the layers see clamp(x + factor * N(0,1), 0, 1), the loss
+/// compares with the clean x. Training steps draw with <see cref="IBackend.RandomForStep"/> (fresh noise per
+/// optimizer step <paramref name="Step"/>, CUDA-graph safe); evaluation draws from <paramref name="EvalSeed"/> at
+/// the batch's position, so a sample gets the same noise in every evaluation.
+/// </summary>
+internal sealed record InputNoise(float Factor, ulong Seed, ulong EvalSeed, Func<int> Step);
+
+/// <summary>A compiled plan and the tensors the host reads back (Input: what the layers saw, noisy or clean).</summary>
+internal sealed record CompiledPlan(ExecutionPlan Plan, int Batch, Tensor Input, Tensor Reconstruction, Tensor Code) : IDisposable
 {
     public void Dispose() => Plan.Dispose();
 }
@@ -75,7 +85,8 @@ internal sealed class Network : IDisposable
     /// batch mean and the backward steps, then <paramref name="optimizerStep"/>; accumulators are
     /// [train loss, eval loss, eval MSE] summed over runs until the host reads them.
     /// </summary>
-    public CompiledPlan BuildPlan(PlanKind kind, int batch, PlanInputs inputs, BufferView accumulators, Func<OptimizerStep>? optimizerStep = null)
+    public CompiledPlan BuildPlan(PlanKind kind, int batch, PlanInputs inputs, BufferView accumulators, Func<OptimizerStep>? optimizerStep = null,
+        InputNoise? noise = null)
     {
         var g = new GraphBuilder(Backend);
         var x = g.Planned("input", InputShape.WithBatch(batch));
@@ -91,7 +102,8 @@ internal sealed class Network : IDisposable
             };
         });
 
-        var h = x;
+        var input = noise is null ? x : Corrupt(g, kind, x, noise, inputs);
+        var h = input;
         var rules = new List<BackwardRule?>();
         Tensor? code = null;
         for (int i = 0; i < Layers.Count; i++)
@@ -158,8 +170,34 @@ internal sealed class Network : IDisposable
             });
             reconstruction.IsOutput = true;
             code!.IsOutput = true;
+            input.IsOutput = true;
         }
-        return new CompiledPlan(new ExecutionPlan(g), batch, reconstruction, code!);
+        return new CompiledPlan(new ExecutionPlan(g), batch, input, reconstruction, code!);
+    }
+
+    /// <summary>Emits the noisy copy of <paramref name="x"/> the layers read (see <see cref="InputNoise"/>).</summary>
+    private Tensor Corrupt(GraphBuilder g, PlanKind kind, Tensor x, InputNoise noise, PlanInputs inputs)
+    {
+        var noisy = g.Planned("input.noisy", x.Shape);
+        var backend = Backend;
+        ulong blocksPerSample = (ulong)((SampleSize + 3) / 4);
+        bool training = kind != PlanKind.Evaluate;
+        g.Add("input_noise", [x], [noisy], r =>
+        {
+            BufferView xv = r[x], nv = r[noisy];
+            return () =>
+            {
+                if (training) backend.RandomForStep(RandomDistribution.Normal, noise.Seed, noise.Step(), nv);
+                else if (inputs.Noisy) backend.Random(RandomDistribution.Normal, noise.EvalSeed, (ulong)inputs.Start * blocksPerSample, nv);
+                else
+                {
+                    backend.Copy(xv, nv);
+                    return;
+                }
+                backend.AddClampedNoise(xv, noise.Factor, nv, 0f, 1f);
+            };
+        });
+        return noisy;
     }
 
     private static Layer[] BuildLayers(ModelSpec spec, out Activation outputActivation)

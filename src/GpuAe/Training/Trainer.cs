@@ -31,6 +31,8 @@ public sealed class Trainer : IDisposable
         if (recipe.BatchSize <= 0) throw new ArgumentException($"batch size must be positive, got {recipe.BatchSize}");
         if (!(recipe.LearningRate > 0) || !float.IsFinite(recipe.LearningRate))
             throw new ArgumentException($"learning rate must be a positive finite number, got {recipe.LearningRate}");
+        if (!(recipe.Noise >= 0) || !float.IsFinite(recipe.Noise))
+            throw new ArgumentException($"noise factor must be a finite number >= 0 (0: no denoising), got {recipe.Noise}");
         Backend = backend;
         Model = model;
         Recipe = recipe;
@@ -141,19 +143,32 @@ public sealed class Trainer : IDisposable
         return new Evaluation(sums[0] / data.Count, sums[1] / data.Count);
     }
 
-    /// <summary>Reconstructions of the first <paramref name="count"/> samples, [count, C*H*W] row-major.</summary>
+    /// <summary>Reconstructions of the first <paramref name="count"/> samples, [count, C*H*W] row-major. A denoising
+    /// model (<see cref="TrainingRecipe.Noise"/> &gt; 0) reconstructs the noisy inputs of <see cref="NoisyInputs"/>.</summary>
     public float[] Reconstruct(DeviceDataset data, int count) => Collect(data, count, p => p.Reconstruction, _network.SampleSize);
 
-    /// <summary>Latent codes of the first <paramref name="count"/> samples, [count, code size] row-major.</summary>
-    public float[] Encode(DeviceDataset data, int count) => Collect(data, count, p => p.Code, (int)_network.CodeShape.ElementCount);
+    /// <summary>What the model sees for the first <paramref name="count"/> samples in evaluation: the inputs with the
+    /// evaluation noise of a denoising model (the same for every call), else the samples themselves.</summary>
+    public float[] NoisyInputs(DeviceDataset data, int count) => Collect(data, count, p => p.Input, _network.SampleSize);
+
+    /// <summary>Latent codes of the first <paramref name="count"/> samples, [count, code size] row-major. Always of
+    /// the clean samples, also for a denoising model.</summary>
+    public float[] Encode(DeviceDataset data, int count) => Clean(() => Collect(data, count, p => p.Code, (int)_network.CodeShape.ElementCount));
+
+    private T Clean<T>(Func<T> evaluate)
+    {
+        _inputs.Noisy = false;
+        try { return evaluate(); }
+        finally { _inputs.Noisy = true; }
+    }
 
     public int CodeSize => (int)_network.CodeShape.ElementCount;
 
-    /// <summary>Mean squared reconstruction error of every sample (the anomaly score of the one-class protocol).</summary>
+    /// <summary>Mean squared reconstruction error of every (clean) sample (the anomaly score of the one-class protocol).</summary>
     public double[] ReconstructionErrors(DeviceDataset data)
     {
         int size = _network.SampleSize;
-        var reconstruction = Reconstruct(data, data.Count);
+        var reconstruction = Clean(() => Reconstruct(data, data.Count));
         var errors = new double[data.Count];
         for (int i = 0; i < data.Count; i++)
         {
@@ -199,7 +214,8 @@ public sealed class Trainer : IDisposable
         if (!_plans.TryGetValue((kind, batch), out var plan))
         {
             plan = _network.BuildPlan(kind, batch, _inputs, _accumulators.All,
-                kind == PlanKind.Train ? () => OptimizerStepAt(Step) : null);
+                kind == PlanKind.Train ? () => OptimizerStepAt(Step) : null,
+                Recipe.Noise > 0 ? new InputNoise(Recipe.Noise, SeedFor("noise"), SeedFor("evaluation noise"), () => Step) : null);
             _plans[(kind, batch)] = plan;
         }
         return plan;

@@ -70,6 +70,20 @@ public class TrainCommandTests : IClassFixture<MnistFixture>
         (code, error) = Run("reconstruct", "--from", dir.Path, "--backend", "cpu", "--count", "5");
         Assert.True(code == 0, error);
         Assert.True(File.Exists(dir.File("reconstructions.png")));
+
+        // the AE-vs-PCA table: the 3-value code of deep3 against PCA with k = 3
+        using var table = new TempDirectory();
+        (code, error) = Run("pca", "--k", "3", "--backend", "cpu", "--compare", dir.Path, "--out", table.Path);
+        Assert.True(code == 0, error);
+        var row = File.ReadAllLines(table.File("ae-vs-pca.md"))[2].Split('|', StringSplitOptions.TrimEntries);
+        Assert.Equal(["deep3", "1", "3"], row[2..5]);
+        double ae = double.Parse(row[5], System.Globalization.CultureInfo.InvariantCulture);
+        double pca = double.Parse(row[6], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(ae, 0.01, 0.3);     // two steps of training: barely better than a blank guess
+        Assert.InRange(pca, 0.04, 0.08);   // k = 3 keeps about a quarter of the variance
+        (code, error) = Run("pca", "--backend", "cpu", "--compare", table.Path);
+        Assert.Equal(1, code);
+        Assert.Contains("--compare", error);
     }
 
     [Fact]

@@ -68,6 +68,7 @@ public sealed class ConformanceSuiteTests
         public void Copy(BufferView source, BufferView destination) => _inner.Copy(source, destination);
         public void Axpy(float alpha, BufferView x, BufferView y) => _inner.Axpy(alpha, x, y);
         public void Scale(BufferView x, float alpha) => _inner.Scale(x, alpha * 1.001f);
+        public void AddClampedNoise(BufferView clean, float factor, BufferView noise, float min, float max) => _inner.AddClampedNoise(clean, factor, noise, min, max);
         public void Gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, BufferView a, int lda, BufferView b, int ldb,
             float beta, BufferView c, int ldc, BiasMode biasMode = BiasMode.None, BufferView? bias = null, Activation activation = Activation.Linear)
             => _inner.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, biasMode, bias, activation);

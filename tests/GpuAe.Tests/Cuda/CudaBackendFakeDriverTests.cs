@@ -29,6 +29,7 @@ public sealed class CudaBackendFakeDriverTests
         b.Copy(x.Slice(0, 10), y.Slice(5, 10));
         b.Axpy(2f, x.Slice(1, 33), y.Slice(2, 33));
         b.Scale(x.Slice(1, 7), 3f);
+        b.AddClampedNoise(x.Slice(2, 11), 0.5f, y.Slice(3, 11), 0f, 1f);
         foreach (var ta in new[] { Transpose.No, Transpose.Yes })
             foreach (var tb in new[] { Transpose.No, Transpose.Yes })
                 b.Gemm(ta, tb, 7, 5, 3, 1f, x.Slice(1, 21), ta == Transpose.No ? 3 : 7, y.Slice(0, 15), tb == Transpose.No ? 5 : 3,
@@ -58,7 +59,7 @@ public sealed class CudaBackendFakeDriverTests
         b.RowSums(10, 7, x.Slice(0, 70), y.Slice(0, 10));
 
         var entries = d.Launches.Select(l => l.Entry).ToHashSet();
-        foreach (var name in new[] { "fill", "axpy", "scale", "gemm_f32_t32_nn", "gemm_f32_t32_nt", "gemm_f32_t32_tn", "gemm_f32_t32_tt",
+        foreach (var name in new[] { "fill", "axpy", "scale", "add_clamped_noise", "gemm_f32_t32_nn", "gemm_f32_t32_nt", "gemm_f32_t32_tn", "gemm_f32_t32_tt",
                      "column_sums", "row_sums", "activation_forward_elu", "activation_backward_tanh", "channel_bias_activation_relu", "im2col", "col2im", "swap_leading_axes",
                      "swap_leading_axes_3d", "maxpool_forward", "maxpool_backward", "avgpool_forward", "avgpool_backward",
                      "upsample_nearest_forward", "upsample_nearest_backward", "loss_partials", "sum_final", "optimizer_update",
