@@ -12,6 +12,8 @@ namespace GpuAe.Layers.Conv2DTranspose;
 /// W is [C, OC, K, K] as in PyTorch's ConvTranspose2d, so checkpoints load there unchanged. Output size and
 /// padding follow Keras/TensorFlow: "same" gives H*stride, "valid" gives H*stride + max(K - stride, 0), and the
 /// padding is the one G would use in TensorFlow on an input of the output's size (extra pixel after).
+/// PyTorch crops symmetrically, so to reproduce "same" there with K - stride odd (K 3, stride 2), run
+/// ConvTranspose2d with padding 0 and keep the leading H*stride rows and columns.
 /// </summary>
 internal sealed class Conv2DTransposeLayer : Layer
 {
