@@ -698,7 +698,7 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
     {
         if (_stepState is not { } state)
         {
-            Random(distribution, seed, IBackend.RandomStepOffset(step, destination.Length), destination);
+            Random(distribution, seed, RandomStreams.StepOffset(step, destination.Length), destination);
             return;
         }
         var md = Mem(destination, ElementType.Real);

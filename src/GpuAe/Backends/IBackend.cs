@@ -148,14 +148,7 @@ public interface IBackend : IDisposable
     /// from the replayed step's table instead of this argument. Overwrites.
     /// </summary>
     void RandomForStep(RandomDistribution distribution, ulong seed, int step, BufferView destination) =>
-        Random(distribution, seed, RandomStepOffset(step, destination.Length), destination);
-
-    /// <summary>The Philox counter where <see cref="RandomForStep"/>'s stream starts.</summary>
-    static ulong RandomStepOffset(int step, long length)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(step);
-        return (ulong)step * (ulong)((length + 3) / 4);
-    }
+        Random(distribution, seed, RandomStreams.StepOffset(step, destination.Length), destination);
 
     // ---- reductions ---------------------------------------------------------------------------
 
@@ -167,3 +160,15 @@ public interface IBackend : IDisposable
 }
 
 public enum RandomDistribution { Uniform, Normal }
+
+/// <summary>Where the random streams of <see cref="IBackend.RandomForStep"/> start.</summary>
+public static class RandomStreams
+{
+    /// <summary>The Philox counter of step <paramref name="step"/>'s stream for <paramref name="length"/> values:
+    /// step * ceil(length / 4), so consecutive steps never share a block.</summary>
+    public static ulong StepOffset(int step, long length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(step);
+        return (ulong)step * (ulong)((length + 3) / 4);
+    }
+}

@@ -40,6 +40,7 @@ public static partial class ConformanceSuite
         new("GatherRows", Bitwise, GatherRowsCheck),
         new("Random (Uniform)", Bitwise, s => RandomCheck(s, RandomDistribution.Uniform)),
         new("Random (Normal)", new Tolerance(1e-5, 1e-5), s => RandomCheck(s, RandomDistribution.Normal)),
+        new("RandomForStep", new Tolerance(1e-5, 1e-5), RandomForStepCheck),
         new("Sum", LongSums, SumCheck),
         new("RowSums", LongSums, RowSumsCheck),
     ];
@@ -430,6 +431,19 @@ public static partial class ConformanceSuite
                     s.Ref.Random(distribution, seed, offset, y.R);
                     s.Sub.Random(distribution, seed, offset, y.S);
                     s.Compare("values", y);
+                });
+    }
+
+    private static void RandomForStepCheck(Session s)
+    {
+        foreach (int n in new[] { 1, 7, 784 * 3 + 1 })
+            foreach (int step in new[] { 0, 1, 2, 1_000_003 })
+                s.Case($"n={n} step={step}", () =>
+                {
+                    var y = s.Real(n);
+                    s.Ref.RandomForStep(RandomDistribution.Normal, 0x5EED, step, y.R);
+                    s.Sub.RandomForStep(RandomDistribution.Normal, 0x5EED, step, y.S);
+                    s.Compare("y", y);
                 });
     }
 
