@@ -458,8 +458,11 @@ public static partial class ConformanceSuite
                     s.Case($"{kind} batch={batch} units={units} gradient={gradient}", () =>
                     {
                         int n = batch * units;
-                        // KL sparsity takes a sigmoid code (0, 1); L1 any sign
-                        var h = s.Real(kind == ActivityPenaltyKind.KlSparsity ? s.Uniform(n, 0.02f, 0.98f) : s.Uniform(n));
+                        // KL sparsity takes a sigmoid code (0, 1), with a dead unit 0 where there are several (the clamp); L1 any sign
+                        bool kl = kind == ActivityPenaltyKind.KlSparsity;
+                        var code = kl ? s.Uniform(n, 0.02f, 0.98f) : s.Uniform(n);
+                        if (kl && units > 1) for (int b = 0; b < batch; b++) code[b * units] = 0f;
+                        var h = s.Real(code);
                         var loss = s.Real(s.Uniform(1, 0.5f, 1.5f));
                         var dh = s.Real(s.Uniform(n));   // accumulates onto the gradient from above
                         s.Ref.ActivityPenalty(kind, batch, units, h.R, 0.37f, 0.1f, loss.R, gradient ? dh.R : null);
