@@ -113,6 +113,23 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
         LossKernels.Run(kind, Reals(prediction), Reals(target, prediction.Length), T.CreateTruncating(scale), Reals(loss, 1), accumulateLoss,
             gradient is { } g ? Reals(g, prediction.Length) : default);
 
+    public void ActivityPenalty(ActivityPenaltyKind kind, int batch, int units, BufferView h, float strength, float rho,
+        BufferView loss, BufferView? dh)
+    {
+        PenaltyShapes.CheckActivity(kind, batch, units, strength, rho);
+        long n = (long)batch * units;
+        PenaltyKernels.Activity(kind, batch, units, Reals(h, n), strength, rho, Reals(loss, 1), dh is { } d ? Reals(d, n) : default);
+    }
+
+    public void ContractivePenalty(Activation activation, int batch, int units, int inputs, BufferView h, BufferView weight,
+        float strength, BufferView? loss, BufferView? dh, BufferView? dWeight)
+    {
+        PenaltyShapes.CheckContractive(activation, batch, units, inputs, strength);
+        long n = (long)batch * units, w = (long)units * inputs;
+        PenaltyKernels.Contractive(activation, batch, units, inputs, Reals(h, n), Reals(weight, w), strength,
+            loss is { } l ? Reals(l, 1) : default, dh is { } d ? Reals(d, n) : default, dWeight is { } dw ? Reals(dw, w) : default);
+    }
+
     public void OptimizerUpdate(in OptimizerStep step, BufferView parameters, BufferView gradients, BufferView state1, BufferView state2) =>
         OptimizerKernels.Update(step, Reals(parameters), Reals(gradients, parameters.Length),
             OptimizerKernels.NeedsState1(step.Kind) ? Reals(state1, parameters.Length) : default,

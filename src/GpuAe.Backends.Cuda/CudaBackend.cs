@@ -620,6 +620,56 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
         Launch(KernelId.SumFinal, a, Geometry.ReduceFinal());
     }
 
+    // ---- penalties on the code -----------------------------------------------------------------
+
+    public void ActivityPenalty(ActivityPenaltyKind kind, int batch, int units, BufferView h, float strength, float rho,
+        BufferView loss, BufferView? dh)
+    {
+        PenaltyShapes.CheckActivity(kind, batch, units, strength, rho);
+        long n = (long)batch * units;
+        var mh = Mem(h, ElementType.Real);
+        var ml = Mem(loss, ElementType.Real);
+        Need(h, n, "ActivityPenalty h");
+        Need(loss, 1, "ActivityPenalty loss");
+        var (dhPointer, dhOff) = Optional(dh, n, "ActivityPenalty dh");
+        if (n == 0) return;
+        byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
+        var a = Args(buffer).Int((int)kind).Int(batch).Int(units).Ptr(mh.Pointer).Int(Off(h)).Float(strength).Float(rho)
+            .Ptr(dhPointer).Int(dhOff).Int(dh.HasValue ? 1 : 0).Ptr(Partials);
+        Launch(KernelId.ActivityPenalty, a, Geometry.Penalty(units));
+        SumFinal(Geometry.PenaltyGroupCount(units), 1f, ml.Pointer, Off(loss), accumulate: true);
+    }
+
+    public void ContractivePenalty(Activation activation, int batch, int units, int inputs, BufferView h, BufferView weight,
+        float strength, BufferView? loss, BufferView? dh, BufferView? dWeight)
+    {
+        PenaltyShapes.CheckContractive(activation, batch, units, inputs, strength);
+        long n = (long)batch * units, w = (long)units * inputs;
+        var mh = Mem(h, ElementType.Real);
+        var mw = Mem(weight, ElementType.Real);
+        Need(h, n, "ContractivePenalty h");
+        Need(weight, w, "ContractivePenalty weight");
+        var (lossPointer, lossOff) = Optional(loss, 1, "ContractivePenalty loss");
+        var (dhPointer, dhOff) = Optional(dh, n, "ContractivePenalty dh");
+        var (dwPointer, dwOff) = Optional(dWeight, w, "ContractivePenalty dWeight");
+        if (n == 0) return;
+        byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
+        var a = Args(buffer).Int((int)activation).Int(batch).Int(units).Int(inputs).Ptr(mh.Pointer).Int(Off(h))
+            .Ptr(mw.Pointer).Int(Off(weight)).Float(strength).Ptr(dhPointer).Int(dhOff).Int(dh.HasValue ? 1 : 0)
+            .Ptr(dwPointer).Int(dwOff).Int(dWeight.HasValue ? 1 : 0).Ptr(Partials);
+        Launch(KernelId.ContractivePenalty, a, Geometry.Penalty(units));
+        if (loss.HasValue) SumFinal(Geometry.PenaltyGroupCount(units), 1f, lossPointer, lossOff, accumulate: true);
+    }
+
+    /// <summary>(pointer, offset) of an optional real view of at least <paramref name="elements"/>, or the dummy buffer.</summary>
+    private (ulong Pointer, int Offset) Optional(BufferView? view, long elements, string what)
+    {
+        if (view is not { } v) return (_dummy, 0);
+        var m = Mem(v, ElementType.Real, what);
+        Need(v, elements, what);
+        return (m.Pointer, Off(v));
+    }
+
     // ---- optimizer ----------------------------------------------------------------------------
 
     public void OptimizerUpdate(in OptimizerStep step, BufferView parameters, BufferView gradients,

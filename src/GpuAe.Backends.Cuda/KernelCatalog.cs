@@ -15,6 +15,7 @@ public enum KernelId
     LossPartials, LossElementwiseSquared, LossElementwiseAbsolute, LossElementwiseBceLogits,
     OptimizerUpdate, OptimizerUpdateStepped, RandomFill, RandomFillStepped,
     SumPartials, SumFinal, RowSums, ColumnSums,
+    ActivityPenalty, ContractivePenalty,
     GemmT128Nn, GemmT128Nt, GemmT128Tn, GemmT128Tt,
     GemmT64Nn, GemmT64Nt, GemmT64Tn, GemmT64Tt,
     GemmT32Nn, GemmT32Nt, GemmT32Tn, GemmT32Tt,
@@ -59,6 +60,7 @@ public static class KernelCatalog
             (KernelId.RandomFill, "rand", "random_fill"), (KernelId.RandomFillStepped, "rand", "random_fill_stepped"),
             (KernelId.SumPartials, "reduce", "sum_partials"), (KernelId.SumFinal, "reduce", "sum_final"),
             (KernelId.RowSums, "reduce", "row_sums"), (KernelId.ColumnSums, "reduce", "column_sums"),
+            (KernelId.ActivityPenalty, "penalty", "activity_penalty"), (KernelId.ContractivePenalty, "penalty", "contractive_penalty"),
         };
         // one kernel per activation kind (activation.cl): the backend launches these; the generic
         // activation_forward/_backward above (activation code as an argument) stay for tools and tests

@@ -55,7 +55,7 @@ public sealed unsafe class OpenClBackend : IBackend
     // kernel handles, created on first use
     private nint _kFill, _kAxpy, _kScale, _kAddNoise, _kGather, _kIm2Col, _kCol2Im, _kSwap,
         _kMaxF, _kMaxB, _kAvgF, _kAvgB, _kUpF, _kUpB, _kLoss, _kOptim, _kRand,
-        _kSumPartials, _kSumFinal, _kRowSums, _kColumnSums, _kPackB, _kSwap3;
+        _kSumPartials, _kSumFinal, _kRowSums, _kColumnSums, _kPackB, _kSwap3, _kActivityPenalty, _kContractivePenalty;
     private readonly nint[] _kActForward = new nint[7], _kActBackward = new nint[7], _kLossElementwise = new nint[3];
     private readonly nint[] _kGemm = new nint[4];
     private readonly nint[] _kGemmPacked = new nint[2];
@@ -757,6 +757,62 @@ public sealed unsafe class OpenClBackend : IBackend
         var k = Kernel(ref _kSumFinal, KernelFamily.Reduce, "sum_final");
         Begin(k).Mem(_partials).Int(count).Float(scale).Mem(result).Int(resultOff).Int(accumulate ? 1 : 0);
         Launch(k, _reduceLocal, _reduceLocal);
+    }
+
+    // ---- penalties on the code -----------------------------------------------------------------
+
+    public void ActivityPenalty(ActivityPenaltyKind kind, int batch, int units, BufferView h, float strength, float rho,
+        BufferView loss, BufferView? dh)
+    {
+        PenaltyShapes.CheckActivity(kind, batch, units, strength, rho);
+        long n = (long)batch * units;
+        var mh = Mem(h, ElementType.Real);
+        var ml = Mem(loss, ElementType.Real);
+        Need(h, n, "ActivityPenalty h");
+        Need(loss, 1, "ActivityPenalty loss");
+        var (dhHandle, dhOff) = Optional(dh, n, "ActivityPenalty dh");
+        if (n == 0) return;
+        int groups = PenaltyGroupCount(units);
+        var k = Kernel(ref _kActivityPenalty, KernelFamily.Penalty, "activity_penalty");
+        Begin(k).Int((int)kind).Int(batch).Int(units).Mem(mh.Handle).Int(Off(h)).Float(strength).Float(rho)
+            .Mem(dhHandle).Int(dhOff).Int(dh.HasValue ? 1 : 0).Mem(_partials);
+        Launch(k, groups * _reduceLocal, _reduceLocal);
+        SumFinal(groups, 1f, ml.Handle, Off(loss), accumulate: true);
+    }
+
+    public void ContractivePenalty(Activation activation, int batch, int units, int inputs, BufferView h, BufferView weight,
+        float strength, BufferView? loss, BufferView? dh, BufferView? dWeight)
+    {
+        PenaltyShapes.CheckContractive(activation, batch, units, inputs, strength);
+        long n = (long)batch * units, w = (long)units * inputs;
+        var mh = Mem(h, ElementType.Real);
+        var mw = Mem(weight, ElementType.Real);
+        Need(h, n, "ContractivePenalty h");
+        Need(weight, w, "ContractivePenalty weight");
+        var (lossHandle, lossOff) = Optional(loss, 1, "ContractivePenalty loss");
+        var (dhHandle, dhOff) = Optional(dh, n, "ContractivePenalty dh");
+        var (dwHandle, dwOff) = Optional(dWeight, w, "ContractivePenalty dWeight");
+        if (n == 0) return;
+        int groups = PenaltyGroupCount(units);
+        var k = Kernel(ref _kContractivePenalty, KernelFamily.Penalty, "contractive_penalty");
+        Begin(k).Int((int)activation).Int(batch).Int(units).Int(inputs).Mem(mh.Handle).Int(Off(h)).Mem(mw.Handle).Int(Off(weight))
+            .Float(strength).Mem(dhHandle).Int(dhOff).Int(dh.HasValue ? 1 : 0).Mem(dwHandle).Int(dwOff).Int(dWeight.HasValue ? 1 : 0)
+            .Mem(_partials);
+        Launch(k, groups * _reduceLocal, _reduceLocal);
+        if (loss.HasValue) SumFinal(groups, 1f, lossHandle, lossOff, accumulate: true);
+    }
+
+    /// <summary>One work-group per code unit, at most <see cref="ReduceGroups"/> (each then owns every G-th unit),
+    /// so the per-group loss terms fit the stage-1 partials of sum_final.</summary>
+    private static int PenaltyGroupCount(int units) => Math.Clamp(units, 1, ReduceGroups);
+
+    /// <summary>(handle, offset) of an optional real view of at least <paramref name="elements"/>, or the dummy buffer.</summary>
+    private (nint Handle, int Offset) Optional(BufferView? view, long elements, string what)
+    {
+        if (view is not { } v) return (_dummy, 0);
+        var m = Mem(v, ElementType.Real, what);
+        Need(v, elements, what);
+        return (m.Handle, Off(v));
     }
 
     // ---- optimizer ----------------------------------------------------------------------------

@@ -88,6 +88,8 @@ internal static class TrainCommand
             outputs.WriteLossChart($"{trainer.Model.Name} on {backend.Name}: loss per epoch");
         }
         if (trainer.StepProfile is { Count: > 0 } profile) PrintProfile(console, profile);
+        outputs.MeanCodeActivation = trainer.MeanCodeActivation(test);
+        console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"mean code activation on the test set: {outputs.MeanCodeActivation:0.0000}"));
         outputs.WriteReconstructions(trainer, test, 12, trainer.Model.Name);
         outputs.WriteMetrics(trainer, backend.DeviceName, planned, naive);
         console.MarkupLine($"wrote {Markup.Escape(string.Join(", ", new[] { TrainingOutputs.MetricsFile, TrainingOutputs.CheckpointFile, "loss.png", "reconstructions.png" }))} to {Markup.Escape(outputs.Directory)}");

@@ -20,6 +20,9 @@ internal sealed class TrainingOutputs(string directory)
     public string Path(string file) => System.IO.Path.Combine(Directory, file);
     public IReadOnlyList<EpochMetrics> History => _history;
 
+    /// <summary>Mean code activation on the test set after training (written to metrics.json when set).</summary>
+    public double? MeanCodeActivation { get; set; }
+
     /// <summary>Continues the epoch history of an earlier run in the same folder (for --resume).</summary>
     public void LoadHistory(string fromDirectory, int upToEpoch)
     {
@@ -74,6 +77,8 @@ internal sealed class TrainingOutputs(string directory)
                 ["samples_per_second"] = m.SamplesPerSecond,
             }).ToArray()),
         };
+        if (trainer.Model.Penalties.Count > 0) root["penalties"] = string.Join(", ", trainer.Model.Penalties);
+        if (MeanCodeActivation is { } mean) root["mean_code_activation"] = mean;
         string json = root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
         AtomicFile.Write(Path(MetricsFile), s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));
     }

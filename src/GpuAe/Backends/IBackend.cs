@@ -122,6 +122,34 @@ public interface IBackend : IDisposable
     void Loss(LossKind kind, BufferView prediction, BufferView target, float scale,
         BufferView loss, bool accumulateLoss, BufferView? gradient);
 
+    // ---- penalties on the code (sparse and contractive autoencoders) -----------------------------
+
+    /// <summary>
+    /// Activity penalty on a code h [batch, units] and its gradient, in one pass.
+    /// <see cref="ActivityPenaltyKind.L1"/>: P = strength/batch · Σ_{b,j} |h_bj| (Keras' l1 activity regularizer: a
+    /// per-sample penalty averaged over the batch); ∂P/∂h = strength/batch · sign(h), 0 at 0.
+    /// <see cref="ActivityPenaltyKind.KlSparsity"/> (h in (0,1), a sigmoid code): ρ̂_j = Σ_b h_bj / batch, clamped to
+    /// [<see cref="PenaltyConstants.KlClamp"/>, 1 - KlClamp]; P = strength · Σ_j [ρ log(ρ/ρ̂_j) + (1-ρ) log((1-ρ)/(1-ρ̂_j))];
+    /// ∂P/∂h_bj = strength/batch · ((1-ρ)/(1-ρ̂_j) - ρ/ρ̂_j). <paramref name="rho"/> is ignored for L1.
+    /// <b>Accumulates</b>: loss[0] += P and, when given, dh += ∂P/∂h (on top of the gradient from the layers above).
+    /// Fixed-order sums, no atomics; dh must not alias h.
+    /// </summary>
+    void ActivityPenalty(ActivityPenaltyKind kind, int batch, int units, BufferView h, float strength, float rho,
+        BufferView loss, BufferView? dh);
+
+    /// <summary>
+    /// Contractive penalty of a dense code layer h = f(x Wᵀ + b), W [units, inputs]: the squared Frobenius norm of the
+    /// encoder Jacobian averaged over the batch, P = strength/batch · Σ_{b,j} g(h_bj) S_j with S_j = Σ_i W_ji² and
+    /// g(h) = (h(1-h))² for <see cref="Activation.Sigmoid"/> or [h &gt; 0] for <see cref="Activation.Relu"/> (nothing else).
+    /// Gradients: ∂P/∂h_bj = strength/batch · g'(h_bj) S_j (g' = 2h(1-h)(1-2h), 0 for ReLU), which the layer's own
+    /// backward rule carries through the activation to W, b and x; and the direct term ∂P/∂W_ji = strength/batch · 2 c_j W_ji,
+    /// c_j = Σ_b g(h_bj). <b>Accumulates</b> into each output that is given: loss[0] += P, dh += ∂P/∂h, dWeight += ∂P/∂W
+    /// (separate so that dh can go in before the layer's backward rule and dW after its weight-gradient GEMM, which overwrites).
+    /// Fixed-order sums, no atomics; outputs must not alias inputs.
+    /// </summary>
+    void ContractivePenalty(Activation activation, int batch, int units, int inputs, BufferView h, BufferView weight,
+        float strength, BufferView? loss, BufferView? dh, BufferView? dWeight);
+
     // ---- optimizer ----------------------------------------------------------------------------
 
     /// <summary>Updates all parameters in one launch. <paramref name="state1"/> is momentum / first

@@ -48,13 +48,26 @@ public enum ReconstructionLoss
 /// </summary>
 public sealed record ModelSpec(string Name, int[] InputShape, IReadOnlyList<LayerSpec> Layers, ReconstructionLoss Loss, int CodeLayer)
 {
+    /// <summary>Penalties on the code (sparse, contractive autoencoders); none by default. In JSON only when present,
+    /// so the specs of unpenalised models read and write as before.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<PenaltySpec> Penalties { get; init; } = [];
+
+    [JsonInclude, JsonPropertyName("penalties"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    internal PenaltySpec[]? PenaltiesJson
+    {
+        get => Penalties.Count == 0 ? null : Penalties.ToArray();
+        init => Penalties = value ?? [];
+    }
+
     public string ToJson() => JsonSerializer.Serialize(this, SpecJson.Options);
 
     /// <summary>Parses <see cref="ToJson"/>'s output; a malformed spec is a <see cref="ModelSpecException"/>.</summary>
     public static ModelSpec FromJson(string json) => SpecJson.Parse<ModelSpec>(json, "model spec");
 
     /// <summary>A one-line human summary, e.g. "784-32-784 dense, relu/sigmoid, BCE".</summary>
-    public override string ToString() => $"{Name}: {string.Join(" > ", Layers.Select(Describe))}, {Loss}";
+    public override string ToString() =>
+        $"{Name}: {string.Join(" > ", Layers.Select(Describe))}, {Loss}{string.Concat(Penalties.Select(p => $" + {p} on the code"))}";
 
     private static string Describe(LayerSpec layer) => layer switch
     {
@@ -107,6 +120,7 @@ public sealed class ModelBuilder
     private readonly int[] _inputShape;
     private readonly List<LayerSpec> _layers = [];
     private int _codeLayer = -1;
+    private readonly List<PenaltySpec> _penalties = [];
 
     public ModelBuilder(string name, params int[] inputShape)
     {
@@ -131,9 +145,26 @@ public sealed class ModelBuilder
         return this;
     }
 
+    /// <summary>Adds a penalty on the code (checked now for its numbers, against the layers when the model is built).</summary>
+    public ModelBuilder Penalty(PenaltySpec penalty)
+    {
+        penalty.Validate(_name);
+        _penalties.Add(penalty);
+        return this;
+    }
+
+    /// <summary>Keras' <c>activity_regularizer=l1(weight)</c> on the code: weight · Σ|h| per sample.</summary>
+    public ModelBuilder L1Activity(float weight) => Penalty(new ActivityPenaltySpec(ActivityPenaltyKind.L1, weight));
+
+    /// <summary>KL sparsity on a sigmoid code: beta · Σ_j KL(rho ‖ mean activation of unit j).</summary>
+    public ModelBuilder KlSparsity(float rho, float beta) => Penalty(new ActivityPenaltySpec(ActivityPenaltyKind.KlSparsity, beta, rho));
+
+    /// <summary>Contractive penalty lambda · ‖∂code/∂x‖²_F (dense sigmoid or relu code layer).</summary>
+    public ModelBuilder Contractive(float lambda) => Penalty(new ContractivePenaltySpec(lambda));
+
     public ModelSpec Build(ReconstructionLoss loss)
     {
         if (_codeLayer < 0) throw new ModelSpecException($"{_name}: no code layer marked (call Code() after the bottleneck layer)");
-        return new ModelSpec(_name, _inputShape, _layers.ToArray(), loss, _codeLayer);
+        return new ModelSpec(_name, _inputShape, _layers.ToArray(), loss, _codeLayer) { Penalties = _penalties.ToArray() };
     }
 }

@@ -57,6 +57,7 @@ internal sealed class Network : IDisposable
         Spec = spec;
         Layers = BuildLayers(spec, out var outputActivation);
         OutputActivation = outputActivation;
+        CodePenalties.Validate(spec, Layers);
         Parameters = new ParameterStore(backend, Layers.SelectMany(l => l.Parameters));
     }
 
@@ -128,6 +129,7 @@ internal sealed class Network : IDisposable
                 BufferView pv = r[prediction], tv = r[x], gv = r[dPrediction], lv = r[trainLoss];
                 return () => backend.Loss(lossKind, pv, tv, scale, lv, accumulateLoss: true, gv);
             });
+            if (Spec.Penalties.Count > 0) rules[Spec.CodeLayer] = CodePenalties.Wrap(rules[Spec.CodeLayer]!, this, code!, trainLoss);
             // Gradients flow down to the first layer that has parameters; nothing below it needs dL/dx.
             int firstTrainable = Layers.ToList().FindIndex(l => l.Parameters.Count > 0);
             Tensor? dy = g.Alias(dPrediction, h.Shape, "output.grad");

@@ -56,13 +56,15 @@ public sealed class CudaBackendFakeDriverTests
         b.Random(RandomDistribution.Normal, 42, 7, x.Slice(1, 9));
         b.Sum(x.Slice(0, 1000), one.All, false);
         b.RowSums(10, 7, x.Slice(0, 70), y.Slice(0, 10));
+        b.ActivityPenalty(ActivityPenaltyKind.KlSparsity, 9, 70, x.Slice(0, 630), 0.5f, 0.05f, one.All, z.Slice(0, 630));
+        b.ContractivePenalty(Activation.Sigmoid, 9, 7, 11, x.Slice(0, 63), y.Slice(0, 77), 0.1f, one.All, z.Slice(0, 63), z.Slice(100, 77));
 
         var entries = d.Launches.Select(l => l.Entry).ToHashSet();
         foreach (var name in new[] { "fill", "axpy", "scale", "add_clamped_noise", "gemm_f32_t32_nn", "gemm_f32_t32_nt", "gemm_f32_t32_tn", "gemm_f32_t32_tt",
                      "column_sums", "row_sums", "activation_forward_elu", "activation_backward_tanh", "im2col", "col2im", "swap_leading_axes",
                      "swap_leading_axes_3d", "maxpool_forward", "maxpool_backward", "avgpool_forward", "avgpool_backward",
                      "upsample_nearest_forward", "upsample_nearest_backward", "loss_partials", "sum_final", "optimizer_update",
-                     "gather_rows", "random_fill", "sum_partials" })
+                     "gather_rows", "random_fill", "sum_partials", "activity_penalty", "contractive_penalty" })
             Assert.Contains(name, entries);
         // values arrive as packed: the GEMM's (m, n, k, alpha, A, aOff ...) and the u64 seed of random_fill
         var gemm = d.Launches.First(l => l.Entry == "gemm_f32_t32_nn");
