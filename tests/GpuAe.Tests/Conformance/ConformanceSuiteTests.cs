@@ -89,6 +89,9 @@ public sealed class ConformanceSuiteTests
         public void Random(RandomDistribution distribution, ulong seed, ulong offset, BufferView destination) => _inner.Random(distribution, seed, offset, destination);
         public void Sum(BufferView x, BufferView result, bool accumulate) => _inner.Sum(x, result, accumulate);
         public void RowSums(int rows, int cols, BufferView x, BufferView result) => _inner.RowSums(rows, cols, x, result);
+        public void VaeReparameterizeForward(BufferView mean, BufferView logVar, BufferView epsilon, BufferView z) => _inner.VaeReparameterizeForward(mean, logVar, epsilon, z);
+        public void VaeReparameterizeBackward(BufferView mean, BufferView logVar, BufferView epsilon, float klScale, BufferView loss, bool accumulateLoss, VaeGradients? gradients)
+            => _inner.VaeReparameterizeBackward(mean, logVar, epsilon, klScale, loss, accumulateLoss, gradients);
         public void Dispose() => _inner.Dispose();
     }
 }
