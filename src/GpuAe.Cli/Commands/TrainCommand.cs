@@ -68,6 +68,8 @@ internal static class TrainCommand
         console.MarkupLine($"{trainer.ParameterCount:N0} parameters; {trainer.Recipe.Optimizer} lr {trainer.Recipe.LearningRate:g3}, batch {trainer.Recipe.BatchSize}, seed {trainer.Seed}; " +
                            $"arena {Units.Bytes(planned)} planned ({Units.Bytes(naive)} without reuse)");
         console.MarkupLine($"data: {train.Count:N0} train / {test.Count:N0} test images from {Markup.Escape(dataDir)}; output: {Markup.Escape(outputs.Directory)}");
+        if (trainer.Model.LossPerImage)
+            console.MarkupLine("losses: [bold]per image[/] (reconstruction loss summed over the pixels + beta·KL, averaged over images); val_mse per pixel");
         if (trainer.Epoch >= targetEpochs)
             console.MarkupLine($"[yellow]already at epoch {trainer.Epoch} of {targetEpochs}: nothing to train[/]");
 
@@ -82,7 +84,7 @@ internal static class TrainCommand
                 $"{metrics.EpochSeconds,6:0.00} s  {metrics.SamplesPerSecond,9:N0} samples/s"));
             outputs.WriteMetrics(trainer, backend.DeviceName, planned, naive);
             Checkpoint.Save(trainer, outputs.Path(TrainingOutputs.CheckpointFile));
-            outputs.WriteLossChart($"{trainer.Model.Name} on {backend.Name}: loss per epoch");
+            outputs.WriteLossChart($"{trainer.Model.Name} on {backend.Name}: loss per epoch", trainer.Model.LossPerImage);
         }
         if (trainer.StepProfile is { Count: > 0 } profile) PrintProfile(console, profile);
         outputs.WriteReconstructions(trainer, test, 12, $"{trainer.Model.Name}: test digits (top) and reconstructions (bottom)");
