@@ -86,4 +86,37 @@ public class VaeTrainingTests(MnistFixture mnist)
         Assert.Equal(images, trainer.Decode(grid));
         Assert.Throws<ArgumentException>(() => trainer.Decode(new float[3]));
     }
+
+    [SkippableFact]
+    public void Resuming_a_vae_draws_the_same_noise_bit_for_bit()
+    {
+        var (train, _) = mnist.Data;
+        var preset = Presets.Get("vae");
+        using var backend = new CpuBackend();
+        using var trainSet = new DeviceDataset(backend, train.Subset(0, 512));
+        using var dir = new TempDirectory();
+        float[] Parameters(Trainer t)
+        {
+            var values = new float[t.Network.Parameters.Length];
+            backend.Download(t.Network.Parameters.Values.All, values);
+            return values;
+        }
+
+        float[] straight;
+        using (var trainer = new Trainer(backend, preset.Model, preset.Recipe, seed: 5))
+        {
+            trainer.TrainEpoch(trainSet);
+            trainer.TrainEpoch(trainSet);
+            straight = Parameters(trainer);
+        }
+        using (var first = new Trainer(backend, preset.Model, preset.Recipe, seed: 5))
+        {
+            first.TrainEpoch(trainSet);
+            Checkpoint.Save(first, dir.File("model.safetensors"));
+        }
+        using var resumed = Checkpoint.Load(backend, dir.File("model.safetensors"));
+        Assert.True(resumed.Model.LossPerImage);
+        resumed.TrainEpoch(trainSet);
+        Assert.Equal(straight, Parameters(resumed));
+    }
 }
