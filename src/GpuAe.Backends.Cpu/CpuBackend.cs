@@ -141,6 +141,20 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
     public void Random(RandomDistribution distribution, ulong seed, ulong offset, BufferView destination) =>
         RandomKernels.Fill(distribution, seed, offset, Reals(destination));
 
+    public void VaeReparameterizeForward(BufferView mean, BufferView logVar, BufferView epsilon, BufferView z) =>
+        VaeKernels.ReparameterizeForward(Reals(mean, z.Length), Reals(logVar, z.Length), Reals(epsilon, z.Length), Reals(z));
+
+    public void VaeReparameterizeBackward(BufferView mean, BufferView logVar, BufferView epsilon, float klScale,
+        BufferView loss, bool accumulateLoss, VaeGradients? gradients)
+    {
+        long n = mean.Length;
+        var (eps, dz, dMean, dLogVar) = gradients is { } g
+            ? (Reals(epsilon, n), Reals(g.Dz, n), Reals(g.DMean, n), Reals(g.DLogVar, n))
+            : default;
+        VaeKernels.ReparameterizeBackward(Reals(mean), Reals(logVar, n), eps, T.CreateTruncating(klScale),
+            Reals(loss, 1), accumulateLoss, dz, dMean, dLogVar);
+    }
+
     public void Sum(BufferView x, BufferView result, bool accumulate) => ReduceKernels.Sum(Reals(x), Reals(result, 1), accumulate);
 
     public void RowSums(int rows, int cols, BufferView x, BufferView result) =>

@@ -760,6 +760,53 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
         Launch(KernelId.RandomFillStepped, a, Geometry.Elementwise((destination.Length + 3) / 4));
     }
 
+    // ---- VAE reparameterization ---------------------------------------------------------------
+
+    public void VaeReparameterizeForward(BufferView mean, BufferView logVar, BufferView epsilon, BufferView z)
+    {
+        var mm = Mem(mean, ElementType.Real);
+        var ml = Mem(logVar, ElementType.Real);
+        var me = Mem(epsilon, ElementType.Real);
+        var mz = Mem(z, ElementType.Real);
+        SameLength(mean, z);
+        SameLength(logVar, z);
+        SameLength(epsilon, z);
+        if (z.IsEmpty) return;
+        byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
+        var a = Args(buffer).Int(Len(z)).Ptr(mm.Pointer).Int(Off(mean)).Ptr(ml.Pointer).Int(Off(logVar))
+            .Ptr(me.Pointer).Int(Off(epsilon)).Ptr(mz.Pointer).Int(Off(z));
+        Launch(KernelId.VaeReparameterizeForward, a, Geometry.Elementwise(z.Length));
+    }
+
+    public void VaeReparameterizeBackward(BufferView mean, BufferView logVar, BufferView epsilon, float klScale,
+        BufferView loss, bool accumulateLoss, VaeGradients? gradients)
+    {
+        var mm = Mem(mean, ElementType.Real);
+        var ml = Mem(logVar, ElementType.Real);
+        var mLoss = Mem(loss, ElementType.Real);
+        SameLength(mean, logVar);
+        if (loss.Length < 1) throw new ArgumentException("VaeReparameterizeBackward needs a one-element loss view", nameof(loss));
+        ulong eps = _dummy, dz = _dummy, dMean = _dummy, dLogVar = _dummy;
+        int epsOff = 0, dzOff = 0, dMeanOff = 0, dLogVarOff = 0;
+        if (gradients is { } g)
+        {
+            SameLength(mean, epsilon);
+            SameLength(mean, g.Dz);
+            SameLength(mean, g.DMean);
+            SameLength(mean, g.DLogVar);
+            (eps, epsOff) = (Mem(epsilon, ElementType.Real).Pointer, Off(epsilon));
+            (dz, dzOff) = (Mem(g.Dz, ElementType.Real, "dz").Pointer, Off(g.Dz));
+            (dMean, dMeanOff) = (Mem(g.DMean, ElementType.Real, "dMean").Pointer, Off(g.DMean));
+            (dLogVar, dLogVarOff) = (Mem(g.DLogVar, ElementType.Real, "dLogVar").Pointer, Off(g.DLogVar));
+        }
+        int n = Len(mean);
+        byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
+        var a = Args(buffer).Int(n).Ptr(mm.Pointer).Int(Off(mean)).Ptr(ml.Pointer).Int(Off(logVar)).Ptr(eps).Int(epsOff).Ptr(dz).Int(dzOff)
+            .Float(klScale).Ptr(dMean).Int(dMeanOff).Ptr(dLogVar).Int(dLogVarOff).Int(gradients.HasValue ? 1 : 0).Ptr(Partials);
+        Launch(KernelId.VaeReparameterizeBackwardPartials, a, Geometry.Reduce(n));
+        SumFinal(Geometry.ReduceGroupCount(n), klScale, mLoss.Pointer, Off(loss), accumulateLoss);
+    }
+
     // ---- reductions ---------------------------------------------------------------------------
 
     public void Sum(BufferView x, BufferView result, bool accumulate)

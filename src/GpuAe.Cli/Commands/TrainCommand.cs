@@ -71,6 +71,8 @@ internal static class TrainCommand
         if (trainer.Recipe.Noise > 0)
             console.MarkupLine($"denoising: inputs clamp(x + {trainer.Recipe.Noise:g3} * N(0,1), 0, 1), loss against the clean x (validation too, with fixed noise)");
         console.MarkupLine($"data: {train.Count:N0} train / {test.Count:N0} test images from {Markup.Escape(dataDir)}; output: {Markup.Escape(outputs.Directory)}");
+        if (trainer.Model.LossPerImage)
+            console.MarkupLine("losses: [bold]per image[/] (reconstruction loss summed over the pixels + beta·KL, averaged over images); val_mse per pixel");
         if (trainer.Epoch >= targetEpochs)
             console.MarkupLine($"[yellow]already at epoch {trainer.Epoch} of {targetEpochs}: nothing to train[/]");
 
@@ -85,7 +87,7 @@ internal static class TrainCommand
                 $"{metrics.EpochSeconds,6:0.00} s  {metrics.SamplesPerSecond,9:N0} samples/s"));
             outputs.WriteMetrics(trainer, backend.DeviceName, planned, naive);
             Checkpoint.Save(trainer, outputs.Path(TrainingOutputs.CheckpointFile));
-            outputs.WriteLossChart($"{trainer.Model.Name} on {backend.Name}: loss per epoch");
+            outputs.WriteLossChart($"{trainer.Model.Name} on {backend.Name}: loss per epoch", trainer.Model.LossPerImage);
         }
         if (trainer.StepProfile is { Count: > 0 } profile) PrintProfile(console, profile);
         outputs.MeanCodeActivation = trainer.MeanCodeActivation(test);

@@ -178,6 +178,25 @@ public interface IBackend : IDisposable
     void RandomForStep(RandomDistribution distribution, ulong seed, int step, BufferView destination) =>
         Random(distribution, seed, RandomStreams.StepOffset(step, destination.Length), destination);
 
+    // ---- VAE reparameterization (kernels/*/vae.*) ----------------------------------------------
+
+    /// <summary>
+    /// z = mean + exp(logVar / 2) * epsilon, elementwise over views of one length (the latent of a VAE:
+    /// [batch, units] each). Overwrites z.
+    /// </summary>
+    void VaeReparameterizeForward(BufferView mean, BufferView logVar, BufferView epsilon, BufferView z);
+
+    /// <summary>
+    /// The reparameterization's backward fused with the KL term KL = ½ Σ (mean² + exp(logVar) − 1 − logVar)
+    /// (KL(N(mean, exp(logVar)) ‖ N(0, 1)) summed over all elements): loss[0] (=, or += when
+    /// <paramref name="accumulateLoss"/>) klScale · KL, summed in a fixed order (no atomics). When
+    /// <paramref name="gradients"/> is given it also overwrites dMean = dz + klScale·mean and
+    /// dLogVar = ½ dz·exp(logVar/2)·epsilon + ½ klScale·(exp(logVar) − 1); dMean may alias dz, dLogVar may not.
+    /// klScale = beta / batch gives the per-image mean of beta·KL. Without gradients epsilon is not read.
+    /// </summary>
+    void VaeReparameterizeBackward(BufferView mean, BufferView logVar, BufferView epsilon, float klScale,
+        BufferView loss, bool accumulateLoss, VaeGradients? gradients);
+
     // ---- reductions ---------------------------------------------------------------------------
 
     /// <summary>result[0] = Σ x (fixed order). Overwrites, or accumulates when <paramref name="accumulate"/>.</summary>
@@ -200,3 +219,6 @@ public static class RandomStreams
         return (ulong)step * (ulong)((length + 3) / 4);
     }
 }
+/// <summary>The gradient views of <see cref="IBackend.VaeReparameterizeBackward"/>: dL/dz in, dL/dmean and
+/// dL/dlogVar out (each as long as the latent).</summary>
+public readonly record struct VaeGradients(BufferView Dz, BufferView DMean, BufferView DLogVar);

@@ -45,6 +45,8 @@ public static partial class ConformanceSuite
         new("RowSums", LongSums, RowSumsCheck),
         new("ActivityPenalty", new Tolerance(1e-6, 2e-5), ActivityPenaltyCheck),
         new("ContractivePenalty", new Tolerance(1e-5, 5e-5), ContractivePenaltyCheck),
+        new("VaeReparameterizeForward", Transcendental, VaeForwardCheck),
+        new("VaeReparameterizeBackward", LongSums, VaeBackwardCheck),
     ];
 
     private static void FillCheck(Session s)
@@ -461,6 +463,49 @@ public static partial class ConformanceSuite
                     s.Sub.Sum(x.S, r.S, accumulate);
                     s.Compare("result", r);
                 });
+    }
+
+    // VAE latents: log-variances from -6 (sd 0.05) to 3 (sd 4.5), ε as wide as a normal sample gets.
+    private static (Pair Mean, Pair LogVar, Pair Epsilon) VaeInputs(Session s, int n) =>
+        (s.Real(s.Uniform(n, -2f, 2f)), s.Real(s.Uniform(n, -6f, 3f)), s.Real(s.Uniform(n, -3f, 3f)));
+
+    private static void VaeForwardCheck(Session s)
+    {
+        foreach (int n in Lengths)
+            s.Case($"n={n}", () =>
+            {
+                var (mean, logVar, eps) = VaeInputs(s, n);
+                var z = s.Real(n);
+                s.Ref.VaeReparameterizeForward(mean.R, logVar.R, eps.R, z.R);
+                s.Sub.VaeReparameterizeForward(mean.S, logVar.S, eps.S, z.S);
+                s.Compare("z", z);
+            });
+    }
+
+    private static void VaeBackwardCheck(Session s)
+    {
+        foreach (int n in new[] { 1, 7, 61, 2560, 4099, 65537 })
+            foreach (bool gradient in new[] { true, false })
+                foreach (bool accumulate in new[] { false, true })
+                {
+                    if (!gradient && accumulate && n < 100) continue;
+                    s.Case($"n={n} gradient={gradient} accumulate={accumulate}", () =>
+                    {
+                        var (mean, logVar, eps) = VaeInputs(s, n);
+                        var dz = s.Real(s.Uniform(n));
+                        var loss = s.Real(s.Uniform(1, 0.5f, 1.5f));
+                        var dMean = s.Real(n);
+                        var dLogVar = s.Real(n);
+                        const float klScale = 0.75f / 128;   // beta 0.75, batch 128
+                        s.Ref.VaeReparameterizeBackward(mean.R, logVar.R, eps.R, klScale, loss.R, accumulate,
+                            gradient ? new VaeGradients(dz.R, dMean.R, dLogVar.R) : null);
+                        s.Sub.VaeReparameterizeBackward(mean.S, logVar.S, eps.S, klScale, loss.S, accumulate,
+                            gradient ? new VaeGradients(dz.S, dMean.S, dLogVar.S) : null);
+                        s.Compare("loss", loss);
+                        s.Compare("dMean", dMean, Transcendental);
+                        s.Compare("dLogVar", dLogVar, Transcendental);
+                    });
+                }
     }
 
     private static void RowSumsCheck(Session s)

@@ -13,6 +13,7 @@ namespace GpuAe.Models;
 [JsonDerivedType(typeof(UpSample2DSpec), "upsample2d")]
 [JsonDerivedType(typeof(FlattenSpec), "flatten")]
 [JsonDerivedType(typeof(ReshapeSpec), "reshape")]
+[JsonDerivedType(typeof(VaeLatentSpec), "vae_latent")]
 public abstract record LayerSpec;
 
 /// <summary>Fully connected layer: units outputs, weight [units, inputs].</summary>
@@ -32,6 +33,13 @@ public sealed record FlattenSpec : LayerSpec;
 
 /// <summary>Reinterprets the per-sample shape (same number of values).</summary>
 public sealed record ReshapeSpec(int[] Shape) : LayerSpec;
+
+/// <summary>
+/// The Gaussian latent of a variational autoencoder: mean and log-variance heads (linear, <paramref name="Units"/>
+/// each) and z = mean + exp(logvar/2)·ε. Adds beta·KL(N(mean, var) ‖ N(0, 1)) to the loss, and makes the
+/// model's losses sums per image (see <see cref="ModelSpec.LossPerImage"/>). Must be the code layer.
+/// </summary>
+public sealed record VaeLatentSpec(int Units, float Beta = 1f) : LayerSpec;
 
 /// <summary>Reconstruction loss, reported as the mean per pixel (Keras' convention).</summary>
 public enum ReconstructionLoss
@@ -62,6 +70,11 @@ public sealed record ModelSpec(string Name, int[] InputShape, IReadOnlyList<Laye
 
     public string ToJson() => JsonSerializer.Serialize(this, SpecJson.Options);
 
+    /// <summary>True for a VAE (a <see cref="VaeLatentSpec"/> layer): its losses are sums over the pixels plus
+    /// beta·KL, averaged per image (the PyTorch examples' convention); other models report means per pixel.</summary>
+    [JsonIgnore]
+    public bool LossPerImage => Layers.Any(l => l is VaeLatentSpec);
+
     /// <summary>Parses <see cref="ToJson"/>'s output; a malformed spec is a <see cref="ModelSpecException"/>.</summary>
     public static ModelSpec FromJson(string json) => SpecJson.Parse<ModelSpec>(json, "model spec");
 
@@ -77,6 +90,7 @@ public sealed record ModelSpec(string Name, int[] InputShape, IReadOnlyList<Laye
         UpSample2DSpec u => $"upsample {u.Scale}",
         FlattenSpec => "flatten",
         ReshapeSpec r => $"reshape [{string.Join(",", r.Shape)}]",
+        VaeLatentSpec v => $"vae latent {v.Units}{(v.Beta != 1f ? $" beta {v.Beta:g}" : "")}",
         _ => layer.GetType().Name,
     };
 }
@@ -136,6 +150,8 @@ public sealed class ModelBuilder
     public ModelBuilder UpSample2D(int scale = 2) => Add(new UpSample2DSpec(scale));
     public ModelBuilder Flatten() => Add(new FlattenSpec());
     public ModelBuilder Reshape(params int[] shape) => Add(new ReshapeSpec(shape));
+    /// <summary>A VAE's Gaussian latent of <paramref name="units"/> with KL weight <paramref name="beta"/>; follow it with <see cref="Code"/>.</summary>
+    public ModelBuilder VaeLatent(int units, float beta = 1f) => Add(new VaeLatentSpec(units, beta));
 
     /// <summary>Marks the most recently added layer's output as the code.</summary>
     public ModelBuilder Code()

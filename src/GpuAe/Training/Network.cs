@@ -6,6 +6,7 @@ using GpuAe.Layers.Dense;
 using GpuAe.Layers.MaxPool2D;
 using GpuAe.Layers.Reshape;
 using GpuAe.Layers.UpSample2D;
+using GpuAe.Layers.VaeLatent;
 using GpuAe.Models;
 
 namespace GpuAe.Training;
@@ -28,6 +29,11 @@ internal sealed class PlanInputs
     public int Start;
     /// <summary>Evaluation plans of a denoising model corrupt their input when set (the default), else feed it clean.</summary>
     public bool Noisy = true;
+
+    /// <summary>Philox keys of a VAE's ε: training draws a fresh block per optimizer step
+    /// (<see cref="IBackend.RandomForStep"/>); evaluation draws a fixed stream per batch position, so the
+    /// validation loss is reproducible and does not depend on how far training has gone.</summary>
+    public ulong LatentSeed, EvalLatentSeed;
 }
 
 /// <summary>
@@ -102,28 +108,31 @@ internal sealed class Network : IDisposable
             };
         });
 
+        var trainLoss = g.External("train_loss", new Shape(1), accumulators.Slice(0, 1));
+        var evalLoss = g.External("eval_loss", new Shape(1), accumulators.Slice(1, 1));
+        var evalMse = g.External("eval_mse", new Shape(1), accumulators.Slice(2, 1));
         var input = noise is null ? x : Corrupt(g, kind, x, noise, inputs);
         var h = input;
         var rules = new List<BackwardRule?>();
         Tensor? code = null;
         for (int i = 0; i < Layers.Count; i++)
         {
-            var output = Layers[i].Forward(g, h, Parameters);
+            Tensor? latentMean = null;
+            var output = Layers[i] is VaeLatentLayer latent
+                ? latent.Forward(g, h, Parameters, Sampling(latent, kind, batch, inputs, optimizerStep, kind == PlanKind.Evaluate ? evalLoss : trainLoss), out latentMean)
+                : Layers[i].Forward(g, h, Parameters);
             rules.Add(output.Backward);
             h = output.Output;
-            if (i == Spec.CodeLayer) code = h;
+            if (i == Spec.CodeLayer) code = latentMean ?? h;
         }
         var prediction = g.Alias(h, x.Shape, "prediction");
-        var trainLoss = g.External("train_loss", new Shape(1), accumulators.Slice(0, 1));
-        var evalLoss = g.External("eval_loss", new Shape(1), accumulators.Slice(1, 1));
-        var evalMse = g.External("eval_mse", new Shape(1), accumulators.Slice(2, 1));
         var lossKind = TrainingLoss;
 
         Tensor reconstruction;
         if (kind is PlanKind.Train or PlanKind.Gradient)
         {
             var dPrediction = g.Planned("prediction.grad", x.Shape);
-            float scale = 1f / ((float)batch * sampleSize);
+            float scale = Spec.LossPerImage ? 1f / batch : 1f / ((float)batch * sampleSize);
             g.Add("loss_and_gradient", [prediction, x], [dPrediction, trainLoss], r =>
             {
                 BufferView pv = r[prediction], tv = r[x], gv = r[dPrediction], lv = r[trainLoss];
@@ -145,7 +154,8 @@ internal sealed class Network : IDisposable
         }
         else
         {
-            float scale = 1f / sampleSize; // per-sample mean; the host divides by the sample count
+            // per-sample mean (or sum, for per-image losses); the host divides by the sample count
+            float scale = Spec.LossPerImage ? 1f : 1f / sampleSize, mseScale = 1f / sampleSize;
             g.Add("loss", [prediction, x], [evalLoss], r =>
             {
                 BufferView pv = r[prediction], tv = r[x], lv = r[evalLoss];
@@ -167,7 +177,7 @@ internal sealed class Network : IDisposable
             g.Add("mse", [reconView, x], [evalMse], r =>
             {
                 BufferView pv = r[reconView], tv = r[x], mv = r[evalMse];
-                return () => backend.Loss(LossKind.SquaredError, pv, tv, scale, mv, accumulateLoss: true, null);
+                return () => backend.Loss(LossKind.SquaredError, pv, tv, mseScale, mv, accumulateLoss: true, null);
             });
             reconstruction.IsOutput = true;
             code!.IsOutput = true;
@@ -201,6 +211,56 @@ internal sealed class Network : IDisposable
         return noisy;
     }
 
+    /// <summary>
+    /// ε and the KL term of a VAE latent in a plan. Training (and gradient) plans draw ε from the optimizer step's
+    /// block of the stream (so a resumed run and a CUDA-captured step draw the same numbers) and add beta·KL/batch
+    /// to the train loss. Evaluation draws ε from a fixed stream at the batch's first sample (sample s reads the
+    /// counters from s·⌈units/4⌉: batches never share numbers) and adds beta·KL per sample to the eval loss.
+    /// </summary>
+    private VaeSampling Sampling(VaeLatentLayer latent, PlanKind kind, int batch, PlanInputs inputs, Func<OptimizerStep>? optimizerStep, Tensor loss)
+    {
+        var backend = Backend;
+        if (kind == PlanKind.Evaluate)
+        {
+            ulong blocksPerSample = (ulong)(latent.Units + 3) / 4;
+            return new VaeSampling(
+                eps => backend.Random(RandomDistribution.Normal, inputs.EvalLatentSeed, (ulong)inputs.Start * blocksPerSample, eps),
+                loss, latent.Beta, Training: false);
+        }
+        // Gradient plans (checks) have no optimizer: a fixed step, so every run sees the same ε.
+        return new VaeSampling(
+            eps => backend.RandomForStep(RandomDistribution.Normal, inputs.LatentSeed, optimizerStep?.Invoke().Step ?? 1, eps),
+            loss, latent.Beta / batch, Training: true);
+    }
+
+    /// <summary>
+    /// A decoder-only plan: codes [batch, code] (external, e.g. a grid over a VAE's latent) through the layers
+    /// after the code layer to the reconstruction (output activation applied). Plan.Code is the codes' tensor.
+    /// </summary>
+    public CompiledPlan BuildDecodePlan(int batch, BufferView codes)
+    {
+        var g = new GraphBuilder(Backend);
+        var z = g.External("codes", CodeShape.WithBatch(batch), codes);
+        var h = z;
+        for (int i = Spec.CodeLayer + 1; i < Layers.Count; i++) h = Layers[i].Forward(g, h, Parameters).Output;
+        var reconstruction = g.Alias(h, InputShape.WithBatch(batch), "prediction");
+        if (OutputActivation != Activation.Linear)
+        {
+            var prediction = reconstruction;
+            var activated = g.Planned("reconstruction", prediction.Shape);
+            var activation = OutputActivation;
+            var backend = Backend;
+            g.Add("output_activation", [prediction], [activated], r =>
+            {
+                BufferView pv = r[prediction], rv = r[activated];
+                return () => backend.ActivationForward(activation, pv, rv);
+            });
+            reconstruction = activated;
+        }
+        reconstruction.IsOutput = true;
+        return new CompiledPlan(new ExecutionPlan(g), batch, z, reconstruction, z);
+    }
+
     private static Layer[] BuildLayers(ModelSpec spec, out Activation outputActivation)
     {
         if (spec.Layers.Count == 0) throw new ModelSpecException($"{spec.Name}: the model has no layers");
@@ -224,14 +284,30 @@ internal sealed class Network : IDisposable
                 UpSample2DSpec u => new UpSample2DLayer(name, shape, u.Scale),
                 FlattenSpec => new ReshapeLayer(name, shape, new Shape((int)shape.ElementCount)),
                 ReshapeSpec r => new ReshapeLayer(name, shape, new Shape(r.Shape)),
+                VaeLatentSpec v => new VaeLatentLayer(name, shape, v.Units, v.Beta),
                 _ => throw new ModelSpecException($"{spec.Name}: layer {i} has an unknown type {layerSpec.GetType().Name}"),
             };
             shape = layers[i].OutputShape;
         }
+        CheckVariational(spec);
         if (shape.ElementCount != new Shape(spec.InputShape).ElementCount)
             throw new ModelSpecException(
                 $"{spec.Name}: the output {shape} has {shape.ElementCount} values but the input [{string.Join(", ", spec.InputShape)}] has {new Shape(spec.InputShape).ElementCount}; an autoencoder must reconstruct its input");
         return layers;
+    }
+
+    /// <summary>A VAE has one Gaussian latent, it is the code (codes are its mean) and a decoder follows it.</summary>
+    private static void CheckVariational(ModelSpec spec)
+    {
+        var latents = Enumerable.Range(0, spec.Layers.Count).Where(i => spec.Layers[i] is VaeLatentSpec).ToArray();
+        if (latents.Length == 0) return;
+        if (latents.Length > 1)
+            throw new ModelSpecException($"{spec.Name}: a model can have one vae_latent layer, found {string.Join(" and ", latents.Select(i => $"layers.{i}"))}");
+        int latent = latents[0];
+        if (spec.CodeLayer != latent)
+            throw new ModelSpecException($"{spec.Name}: the code of a VAE is its latent mean, so the code layer must be the vae_latent layer (layers.{latent}), not layers.{spec.CodeLayer}");
+        if (!spec.Layers.Skip(latent + 1).Any(l => l is DenseSpec or Conv2DSpec))
+            throw new ModelSpecException($"{spec.Name}: the vae_latent layer (layers.{latent}) needs a decoder after it (a dense or conv2d layer)");
     }
 
     private static LayerSpec FoldSigmoid(ModelSpec spec, LayerSpec layer, out Activation outputActivation)
