@@ -206,7 +206,7 @@ public class SideStreamTests
             using var backend = wrap(new CpuBackend("managed"));
             var preset = Presets.Get(model);
             using var trainer = new Trainer(backend, preset.Model, preset.Recipe with { BatchSize = 16 }, seed: 9);
-            trainer.Network.SideStream = sideStream;
+            trainer.SideStream = sideStream;
             if (profile) trainer.StepProfile = [];
             using var set = new DeviceDataset(backend, data);
             trainer.TrainEpoch(set);
