@@ -86,7 +86,7 @@ internal sealed unsafe class FakeCudaDriver : ICudaDriver
 
     public void CopyDeviceToDevice(ulong destination, ulong source, long bytes, nint stream)
     {
-        Work(stream, "dtod");
+        Work(stream, "a device-to-device copy");
         Calls.Add($"dtod {bytes}");
     }
 
@@ -138,7 +138,7 @@ internal sealed unsafe class FakeCudaDriver : ICudaDriver
             throw new InvalidOperationException($"{entry}: empty launch {geometry}");
         if ((long)geometry.BlockX * geometry.BlockY * geometry.BlockZ > 1024) throw new InvalidOperationException($"{entry}: block too large {geometry}");
         if (geometry.GridY > Device.MaxGridY || geometry.GridZ > Device.MaxGridZ) throw new InvalidOperationException($"{entry}: grid too large {geometry}");
-        Work(stream, $"launch {entry}");
+        Work(stream, entry);
         Launches.Add(new Launched(entry, geometry, stream, values));
         Calls.Add($"launch {entry} on s{stream}");
     }

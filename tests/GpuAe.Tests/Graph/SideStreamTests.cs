@@ -113,6 +113,27 @@ public class SideStreamTests
     }
 
     [Fact]
+    public void Running_a_two_stream_plan_allocates_nothing()
+    {
+        using var backend = new DeferredSideBackend(new CpuBackend("managed"));
+        var g = new GraphBuilder(backend);
+        var a = g.Planned("a", new Shape(4));
+        var b = g.Planned("b", new Shape(4));
+        int launches = 0;
+        g.Add("a", [], [a], _ => () => launches++);
+        g.Add("side", [a], [b], _ => () => launches++, StepStream.Side);
+        g.Add("main", [a], [], _ => () => launches++);
+        g.Add("after", [b], [], _ => () => launches++);
+        using var plan = new ExecutionPlan(g);
+        plan.Run();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++) plan.Run();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(404, launches);
+        Assert.Equal((101, 101), (backend.Forks, backend.Joins));
+    }
+
+    [Fact]
     public void Memory_a_side_step_touches_is_not_reused_before_its_join()
     {
         using var f = new Fixture();
