@@ -115,6 +115,8 @@ internal sealed class DeferredSideBackend(IBackend backend) : IBackend, IStreamF
         Launch(() => _inner.Random(distribution, seed, offset, destination));
     public void RandomForStep(RandomDistribution distribution, ulong seed, int step, BufferView destination) =>
         Launch(() => _inner.RandomForStep(distribution, seed, step, destination));
+    public void AddClampedNoise(BufferView clean, float factor, BufferView noise, float min, float max) =>
+        Launch(() => _inner.AddClampedNoise(clean, factor, noise, min, max));
     public void Sum(BufferView x, BufferView result, bool accumulate) => Launch(() => _inner.Sum(x, result, accumulate));
     public void RowSums(int rows, int cols, BufferView x, BufferView result) => Launch(() => _inner.RowSums(rows, cols, x, result));
 
