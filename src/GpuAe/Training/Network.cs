@@ -68,6 +68,11 @@ internal sealed class Network : IDisposable
     }
 
     public IBackend Backend { get; }
+
+    /// <summary>Parameter gradients on the side stream where the backend has one (default); false keeps every
+    /// step on the main stream, the single-stream order (same results, bit for bit).</summary>
+    internal bool SideStream { get; set; } = true;
+
     public ModelSpec Spec { get; }
     public IReadOnlyList<Layer> Layers { get; }
     public ParameterStore Parameters { get; }
@@ -94,7 +99,7 @@ internal sealed class Network : IDisposable
     public CompiledPlan BuildPlan(PlanKind kind, int batch, PlanInputs inputs, BufferView accumulators, Func<OptimizerStep>? optimizerStep = null,
         InputNoise? noise = null)
     {
-        var g = new GraphBuilder(Backend);
+        var g = new GraphBuilder(Backend) { SideStream = SideStream };
         var x = g.Planned("input", InputShape.WithBatch(batch));
         int sampleSize = SampleSize;
         var backend = Backend;
@@ -148,7 +153,15 @@ internal sealed class Network : IDisposable
             {
                 var step = optimizerStep ?? throw new ArgumentNullException(nameof(optimizerStep));
                 var store = Parameters;
-                g.Add("optimizer", [], [], _ => () => backend.OptimizerUpdate(step(), store.Values.All, store.Gradients.All, store.State1.All, store.State2.All));
+                // declared whole, so the stream schedule joins every pending gradient before it
+                Tensor Whole(string name, DeviceBuffer buffer) => g.External(name, new Shape(checked((int)buffer.Length)), buffer.All);
+                var (values, gradients, state1, state2) = (Whole("parameters", store.Values), Whole("gradients", store.Gradients),
+                    Whole("optimizer_state1", store.State1), Whole("optimizer_state2", store.State2));
+                g.Add("optimizer", [gradients], [values, state1, state2], r =>
+                {
+                    BufferView pv = r[values], gv = r[gradients], s1 = r[state1], s2 = r[state2];
+                    return () => backend.OptimizerUpdate(step(), pv, gv, s1, s2);
+                });
             }
             reconstruction = prediction;
         }

@@ -64,6 +64,20 @@ public sealed class Trainer : IDisposable
     public Dictionary<string, double>? StepProfile { get; set; }
     internal Network Network => _network;
 
+    /// <summary>Parameter gradients on the backend's second stream where it has one (default: true), overlapping
+    /// the data-gradient chain. False keeps one stream, the reference order: the same bits, to measure the overlap.
+    /// Set it before the first plan is built (the first epoch, evaluation or <see cref="TrainingMemory"/>).</summary>
+    public bool SideStream
+    {
+        get => _network.SideStream;
+        set
+        {
+            if (_plans.Count > 0 && value != _network.SideStream)
+                throw new InvalidOperationException("SideStream must be set before the first plan is built");
+            _network.SideStream = value;
+        }
+    }
+
     /// <summary>Arena bytes of the training plan after buffer reuse, and without it.</summary>
     public (long Planned, long Naive) TrainingMemory(int sampleCount)
     {
