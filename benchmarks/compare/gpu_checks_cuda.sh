@@ -25,6 +25,9 @@ step racecheck compute-sanitizer --tool racecheck --error-exitcode 1 dotnet .dev
 for model in dense32 conv; do
   step "epoch-cpu-$model"  gpuae train -m "$model" --epochs 1 --seed 1 --backend cpu  -o "$out/run-cpu-$model"
   step "epoch-cuda-$model" gpuae train -m "$model" --epochs 1 --seed 1 --backend cuda -o "$out/run-cuda-$model"
+  # weight gradients on the side stream must not change a bit; the epoch times show the overlap
+  step "epoch-cuda-$model-1stream" gpuae train -m "$model" --epochs 1 --seed 1 --backend cuda --single-stream -o "$out/run-cuda-$model-1stream"
+  step "streams-bitwise-$model" cmp "$out/run-cuda-$model/model.safetensors" "$out/run-cuda-$model-1stream/model.safetensors"
 done
 step gemm-ours     gpuae bench gemm --backend cuda
 step gemm-ours-tf32 gpuae bench gemm --backend cuda --precision tf32

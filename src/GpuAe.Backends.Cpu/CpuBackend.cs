@@ -117,6 +117,23 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
         LossKernels.Run(kind, Reals(prediction), Reals(target, prediction.Length), T.CreateTruncating(scale), Reals(loss, 1), accumulateLoss,
             gradient is { } g ? Reals(g, prediction.Length) : default);
 
+    public void ActivityPenalty(ActivityPenaltyKind kind, int batch, int units, BufferView h, float strength, float rho,
+        BufferView loss, BufferView? dh)
+    {
+        PenaltyShapes.CheckActivity(kind, batch, units, strength, rho);
+        long n = (long)batch * units;
+        PenaltyKernels.Activity(kind, batch, units, Reals(h, n), strength, rho, Reals(loss, 1), dh is { } d ? Reals(d, n) : default);
+    }
+
+    public void ContractivePenalty(Activation activation, int batch, int units, int inputs, BufferView h, BufferView weight,
+        float strength, BufferView? loss, BufferView? dh, BufferView? dWeight)
+    {
+        PenaltyShapes.CheckContractive(activation, batch, units, inputs, strength);
+        long n = (long)batch * units, w = (long)units * inputs;
+        PenaltyKernels.Contractive(activation, batch, units, inputs, Reals(h, n), Reals(weight, w), strength,
+            loss is { } l ? Reals(l, 1) : default, dh is { } d ? Reals(d, n) : default, dWeight is { } dw ? Reals(dw, w) : default);
+    }
+
     public void OptimizerUpdate(in OptimizerStep step, BufferView parameters, BufferView gradients, BufferView state1, BufferView state2) =>
         OptimizerKernels.Update(step, Reals(parameters), Reals(gradients, parameters.Length),
             OptimizerKernels.NeedsState1(step.Kind) ? Reals(state1, parameters.Length) : default,
@@ -127,6 +144,20 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
 
     public void Random(RandomDistribution distribution, ulong seed, ulong offset, BufferView destination) =>
         RandomKernels.Fill(distribution, seed, offset, Reals(destination));
+
+    public void VaeReparameterizeForward(BufferView mean, BufferView logVar, BufferView epsilon, BufferView z) =>
+        VaeKernels.ReparameterizeForward(Reals(mean, z.Length), Reals(logVar, z.Length), Reals(epsilon, z.Length), Reals(z));
+
+    public void VaeReparameterizeBackward(BufferView mean, BufferView logVar, BufferView epsilon, float klScale,
+        BufferView loss, bool accumulateLoss, VaeGradients? gradients)
+    {
+        long n = mean.Length;
+        var (eps, dz, dMean, dLogVar) = gradients is { } g
+            ? (Reals(epsilon, n), Reals(g.Dz, n), Reals(g.DMean, n), Reals(g.DLogVar, n))
+            : default;
+        VaeKernels.ReparameterizeBackward(Reals(mean), Reals(logVar, n), eps, T.CreateTruncating(klScale),
+            Reals(loss, 1), accumulateLoss, dz, dMean, dLogVar);
+    }
 
     public void Sum(BufferView x, BufferView result, bool accumulate) => ReduceKernels.Sum(Reals(x), Reals(result, 1), accumulate);
 

@@ -15,10 +15,11 @@ public sealed record CudaOptions
 /// per family on first use through the driver API), launched in order on one stream. Arguments are packed on
 /// the stack (<see cref="KernelArgs"/>) and checked against the PTX signature; nothing is allocated or boxed
 /// per launch; only Download and Synchronize wait. Uploads and downloads go through a pinned staging buffer.
-/// <see cref="BeginSideBranch"/>/<see cref="EndSideBranch"/> fork work onto a second stream (events), and
-/// <see cref="CaptureStep"/> records a training step into a CUDA graph. Not thread-safe.
+/// <see cref="IStreamFork"/> forks work onto a second stream and joins it back with events (the executor puts
+/// weight and bias gradients there), and <see cref="CaptureStep"/> records a training step, both streams
+/// included, into a CUDA graph. Not thread-safe.
 /// </summary>
-public sealed unsafe class CudaBackend : IBackend, IStepCapture
+public sealed unsafe class CudaBackend : IBackend, IStepCapture, IStreamFork
 {
     private readonly ICudaDriver _driver;
     private readonly CudaOptions _options;
@@ -28,8 +29,9 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
     private readonly nint[] _functions = new nint[KernelCatalog.Entries.Count];
     private readonly KernelSignature[] _signatures = new KernelSignature[KernelCatalog.Entries.Count];
     private readonly nint _main, _side;
-    private readonly nint[] _events = new nint[32];
-    private int _nextEvent;
+    // Two events suffice: a wait binds to the record before it, so re-recording one never changes an earlier wait.
+    private readonly nint _forkEvent, _sideEvent;
+    private bool _sideUnjoined;   // side work recorded by BackToMain that the main stream has not waited for
     private nint _stream;
     private readonly ulong _mainPartials, _sidePartials, _dummy;   // stage-1 sums of Sum and Loss, one block per stream
     private void* _staging;
@@ -48,7 +50,8 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
         _main = driver.CreateStream();
         _side = driver.CreateStream();
         _stream = _main;
-        for (int i = 0; i < _events.Length; i++) _events[i] = driver.CreateEvent();
+        _forkEvent = driver.CreateEvent();
+        _sideEvent = driver.CreateEvent();
         _mainPartials = driver.Allocate(Geometry.ReduceGroups * sizeof(float));
         _sidePartials = driver.Allocate(Geometry.ReduceGroups * sizeof(float));
         _dummy = driver.Allocate(16 * sizeof(float));
@@ -142,27 +145,32 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
 
     // ---- streams, events, graphs ---------------------------------------------------------------
 
-    private nint NextEvent() => _events[_nextEvent++ % _events.Length];
-
-    /// <summary>Forks: launches after this go to the side stream, which first waits for everything enqueued
-    /// so far on the main stream (e.g. weight-gradient GEMMs beside the data-gradient chain).</summary>
-    public void BeginSideBranch()
+    /// <summary>Launches go to the side stream, which first waits for everything enqueued on the main stream so far.</summary>
+    public void ForkToSide()
     {
-        if (_stream == _side) throw new InvalidOperationException("already on the side stream");
-        var e = NextEvent();
-        _driver.RecordEvent(e, _main);
-        _driver.WaitEvent(_side, e);
+        if (_stream == _side) throw new InvalidOperationException("ForkToSide: already on the side stream (BackToMain missing)");
+        _driver.RecordEvent(_forkEvent, _main);
+        _driver.WaitEvent(_side, _forkEvent);
         _stream = _side;
     }
 
-    /// <summary>Joins: the main stream waits for the side branch; launches go to the main stream again.</summary>
-    public void EndSideBranch()
+    /// <summary>Records the side stream's point for a later <see cref="JoinSide"/>; launches go to the main stream
+    /// again, which does not wait.</summary>
+    public void BackToMain()
     {
-        if (_stream != _side) throw new InvalidOperationException("not on the side stream");
-        var e = NextEvent();
-        _driver.RecordEvent(e, _side);
-        _driver.WaitEvent(_main, e);
+        if (_stream != _side) throw new InvalidOperationException("BackToMain: not on the side stream (ForkToSide missing)");
+        _driver.RecordEvent(_sideEvent, _side);
         _stream = _main;
+        _sideUnjoined = true;
+    }
+
+    /// <summary>The main stream waits for the side stream's point recorded by the last <see cref="BackToMain"/>.</summary>
+    public void JoinSide()
+    {
+        if (_stream == _side) throw new InvalidOperationException("JoinSide: still on the side stream (BackToMain first)");
+        if (!_sideUnjoined) throw new InvalidOperationException("JoinSide: no side work recorded since the last join");
+        _driver.WaitEvent(_main, _sideEvent);
+        _sideUnjoined = false;
     }
 
     /// <summary>
@@ -188,7 +196,9 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
         try
         {
             step();
-            if (_stream != _main) throw new InvalidOperationException("the captured step left a side branch open (EndSideBranch missing)");
+            if (_stream != _main) throw new InvalidOperationException("the captured step left the side stream open (BackToMain and JoinSide missing)");
+            // CUDA cannot end a capture with a forked stream that never rejoined the origin stream
+            if (_sideUnjoined) throw new InvalidOperationException("the captured step ended with side-stream work not joined (JoinSide missing)");
             byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
             var a = Args(buffer).Ptr(state.Counter);
             Launch(KernelId.StepAdvance, a, new LaunchGeometry(1, 1, 1, 1));
@@ -197,6 +207,7 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
         {
             _stepState = null;
             _stream = _main;
+            _sideUnjoined = false;
             try { _driver.DestroyGraph(_driver.EndCaptureAndInstantiate(_main)); } catch (CudaException) { }
             _driver.Free(state.Counter);
             _driver.Free(state.Table);
@@ -635,6 +646,56 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
         Launch(KernelId.SumFinal, a, Geometry.ReduceFinal());
     }
 
+    // ---- penalties on the code -----------------------------------------------------------------
+
+    public void ActivityPenalty(ActivityPenaltyKind kind, int batch, int units, BufferView h, float strength, float rho,
+        BufferView loss, BufferView? dh)
+    {
+        PenaltyShapes.CheckActivity(kind, batch, units, strength, rho);
+        long n = (long)batch * units;
+        var mh = Mem(h, ElementType.Real);
+        var ml = Mem(loss, ElementType.Real);
+        Need(h, n, "ActivityPenalty h");
+        Need(loss, 1, "ActivityPenalty loss");
+        var (dhPointer, dhOff) = Optional(dh, n, "ActivityPenalty dh");
+        if (n == 0) return;
+        byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
+        var a = Args(buffer).Int((int)kind).Int(batch).Int(units).Ptr(mh.Pointer).Int(Off(h)).Float(strength).Float(rho)
+            .Ptr(dhPointer).Int(dhOff).Int(dh.HasValue ? 1 : 0).Ptr(Partials);
+        Launch(KernelId.ActivityPenalty, a, Geometry.Penalty(units));
+        SumFinal(Geometry.PenaltyGroupCount(units), 1f, ml.Pointer, Off(loss), accumulate: true);
+    }
+
+    public void ContractivePenalty(Activation activation, int batch, int units, int inputs, BufferView h, BufferView weight,
+        float strength, BufferView? loss, BufferView? dh, BufferView? dWeight)
+    {
+        PenaltyShapes.CheckContractive(activation, batch, units, inputs, strength);
+        long n = (long)batch * units, w = (long)units * inputs;
+        var mh = Mem(h, ElementType.Real);
+        var mw = Mem(weight, ElementType.Real);
+        Need(h, n, "ContractivePenalty h");
+        Need(weight, w, "ContractivePenalty weight");
+        var (lossPointer, lossOff) = Optional(loss, 1, "ContractivePenalty loss");
+        var (dhPointer, dhOff) = Optional(dh, n, "ContractivePenalty dh");
+        var (dwPointer, dwOff) = Optional(dWeight, w, "ContractivePenalty dWeight");
+        if (n == 0) return;
+        byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
+        var a = Args(buffer).Int((int)activation).Int(batch).Int(units).Int(inputs).Ptr(mh.Pointer).Int(Off(h))
+            .Ptr(mw.Pointer).Int(Off(weight)).Float(strength).Ptr(dhPointer).Int(dhOff).Int(dh.HasValue ? 1 : 0)
+            .Ptr(dwPointer).Int(dwOff).Int(dWeight.HasValue ? 1 : 0).Ptr(Partials);
+        Launch(KernelId.ContractivePenalty, a, Geometry.Penalty(units));
+        if (loss.HasValue) SumFinal(Geometry.PenaltyGroupCount(units), 1f, lossPointer, lossOff, accumulate: true);
+    }
+
+    /// <summary>(pointer, offset) of an optional real view of at least <paramref name="elements"/>, or the dummy buffer.</summary>
+    private (ulong Pointer, int Offset) Optional(BufferView? view, long elements, string what)
+    {
+        if (view is not { } v) return (_dummy, 0);
+        var m = Mem(v, ElementType.Real, what);
+        Need(v, elements, what);
+        return (m.Pointer, Off(v));
+    }
+
     // ---- optimizer ----------------------------------------------------------------------------
 
     public void OptimizerUpdate(in OptimizerStep step, BufferView parameters, BufferView gradients,
@@ -713,7 +774,7 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
     {
         if (_stepState is not { } state)
         {
-            Random(distribution, seed, IBackend.RandomStepOffset(step, destination.Length), destination);
+            Random(distribution, seed, RandomStreams.StepOffset(step, destination.Length), destination);
             return;
         }
         var md = Mem(destination, ElementType.Real);
@@ -723,6 +784,53 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
         var a = Args(buffer).Int((int)distribution).U64(seed).U64(blocks).Ptr(md.Pointer).Int(Off(destination)).Int(Len(destination))
             .Ptr(state.Counter).Ptr(state.Steps);
         Launch(KernelId.RandomFillStepped, a, Geometry.Elementwise((destination.Length + 3) / 4));
+    }
+
+    // ---- VAE reparameterization ---------------------------------------------------------------
+
+    public void VaeReparameterizeForward(BufferView mean, BufferView logVar, BufferView epsilon, BufferView z)
+    {
+        var mm = Mem(mean, ElementType.Real);
+        var ml = Mem(logVar, ElementType.Real);
+        var me = Mem(epsilon, ElementType.Real);
+        var mz = Mem(z, ElementType.Real);
+        SameLength(mean, z);
+        SameLength(logVar, z);
+        SameLength(epsilon, z);
+        if (z.IsEmpty) return;
+        byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
+        var a = Args(buffer).Int(Len(z)).Ptr(mm.Pointer).Int(Off(mean)).Ptr(ml.Pointer).Int(Off(logVar))
+            .Ptr(me.Pointer).Int(Off(epsilon)).Ptr(mz.Pointer).Int(Off(z));
+        Launch(KernelId.VaeReparameterizeForward, a, Geometry.Elementwise(z.Length));
+    }
+
+    public void VaeReparameterizeBackward(BufferView mean, BufferView logVar, BufferView epsilon, float klScale,
+        BufferView loss, bool accumulateLoss, VaeGradients? gradients)
+    {
+        var mm = Mem(mean, ElementType.Real);
+        var ml = Mem(logVar, ElementType.Real);
+        var mLoss = Mem(loss, ElementType.Real);
+        SameLength(mean, logVar);
+        if (loss.Length < 1) throw new ArgumentException("VaeReparameterizeBackward needs a one-element loss view", nameof(loss));
+        ulong eps = _dummy, dz = _dummy, dMean = _dummy, dLogVar = _dummy;
+        int epsOff = 0, dzOff = 0, dMeanOff = 0, dLogVarOff = 0;
+        if (gradients is { } g)
+        {
+            SameLength(mean, epsilon);
+            SameLength(mean, g.Dz);
+            SameLength(mean, g.DMean);
+            SameLength(mean, g.DLogVar);
+            (eps, epsOff) = (Mem(epsilon, ElementType.Real).Pointer, Off(epsilon));
+            (dz, dzOff) = (Mem(g.Dz, ElementType.Real, "dz").Pointer, Off(g.Dz));
+            (dMean, dMeanOff) = (Mem(g.DMean, ElementType.Real, "dMean").Pointer, Off(g.DMean));
+            (dLogVar, dLogVarOff) = (Mem(g.DLogVar, ElementType.Real, "dLogVar").Pointer, Off(g.DLogVar));
+        }
+        int n = Len(mean);
+        byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
+        var a = Args(buffer).Int(n).Ptr(mm.Pointer).Int(Off(mean)).Ptr(ml.Pointer).Int(Off(logVar)).Ptr(eps).Int(epsOff).Ptr(dz).Int(dzOff)
+            .Float(klScale).Ptr(dMean).Int(dMeanOff).Ptr(dLogVar).Int(dLogVarOff).Int(gradients.HasValue ? 1 : 0).Ptr(Partials);
+        Launch(KernelId.VaeReparameterizeBackwardPartials, a, Geometry.Reduce(n));
+        SumFinal(Geometry.ReduceGroupCount(n), klScale, mLoss.Pointer, Off(loss), accumulateLoss);
     }
 
     // ---- reductions ---------------------------------------------------------------------------
@@ -791,7 +899,8 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture
         _driver.Free(_sidePartials);
         _driver.Free(_dummy);
         if (_staging != null) _driver.FreePinned(_staging);
-        foreach (var e in _events) _driver.DestroyEvent(e);
+        _driver.DestroyEvent(_forkEvent);
+        _driver.DestroyEvent(_sideEvent);
         _driver.DestroyStream(_side);
         _driver.DestroyStream(_main);
         _disposed = true;

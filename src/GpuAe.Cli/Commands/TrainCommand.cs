@@ -28,18 +28,21 @@ internal static class TrainCommand
         var precision = new Option<string?>("--precision") { Description = "CUDA GEMM arithmetic: fp32 (default) | tf32 (tensor cores, sm_80+)" };
         var noise = new Option<float?>("--noise") { Description = "Denoising: train on inputs clamp(x + NOISE * N(0,1), 0, 1) against the clean x (default: the preset's, 0 except denoise)" };
         var profile = new Option<bool>("--profile") { Description = "Time every kernel launch (synchronising after each) and print where the time went" };
+        var singleStream = new Option<bool>("--single-stream") { Description = "CUDA: keep parameter gradients on the main stream (no overlap; same results)" };
         var command = new Command("train", "Train an autoencoder on MNIST")
         {
-            model, backend, device, epochs, batch, lr, noise, seed, data, output, resume, limit, gemm, precision, profile,
+            model, backend, device, epochs, batch, lr, noise, seed, data, output, resume, limit, gemm, precision, profile, singleStream,
         };
         command.SetAction(r => CliErrors.Run(() => Run(new Options(
             r.GetValue(model)!, r.GetValue(backend)!, r.GetValue(device), r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr), r.GetValue(noise), r.GetValue(seed),
-            r.GetValue(data), r.GetValue(output), r.GetValue(resume), r.GetValue(limit), r.GetValue(gemm), r.GetValue(precision), r.GetValue(profile)))));
+            r.GetValue(data), r.GetValue(output), r.GetValue(resume), r.GetValue(limit), r.GetValue(gemm), r.GetValue(precision), r.GetValue(profile),
+            r.GetValue(singleStream)))));
         return command;
     }
 
     private sealed record Options(string Model, string Backend, string? Device, int? Epochs, int? Batch, float? LearningRate, float? Noise, int Seed,
-        string? Data, string? Out, string? Resume, int? TrainSamples, string? CpuGemm, string? Precision, bool Profile);
+        string? Data, string? Out, string? Resume, int? TrainSamples, string? CpuGemm, string? Precision, bool Profile,
+        bool SingleStream);
 
     private static int Run(Options o)
     {
@@ -59,6 +62,7 @@ internal static class TrainCommand
         }
 
         using var trainer = CreateTrainer(o, backend, out var outputs);
+        trainer.SideStream = !o.SingleStream;
         int targetEpochs = o.Epochs ?? trainer.Recipe.Epochs;
         using var train = new DeviceDataset(backend, trainSet);
         using var test = new DeviceDataset(backend, testSet);
@@ -71,6 +75,8 @@ internal static class TrainCommand
         if (trainer.Recipe.Noise > 0)
             console.MarkupLine($"denoising: inputs clamp(x + {trainer.Recipe.Noise:g3} * N(0,1), 0, 1), loss against the clean x (validation too, with fixed noise)");
         console.MarkupLine($"data: {train.Count:N0} train / {test.Count:N0} test images from {Markup.Escape(dataDir)}; output: {Markup.Escape(outputs.Directory)}");
+        if (trainer.Model.LossPerImage)
+            console.MarkupLine("losses: [bold]per image[/] (reconstruction loss summed over the pixels + beta·KL, averaged over images); val_mse per pixel");
         if (trainer.Epoch >= targetEpochs)
             console.MarkupLine($"[yellow]already at epoch {trainer.Epoch} of {targetEpochs}: nothing to train[/]");
 
@@ -85,9 +91,11 @@ internal static class TrainCommand
                 $"{metrics.EpochSeconds,6:0.00} s  {metrics.SamplesPerSecond,9:N0} samples/s"));
             outputs.WriteMetrics(trainer, backend.DeviceName, planned, naive);
             Checkpoint.Save(trainer, outputs.Path(TrainingOutputs.CheckpointFile));
-            outputs.WriteLossChart($"{trainer.Model.Name} on {backend.Name}: loss per epoch");
+            outputs.WriteLossChart($"{trainer.Model.Name} on {backend.Name}: loss per epoch", trainer.Model.LossPerImage);
         }
         if (trainer.StepProfile is { Count: > 0 } profile) PrintProfile(console, profile);
+        outputs.MeanCodeActivation = trainer.MeanCodeActivation(test);
+        console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"mean code activation on the test set: {outputs.MeanCodeActivation:0.0000}"));
         outputs.WriteReconstructions(trainer, test, 12, trainer.Model.Name);
         outputs.WriteMetrics(trainer, backend.DeviceName, planned, naive);
         console.MarkupLine($"wrote {Markup.Escape(string.Join(", ", new[] { TrainingOutputs.MetricsFile, TrainingOutputs.CheckpointFile, "loss.png", "reconstructions.png" }))} to {Markup.Escape(outputs.Directory)}");

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GpuAe.Analysis;
 using GpuAe.Data;
 using GpuAe.IO;
 using GpuAe.Training;
@@ -19,6 +21,9 @@ internal sealed class TrainingOutputs(string directory)
     public string Directory { get; } = directory;
     public string Path(string file) => System.IO.Path.Combine(Directory, file);
     public IReadOnlyList<EpochMetrics> History => _history;
+
+    /// <summary>Mean code activation on the test set after training (written to metrics.json when set).</summary>
+    public double? MeanCodeActivation { get; set; }
 
     /// <summary>Continues the epoch history of an earlier run in the same folder (for --resume).</summary>
     public void LoadHistory(string fromDirectory, int upToEpoch)
@@ -64,6 +69,8 @@ internal sealed class TrainingOutputs(string directory)
             ["loss"] = trainer.Model.Loss.ToString(),
             ["recipe_epochs"] = trainer.Recipe.Epochs,
             ["reference"] = Models.Presets.All.FirstOrDefault(p => p.Name == trainer.Model.Name)?.Reference,
+            // train_loss and val_loss are per image for a VAE (BCE summed over pixels + beta·KL), else per pixel
+            ["loss_unit"] = trainer.Model.LossPerImage ? "per_image" : "per_pixel",
             ["epochs"] = new JsonArray(_history.Select(m => (JsonNode)new JsonObject
             {
                 ["epoch"] = m.Epoch,
@@ -74,18 +81,41 @@ internal sealed class TrainingOutputs(string directory)
                 ["samples_per_second"] = m.SamplesPerSecond,
             }).ToArray()),
         };
+        if (trainer.Model.Penalties.Count > 0) root["penalties"] = string.Join(", ", trainer.Model.Penalties);
+        if (MeanCodeActivation is { } mean) root["mean_code_activation"] = mean;
         string json = root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
         AtomicFile.Write(Path(MetricsFile), s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));
     }
 
     private static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 
-    public void WriteLossChart(string title)
+    public void WriteLossChart(string title, bool perImage = false)
     {
         var series = new List<Series> { new("train", _history.Select(m => ((double)m.Epoch, m.TrainLoss)).ToList()) };
         if (_history.Any(m => double.IsFinite(m.ValLoss)))
             series.Add(new Series("validation", _history.Select(m => ((double)m.Epoch, m.ValLoss)).ToList()));
-        Png.Write(Path("loss.png"), Charts.LineChart(title, "epoch", "loss per pixel", series));
+        Png.Write(Path("loss.png"), Charts.LineChart(title, "epoch", perImage ? "loss per image" : "loss per pixel", series));
+    }
+
+    /// <summary>latent_grid.png: decoder outputs over an n x n grid of a 2-D latent at the standard normal's
+    /// quantiles 0.05 .. 0.95 (a VAE's prior), z1 across, z2 down (largest at the top).</summary>
+    public void WriteLatentGrid(Trainer trainer, int height, int width, string title, int n = 20)
+    {
+        if (trainer.CodeSize != 2) throw new ArgumentException($"{trainer.Model.Name}: a latent grid needs a 2-D code, the model's has {trainer.CodeSize}");
+        var values = Enumerable.Range(0, n).Select(i => NormalDistribution.Quantile(0.05 + 0.9 * i / (n - 1))).ToArray();
+        var codes = new float[2 * n * n];
+        for (int row = 0; row < n; row++)
+            for (int col = 0; col < n; col++)
+            {
+                codes[2 * (row * n + col)] = (float)values[col];
+                codes[2 * (row * n + col) + 1] = (float)values[n - 1 - row];
+            }
+        var images = trainer.Decode(codes);
+        int size = height * width;
+        var rows = Enumerable.Range(0, n)
+            .Select(row => (string.Create(CultureInfo.InvariantCulture, $"z2 {values[n - 1 - row]:+0.00;-0.00}"), images.AsSpan(row * n * size, n * size).ToArray()))
+            .ToList();
+        Png.Write(Path("latent_grid.png"), Charts.ImageRows(rows, n, height, width, scale: 1, title: title));
     }
 
     /// <summary>reconstructions.png: test digits over their reconstructions; for a denoising model the noisy inputs

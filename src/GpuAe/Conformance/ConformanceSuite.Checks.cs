@@ -41,8 +41,13 @@ public static partial class ConformanceSuite
         new("GatherRows", Bitwise, GatherRowsCheck),
         new("Random (Uniform)", Bitwise, s => RandomCheck(s, RandomDistribution.Uniform)),
         new("Random (Normal)", new Tolerance(1e-5, 1e-5), s => RandomCheck(s, RandomDistribution.Normal)),
+        new("RandomForStep", new Tolerance(1e-5, 1e-5), RandomForStepCheck),
         new("Sum", LongSums, SumCheck),
         new("RowSums", LongSums, RowSumsCheck),
+        new("ActivityPenalty", new Tolerance(1e-6, 2e-5), ActivityPenaltyCheck),
+        new("ContractivePenalty", new Tolerance(1e-5, 5e-5), ContractivePenaltyCheck),
+        new("VaeReparameterizeForward", Transcendental, VaeForwardCheck),
+        new("VaeReparameterizeBackward", LongSums, VaeBackwardCheck),
     ];
 
     private static void FillCheck(Session s)
@@ -457,6 +462,19 @@ public static partial class ConformanceSuite
                 });
     }
 
+    private static void RandomForStepCheck(Session s)
+    {
+        foreach (int n in new[] { 1, 7, 784 * 3 + 1 })
+            foreach (int step in new[] { 0, 1, 2, 1_000_003 })
+                s.Case($"n={n} step={step}", () =>
+                {
+                    var y = s.Real(n);
+                    s.Ref.RandomForStep(RandomDistribution.Normal, 0x5EED, step, y.R);
+                    s.Sub.RandomForStep(RandomDistribution.Normal, 0x5EED, step, y.S);
+                    s.Compare("y", y);
+                });
+    }
+
     private static void SumCheck(Session s)
     {
         foreach (int n in new[] { 1, 7, 64, 65, 4097, 100003, 401408 })
@@ -471,6 +489,49 @@ public static partial class ConformanceSuite
                 });
     }
 
+    // VAE latents: log-variances from -6 (sd 0.05) to 3 (sd 4.5), ε as wide as a normal sample gets.
+    private static (Pair Mean, Pair LogVar, Pair Epsilon) VaeInputs(Session s, int n) =>
+        (s.Real(s.Uniform(n, -2f, 2f)), s.Real(s.Uniform(n, -6f, 3f)), s.Real(s.Uniform(n, -3f, 3f)));
+
+    private static void VaeForwardCheck(Session s)
+    {
+        foreach (int n in Lengths)
+            s.Case($"n={n}", () =>
+            {
+                var (mean, logVar, eps) = VaeInputs(s, n);
+                var z = s.Real(n);
+                s.Ref.VaeReparameterizeForward(mean.R, logVar.R, eps.R, z.R);
+                s.Sub.VaeReparameterizeForward(mean.S, logVar.S, eps.S, z.S);
+                s.Compare("z", z);
+            });
+    }
+
+    private static void VaeBackwardCheck(Session s)
+    {
+        foreach (int n in new[] { 1, 7, 61, 2560, 4099, 65537 })
+            foreach (bool gradient in new[] { true, false })
+                foreach (bool accumulate in new[] { false, true })
+                {
+                    if (!gradient && accumulate && n < 100) continue;
+                    s.Case($"n={n} gradient={gradient} accumulate={accumulate}", () =>
+                    {
+                        var (mean, logVar, eps) = VaeInputs(s, n);
+                        var dz = s.Real(s.Uniform(n));
+                        var loss = s.Real(s.Uniform(1, 0.5f, 1.5f));
+                        var dMean = s.Real(n);
+                        var dLogVar = s.Real(n);
+                        const float klScale = 0.75f / 128;   // beta 0.75, batch 128
+                        s.Ref.VaeReparameterizeBackward(mean.R, logVar.R, eps.R, klScale, loss.R, accumulate,
+                            gradient ? new VaeGradients(dz.R, dMean.R, dLogVar.R) : null);
+                        s.Sub.VaeReparameterizeBackward(mean.S, logVar.S, eps.S, klScale, loss.S, accumulate,
+                            gradient ? new VaeGradients(dz.S, dMean.S, dLogVar.S) : null);
+                        s.Compare("loss", loss);
+                        s.Compare("dMean", dMean, Transcendental);
+                        s.Compare("dLogVar", dLogVar, Transcendental);
+                    });
+                }
+    }
+
     private static void RowSumsCheck(Session s)
     {
         foreach (var (rows, cols) in new[] { (1, 1), (7, 13), (16, 100352), (300, 3), (8, 12544) })
@@ -482,5 +543,57 @@ public static partial class ConformanceSuite
                 s.Sub.RowSums(rows, cols, x.S, r.S);
                 s.Compare("result", r);
             });
+    }
+
+    // Code shapes (batch, units): single unit, primes, more units than the 64 work-groups (a group then owns several).
+    private static readonly (int Batch, int Units)[] CodeShapes = [(1, 1), (7, 3), (13, 61), (256, 32), (5, 67), (3, 131)];
+
+    private static void ActivityPenaltyCheck(Session s)
+    {
+        foreach (var kind in Enum.GetValues<ActivityPenaltyKind>())
+            foreach (var (batch, units) in CodeShapes)
+                foreach (bool gradient in new[] { true, false })
+                    s.Case($"{kind} batch={batch} units={units} gradient={gradient}", () =>
+                    {
+                        int n = batch * units;
+                        // KL sparsity takes a sigmoid code (0, 1), with a dead unit 0 where there are several (the clamp); L1 any sign
+                        bool kl = kind == ActivityPenaltyKind.KlSparsity;
+                        var code = kl ? s.Uniform(n, 0.02f, 0.98f) : s.Uniform(n);
+                        if (kl && units > 1) for (int b = 0; b < batch; b++) code[b * units] = 0f;
+                        var h = s.Real(code);
+                        var loss = s.Real(s.Uniform(1, 0.5f, 1.5f));
+                        var dh = s.Real(s.Uniform(n));   // accumulates onto the gradient from above
+                        s.Ref.ActivityPenalty(kind, batch, units, h.R, 0.37f, 0.1f, loss.R, gradient ? dh.R : null);
+                        s.Sub.ActivityPenalty(kind, batch, units, h.S, 0.37f, 0.1f, loss.S, gradient ? dh.S : null);
+                        s.Compare("loss", loss);
+                        s.Compare("dh", dh);
+                    });
+    }
+
+    private static void ContractivePenaltyCheck(Session s)
+    {
+        (int Batch, int Units, int Inputs)[] shapes = [(1, 1, 1), (7, 3, 5), (13, 61, 17), (64, 67, 131), (256, 32, 784)];
+        foreach (var activation in new[] { Activation.Sigmoid, Activation.Relu })
+            foreach (var (batch, units, inputs) in shapes)
+                foreach (var outputs in new[] { "loss+dh+dW", "loss+dh", "dW" })
+                    s.Case($"{activation} batch={batch} units={units} inputs={inputs} {outputs}", () =>
+                    {
+                        int n = batch * units, w = units * inputs;
+                        var code = activation == Activation.Sigmoid ? s.Uniform(n, 0.01f, 0.99f) : s.Uniform(n);
+                        if (activation == Activation.Relu) for (int i = 0; i < n; i++) code[i] = Math.Max(0f, code[i]);
+                        var h = s.Real(code);
+                        var weight = s.Real(s.Uniform(w));
+                        var loss = s.Real(s.Uniform(1, 0.5f, 1.5f));
+                        var dh = s.Real(s.Uniform(n));
+                        var dw = s.Real(s.Uniform(w));
+                        bool withLoss = outputs.Contains("loss"), withDh = outputs.Contains("dh"), withDw = outputs.Contains("dW");
+                        s.Ref.ContractivePenalty(activation, batch, units, inputs, h.R, weight.R, 0.3f,
+                            withLoss ? loss.R : null, withDh ? dh.R : null, withDw ? dw.R : null);
+                        s.Sub.ContractivePenalty(activation, batch, units, inputs, h.S, weight.S, 0.3f,
+                            withLoss ? loss.S : null, withDh ? dh.S : null, withDw ? dw.S : null);
+                        s.Compare("loss", loss);
+                        s.Compare("dh", dh);
+                        s.Compare("dWeight", dw);
+                    });
     }
 }

@@ -14,6 +14,10 @@ internal sealed class GraphBuilder
     public GraphBuilder(IBackend backend) => Backend = backend;
 
     public IBackend Backend { get; }
+
+    /// <summary>When false, steps marked <see cref="StepStream.Side"/> are recorded on the main stream: the
+    /// single-stream order (tests compare the two; results must be bit-identical).</summary>
+    public bool SideStream { get; init; } = true;
     public IReadOnlyList<Tensor> Tensors => _tensors;
     public IReadOnlyList<Step> Steps => _steps;
 
@@ -37,9 +41,10 @@ internal sealed class GraphBuilder
         return AddTensor(name, shape, source.Type, TensorStorage.Alias, source, null);
     }
 
-    /// <summary>Appends a step. Its reads must already be written by an earlier step (or be external).</summary>
-    public void Add(string name, Tensor[] reads, Tensor[] writes, Func<ITensorResolver, Action> bind) =>
-        _steps.Add(new Step(name, reads, writes, bind));
+    /// <summary>Appends a step. Its reads must already be written by an earlier step (or be external).
+    /// <paramref name="stream"/> <see cref="StepStream.Side"/> lets it overlap the main chain (see <see cref="StreamSchedule"/>).</summary>
+    public void Add(string name, Tensor[] reads, Tensor[] writes, Func<ITensorResolver, Action> bind, StepStream stream = StepStream.Main) =>
+        _steps.Add(new Step(name, reads, writes, bind, SideStream ? stream : StepStream.Main));
 
     private Tensor AddTensor(string name, Shape shape, ElementType type, TensorStorage storage, Tensor? aliasOf, BufferView? view)
     {

@@ -13,7 +13,9 @@ internal sealed record MemoryPlan(
 
 /// <summary>
 /// Liveness-based buffer reuse. A planned tensor lives from the first step that touches it to the
-/// last (to the end of the run for outputs); tensors whose lifetimes overlap never share bytes.
+/// last (to the end of the run for outputs); tensors whose lifetimes overlap never share bytes. With two
+/// streams a side step may still be running until its join, so whatever it reads or writes lives until the
+/// last main step before that join (<see cref="StreamSchedule.LiveUntil"/>): no main step reuses its bytes early.
 /// Placement is greedy, largest first, at the lowest offset that fits between already placed tensors
 /// live at the same time (the classic offset-assignment heuristic for static graphs).
 /// </summary>
@@ -22,16 +24,20 @@ internal static class MemoryPlanner
     /// <summary>Offsets are multiples of 16 elements (64 bytes): aligned vector loads on every backend.</summary>
     public const int Alignment = 16;
 
-    public static MemoryPlan Plan(IReadOnlyList<Tensor> tensors, IReadOnlyList<Step> steps, int realSize)
+    /// <param name="schedule">The plan's stream schedule; null: one stream, in list order.</param>
+    public static MemoryPlan Plan(IReadOnlyList<Tensor> tensors, IReadOnlyList<Step> steps, int realSize, StreamSchedule? schedule = null)
     {
         var lifetimes = new Dictionary<int, (int First, int Last)>();
         for (int s = 0; s < steps.Count; s++)
+        {
+            int until = schedule?.LiveUntil(s) ?? s;
             foreach (var t in steps[s].Reads.Concat(steps[s].Writes))
             {
                 var root = t.Root;
                 if (root.Storage != TensorStorage.Planned) continue;
-                lifetimes[root.Id] = lifetimes.TryGetValue(root.Id, out var life) ? (life.First, s) : (s, s);
+                lifetimes[root.Id] = lifetimes.TryGetValue(root.Id, out var life) ? (life.First, Math.Max(life.Last, until)) : (s, until);
             }
+        }
         foreach (var t in tensors)
             if (t.IsOutput && lifetimes.TryGetValue(t.Root.Id, out var life))
                 lifetimes[t.Root.Id] = (life.First, steps.Count);

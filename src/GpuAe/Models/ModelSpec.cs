@@ -14,6 +14,7 @@ namespace GpuAe.Models;
 [JsonDerivedType(typeof(UpSample2DSpec), "upsample2d")]
 [JsonDerivedType(typeof(FlattenSpec), "flatten")]
 [JsonDerivedType(typeof(ReshapeSpec), "reshape")]
+[JsonDerivedType(typeof(VaeLatentSpec), "vae_latent")]
 public abstract record LayerSpec;
 
 /// <summary>Fully connected layer: units outputs, weight [units, inputs].</summary>
@@ -38,6 +39,13 @@ public sealed record FlattenSpec : LayerSpec;
 /// <summary>Reinterprets the per-sample shape (same number of values).</summary>
 public sealed record ReshapeSpec(int[] Shape) : LayerSpec;
 
+/// <summary>
+/// The Gaussian latent of a variational autoencoder: mean and log-variance heads (linear, <paramref name="Units"/>
+/// each) and z = mean + exp(logvar/2)·ε. Adds beta·KL(N(mean, var) ‖ N(0, 1)) to the loss, and makes the
+/// model's losses sums per image (see <see cref="ModelSpec.LossPerImage"/>). Must be the code layer.
+/// </summary>
+public sealed record VaeLatentSpec(int Units, float Beta = 1f) : LayerSpec;
+
 /// <summary>Reconstruction loss, reported as the mean per pixel (Keras' convention).</summary>
 public enum ReconstructionLoss
 {
@@ -53,13 +61,31 @@ public enum ReconstructionLoss
 /// </summary>
 public sealed record ModelSpec(string Name, int[] InputShape, IReadOnlyList<LayerSpec> Layers, ReconstructionLoss Loss, int CodeLayer)
 {
+    /// <summary>Penalties on the code (sparse, contractive autoencoders); none by default. In JSON only when present,
+    /// so the specs of unpenalised models read and write as before.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<PenaltySpec> Penalties { get; init; } = [];
+
+    [JsonInclude, JsonPropertyName("penalties"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    internal PenaltySpec[]? PenaltiesJson
+    {
+        get => Penalties.Count == 0 ? null : Penalties.ToArray();
+        init => Penalties = value ?? [];
+    }
+
     public string ToJson() => JsonSerializer.Serialize(this, SpecJson.Options);
+
+    /// <summary>True for a VAE (a <see cref="VaeLatentSpec"/> layer): its losses are sums over the pixels plus
+    /// beta·KL, averaged per image (the PyTorch examples' convention); other models report means per pixel.</summary>
+    [JsonIgnore]
+    public bool LossPerImage => Layers.Any(l => l is VaeLatentSpec);
 
     /// <summary>Parses <see cref="ToJson"/>'s output; a malformed spec is a <see cref="ModelSpecException"/>.</summary>
     public static ModelSpec FromJson(string json) => SpecJson.Parse<ModelSpec>(json, "model spec");
 
     /// <summary>A one-line human summary, e.g. "784-32-784 dense, relu/sigmoid, BCE".</summary>
-    public override string ToString() => $"{Name}: {string.Join(" > ", Layers.Select(Describe))}, {Loss}";
+    public override string ToString() =>
+        $"{Name}: {string.Join(" > ", Layers.Select(Describe))}, {Loss}{string.Concat(Penalties.Select(p => $" + {p} on the code"))}";
 
     private static string Describe(LayerSpec layer) => layer switch
     {
@@ -70,6 +96,7 @@ public sealed record ModelSpec(string Name, int[] InputShape, IReadOnlyList<Laye
         UpSample2DSpec u => $"upsample {u.Scale}",
         FlattenSpec => "flatten",
         ReshapeSpec r => $"reshape [{string.Join(",", r.Shape)}]",
+        VaeLatentSpec v => $"vae latent {v.Units}{(v.Beta != 1f ? $" beta {v.Beta:g}" : "")}",
         _ => layer.GetType().Name,
     };
 
@@ -116,6 +143,7 @@ public sealed class ModelBuilder
     private readonly int[] _inputShape;
     private readonly List<LayerSpec> _layers = [];
     private int _codeLayer = -1;
+    private readonly List<PenaltySpec> _penalties = [];
 
     public ModelBuilder(string name, params int[] inputShape)
     {
@@ -133,6 +161,8 @@ public sealed class ModelBuilder
     public ModelBuilder UpSample2D(int scale = 2) => Add(new UpSample2DSpec(scale));
     public ModelBuilder Flatten() => Add(new FlattenSpec());
     public ModelBuilder Reshape(params int[] shape) => Add(new ReshapeSpec(shape));
+    /// <summary>A VAE's Gaussian latent of <paramref name="units"/> with KL weight <paramref name="beta"/>; follow it with <see cref="Code"/>.</summary>
+    public ModelBuilder VaeLatent(int units, float beta = 1f) => Add(new VaeLatentSpec(units, beta));
 
     /// <summary>Marks the most recently added layer's output as the code.</summary>
     public ModelBuilder Code()
@@ -142,9 +172,26 @@ public sealed class ModelBuilder
         return this;
     }
 
+    /// <summary>Adds a penalty on the code (checked now for its numbers, against the layers when the model is built).</summary>
+    public ModelBuilder Penalty(PenaltySpec penalty)
+    {
+        penalty.Validate(_name);
+        _penalties.Add(penalty);
+        return this;
+    }
+
+    /// <summary>Keras' <c>activity_regularizer=l1(weight)</c> on the code: weight · Σ|h| per sample.</summary>
+    public ModelBuilder L1Activity(float weight) => Penalty(new ActivityPenaltySpec(ActivityPenaltyKind.L1, weight));
+
+    /// <summary>KL sparsity on a sigmoid code: beta · Σ_j KL(rho ‖ mean activation of unit j).</summary>
+    public ModelBuilder KlSparsity(float rho, float beta) => Penalty(new ActivityPenaltySpec(ActivityPenaltyKind.KlSparsity, beta, rho));
+
+    /// <summary>Contractive penalty lambda · ‖∂code/∂x‖²_F (dense sigmoid or relu code layer).</summary>
+    public ModelBuilder Contractive(float lambda) => Penalty(new ContractivePenaltySpec(lambda));
+
     public ModelSpec Build(ReconstructionLoss loss)
     {
         if (_codeLayer < 0) throw new ModelSpecException($"{_name}: no code layer marked (call Code() after the bottleneck layer)");
-        return new ModelSpec(_name, _inputShape, _layers.ToArray(), loss, _codeLayer);
+        return new ModelSpec(_name, _inputShape, _layers.ToArray(), loss, _codeLayer) { Penalties = _penalties.ToArray() };
     }
 }

@@ -7,6 +7,7 @@ using GpuAe.Layers.Dense;
 using GpuAe.Layers.MaxPool2D;
 using GpuAe.Layers.Reshape;
 using GpuAe.Layers.UpSample2D;
+using GpuAe.Layers.VaeLatent;
 using GpuAe.Models;
 
 namespace GpuAe.Training;
@@ -29,6 +30,11 @@ internal sealed class PlanInputs
     public int Start;
     /// <summary>Evaluation plans of a denoising model corrupt their input when set (the default), else feed it clean.</summary>
     public bool Noisy = true;
+
+    /// <summary>Philox keys of a VAE's ε: training draws a fresh block per optimizer step
+    /// (<see cref="IBackend.RandomForStep"/>); evaluation draws a fixed stream per batch position, so the
+    /// validation loss is reproducible and does not depend on how far training has gone.</summary>
+    public ulong LatentSeed, EvalLatentSeed;
 }
 
 /// <summary>
@@ -58,10 +64,16 @@ internal sealed class Network : IDisposable
         Spec = spec;
         Layers = BuildLayers(spec, out var outputActivation);
         OutputActivation = outputActivation;
+        CodePenalties.Validate(spec, Layers);
         Parameters = new ParameterStore(backend, Layers.SelectMany(l => l.Parameters));
     }
 
     public IBackend Backend { get; }
+
+    /// <summary>Parameter gradients on the side stream where the backend has one (default); false keeps every
+    /// step on the main stream, the single-stream order (same results, bit for bit).</summary>
+    internal bool SideStream { get; set; } = true;
+
     public ModelSpec Spec { get; }
     public IReadOnlyList<Layer> Layers { get; }
     public ParameterStore Parameters { get; }
@@ -88,7 +100,7 @@ internal sealed class Network : IDisposable
     public CompiledPlan BuildPlan(PlanKind kind, int batch, PlanInputs inputs, BufferView accumulators, Func<OptimizerStep>? optimizerStep = null,
         InputNoise? noise = null)
     {
-        var g = new GraphBuilder(Backend);
+        var g = new GraphBuilder(Backend) { SideStream = SideStream };
         var x = g.Planned("input", InputShape.WithBatch(batch));
         int sampleSize = SampleSize;
         var backend = Backend;
@@ -102,33 +114,37 @@ internal sealed class Network : IDisposable
             };
         });
 
+        var trainLoss = g.External("train_loss", new Shape(1), accumulators.Slice(0, 1));
+        var evalLoss = g.External("eval_loss", new Shape(1), accumulators.Slice(1, 1));
+        var evalMse = g.External("eval_mse", new Shape(1), accumulators.Slice(2, 1));
         var input = noise is null ? x : Corrupt(g, kind, x, noise, inputs);
         var h = input;
         var rules = new List<BackwardRule?>();
         Tensor? code = null;
         for (int i = 0; i < Layers.Count; i++)
         {
-            var output = Layers[i].Forward(g, h, Parameters);
+            Tensor? latentMean = null;
+            var output = Layers[i] is VaeLatentLayer latent
+                ? latent.Forward(g, h, Parameters, Sampling(latent, kind, batch, inputs, optimizerStep, kind == PlanKind.Evaluate ? evalLoss : trainLoss), out latentMean)
+                : Layers[i].Forward(g, h, Parameters);
             rules.Add(output.Backward);
             h = output.Output;
-            if (i == Spec.CodeLayer) code = h;
+            if (i == Spec.CodeLayer) code = latentMean ?? h;
         }
         var prediction = g.Alias(h, x.Shape, "prediction");
-        var trainLoss = g.External("train_loss", new Shape(1), accumulators.Slice(0, 1));
-        var evalLoss = g.External("eval_loss", new Shape(1), accumulators.Slice(1, 1));
-        var evalMse = g.External("eval_mse", new Shape(1), accumulators.Slice(2, 1));
         var lossKind = TrainingLoss;
 
         Tensor reconstruction;
         if (kind is PlanKind.Train or PlanKind.Gradient)
         {
             var dPrediction = g.Planned("prediction.grad", x.Shape);
-            float scale = 1f / ((float)batch * sampleSize);
+            float scale = Spec.LossPerImage ? 1f / batch : 1f / ((float)batch * sampleSize);
             g.Add("loss_and_gradient", [prediction, x], [dPrediction, trainLoss], r =>
             {
                 BufferView pv = r[prediction], tv = r[x], gv = r[dPrediction], lv = r[trainLoss];
                 return () => backend.Loss(lossKind, pv, tv, scale, lv, accumulateLoss: true, gv);
             });
+            if (Spec.Penalties.Count > 0) rules[Spec.CodeLayer] = CodePenalties.Wrap(rules[Spec.CodeLayer]!, this, code!, trainLoss);
             // Gradients flow down to the first layer that has parameters; nothing below it needs dL/dx.
             int firstTrainable = Layers.ToList().FindIndex(l => l.Parameters.Count > 0);
             Tensor? dy = g.Alias(dPrediction, h.Shape, "output.grad");
@@ -138,13 +154,22 @@ internal sealed class Network : IDisposable
             {
                 var step = optimizerStep ?? throw new ArgumentNullException(nameof(optimizerStep));
                 var store = Parameters;
-                g.Add("optimizer", [], [], _ => () => backend.OptimizerUpdate(step(), store.Values.All, store.Gradients.All, store.State1.All, store.State2.All));
+                // declared whole, so the stream schedule joins every pending gradient before it
+                Tensor Whole(string name, DeviceBuffer buffer) => g.External(name, new Shape(checked((int)buffer.Length)), buffer.All);
+                var (values, gradients, state1, state2) = (Whole("parameters", store.Values), Whole("gradients", store.Gradients),
+                    Whole("optimizer_state1", store.State1), Whole("optimizer_state2", store.State2));
+                g.Add("optimizer", [gradients], [values, state1, state2], r =>
+                {
+                    BufferView pv = r[values], gv = r[gradients], s1 = r[state1], s2 = r[state2];
+                    return () => backend.OptimizerUpdate(step(), pv, gv, s1, s2);
+                });
             }
             reconstruction = prediction;
         }
         else
         {
-            float scale = 1f / sampleSize; // per-sample mean; the host divides by the sample count
+            // per-sample mean (or sum, for per-image losses); the host divides by the sample count
+            float scale = Spec.LossPerImage ? 1f : 1f / sampleSize, mseScale = 1f / sampleSize;
             g.Add("loss", [prediction, x], [evalLoss], r =>
             {
                 BufferView pv = r[prediction], tv = r[x], lv = r[evalLoss];
@@ -166,7 +191,7 @@ internal sealed class Network : IDisposable
             g.Add("mse", [reconView, x], [evalMse], r =>
             {
                 BufferView pv = r[reconView], tv = r[x], mv = r[evalMse];
-                return () => backend.Loss(LossKind.SquaredError, pv, tv, scale, mv, accumulateLoss: true, null);
+                return () => backend.Loss(LossKind.SquaredError, pv, tv, mseScale, mv, accumulateLoss: true, null);
             });
             reconstruction.IsOutput = true;
             code!.IsOutput = true;
@@ -200,6 +225,56 @@ internal sealed class Network : IDisposable
         return noisy;
     }
 
+    /// <summary>
+    /// ε and the KL term of a VAE latent in a plan. Training (and gradient) plans draw ε from the optimizer step's
+    /// block of the stream (so a resumed run and a CUDA-captured step draw the same numbers) and add beta·KL/batch
+    /// to the train loss. Evaluation draws ε from a fixed stream at the batch's first sample (sample s reads the
+    /// counters from s·⌈units/4⌉: batches never share numbers) and adds beta·KL per sample to the eval loss.
+    /// </summary>
+    private VaeSampling Sampling(VaeLatentLayer latent, PlanKind kind, int batch, PlanInputs inputs, Func<OptimizerStep>? optimizerStep, Tensor loss)
+    {
+        var backend = Backend;
+        if (kind == PlanKind.Evaluate)
+        {
+            ulong blocksPerSample = (ulong)(latent.Units + 3) / 4;
+            return new VaeSampling(
+                eps => backend.Random(RandomDistribution.Normal, inputs.EvalLatentSeed, (ulong)inputs.Start * blocksPerSample, eps),
+                loss, latent.Beta, Training: false);
+        }
+        // Gradient plans (checks) have no optimizer: a fixed step, so every run sees the same ε.
+        return new VaeSampling(
+            eps => backend.RandomForStep(RandomDistribution.Normal, inputs.LatentSeed, optimizerStep?.Invoke().Step ?? 1, eps),
+            loss, latent.Beta / batch, Training: true);
+    }
+
+    /// <summary>
+    /// A decoder-only plan: codes [batch, code] (external, e.g. a grid over a VAE's latent) through the layers
+    /// after the code layer to the reconstruction (output activation applied). Plan.Code is the codes' tensor.
+    /// </summary>
+    public CompiledPlan BuildDecodePlan(int batch, BufferView codes)
+    {
+        var g = new GraphBuilder(Backend);
+        var z = g.External("codes", CodeShape.WithBatch(batch), codes);
+        var h = z;
+        for (int i = Spec.CodeLayer + 1; i < Layers.Count; i++) h = Layers[i].Forward(g, h, Parameters).Output;
+        var reconstruction = g.Alias(h, InputShape.WithBatch(batch), "prediction");
+        if (OutputActivation != Activation.Linear)
+        {
+            var prediction = reconstruction;
+            var activated = g.Planned("reconstruction", prediction.Shape);
+            var activation = OutputActivation;
+            var backend = Backend;
+            g.Add("output_activation", [prediction], [activated], r =>
+            {
+                BufferView pv = r[prediction], rv = r[activated];
+                return () => backend.ActivationForward(activation, pv, rv);
+            });
+            reconstruction = activated;
+        }
+        reconstruction.IsOutput = true;
+        return new CompiledPlan(new ExecutionPlan(g), batch, z, reconstruction, z);
+    }
+
     private static Layer[] BuildLayers(ModelSpec spec, out Activation outputActivation)
     {
         if (spec.Layers.Count == 0) throw new ModelSpecException($"{spec.Name}: the model has no layers");
@@ -224,14 +299,30 @@ internal sealed class Network : IDisposable
                 UpSample2DSpec u => new UpSample2DLayer(name, shape, u.Scale),
                 FlattenSpec => new ReshapeLayer(name, shape, new Shape((int)shape.ElementCount)),
                 ReshapeSpec r => new ReshapeLayer(name, shape, new Shape(r.Shape)),
+                VaeLatentSpec v => new VaeLatentLayer(name, shape, v.Units, v.Beta),
                 _ => throw new ModelSpecException($"{spec.Name}: layer {i} has an unknown type {layerSpec.GetType().Name}"),
             };
             shape = layers[i].OutputShape;
         }
+        CheckVariational(spec);
         if (shape.ElementCount != new Shape(spec.InputShape).ElementCount)
             throw new ModelSpecException(
                 $"{spec.Name}: the output {shape} has {shape.ElementCount} values but the input [{string.Join(", ", spec.InputShape)}] has {new Shape(spec.InputShape).ElementCount}; an autoencoder must reconstruct its input");
         return layers;
+    }
+
+    /// <summary>A VAE has one Gaussian latent, it is the code (codes are its mean) and a decoder follows it.</summary>
+    private static void CheckVariational(ModelSpec spec)
+    {
+        var latents = Enumerable.Range(0, spec.Layers.Count).Where(i => spec.Layers[i] is VaeLatentSpec).ToArray();
+        if (latents.Length == 0) return;
+        if (latents.Length > 1)
+            throw new ModelSpecException($"{spec.Name}: a model can have one vae_latent layer, found {string.Join(" and ", latents.Select(i => $"layers.{i}"))}");
+        int latent = latents[0];
+        if (spec.CodeLayer != latent)
+            throw new ModelSpecException($"{spec.Name}: the code of a VAE is its latent mean, so the code layer must be the vae_latent layer (layers.{latent}), not layers.{spec.CodeLayer}");
+        if (!spec.Layers.Skip(latent + 1).Any(l => l is DenseSpec or Conv2DSpec))
+            throw new ModelSpecException($"{spec.Name}: the vae_latent layer (layers.{latent}) needs a decoder after it (a dense or conv2d layer)");
     }
 
     private static LayerSpec FoldSigmoid(ModelSpec spec, LayerSpec layer, out Activation outputActivation)

@@ -5,10 +5,11 @@ using GpuAe.Random;
 
 namespace GpuAe.Training;
 
-/// <summary>Metrics of one epoch; losses are means per pixel.</summary>
+/// <summary>Metrics of one epoch; losses are means per pixel, or per image for a VAE (<see cref="ModelSpec.LossPerImage"/>);
+/// the MSE is always per pixel.</summary>
 public sealed record EpochMetrics(int Epoch, double TrainLoss, double ValLoss, double ValMse, double EpochSeconds, double SamplesPerSecond);
 
-/// <summary>Loss and MSE (per pixel) of a model over a data set.</summary>
+/// <summary>Loss (per pixel, or per image for a VAE) and MSE (per pixel) of a model over a data set.</summary>
 public readonly record struct Evaluation(double Loss, double Mse);
 
 /// <summary>
@@ -41,6 +42,8 @@ public sealed class Trainer : IDisposable
         _network = new Network(backend, model);
         _accumulators = backend.Allocate(3);
         _network.Parameters.Initialize(SeedFor("init"));
+        _inputs.LatentSeed = SeedFor("latent");
+        _inputs.EvalLatentSeed = SeedFor("latent-eval");
     }
 
     public IBackend Backend { get; }
@@ -60,6 +63,20 @@ public sealed class Trainer : IDisposable
     /// (keyed by step name, e.g. "layers.1.gemm"). Slower: for finding where an epoch's time goes.</summary>
     public Dictionary<string, double>? StepProfile { get; set; }
     internal Network Network => _network;
+
+    /// <summary>Parameter gradients on the backend's second stream where it has one (default: true), overlapping
+    /// the data-gradient chain. False keeps one stream, the reference order: the same bits, to measure the overlap.
+    /// Set it before the first plan is built (the first epoch, evaluation or <see cref="TrainingMemory"/>).</summary>
+    public bool SideStream
+    {
+        get => _network.SideStream;
+        set
+        {
+            if (_plans.Count > 0 && value != _network.SideStream)
+                throw new InvalidOperationException("SideStream must be set before the first plan is built");
+            _network.SideStream = value;
+        }
+    }
 
     /// <summary>Arena bytes of the training plan after buffer reuse, and without it.</summary>
     public (long Planned, long Naive) TrainingMemory(int sampleCount)
@@ -163,6 +180,39 @@ public sealed class Trainer : IDisposable
     }
 
     public int CodeSize => (int)_network.CodeShape.ElementCount;
+
+    /// <summary>
+    /// Decoder outputs of <paramref name="codes"/> ([count, <see cref="CodeSize"/>] row-major, e.g. points of a
+    /// VAE's latent): the layers after the code layer, output activation applied; [count, C*H*W] row-major.
+    /// </summary>
+    public float[] Decode(ReadOnlySpan<float> codes)
+    {
+        int k = CodeSize, size = _network.SampleSize;
+        if (codes.Length % k != 0)
+            throw new ArgumentException($"{Model.Name}: codes hold {codes.Length} values, not a whole number of {k}-value codes", nameof(codes));
+        int count = codes.Length / k, batch = Math.Min(Recipe.BatchSize, Math.Max(1, count));
+        var result = new float[(long)count * size];
+        using var input = Backend.Allocate((long)batch * k);
+        for (int start = 0; start < count; start += batch)
+        {
+            int rows = Math.Min(batch, count - start);
+            using var plan = _network.BuildDecodePlan(rows, input.Slice(0, (long)rows * k));
+            Backend.Upload(input.Slice(0, (long)rows * k), codes.Slice(start * k, rows * k));
+            plan.Plan.Run();
+            Backend.Download(plan.Plan[plan.Reconstruction], result.AsSpan(start * size, rows * size));
+        }
+        return result;
+    }
+
+    /// <summary>Mean of every code value over the whole data set (the Keras blog's <c>encoded_imgs.mean()</c> on the test
+    /// set: 3.33 for the sparse autoencoder, about 7.3 for dense32). Summed in double, in sample order.</summary>
+    public double MeanCodeActivation(DeviceDataset data)
+    {
+        var codes = Encode(data, data.Count);
+        double sum = 0;
+        foreach (float v in codes) sum += v;
+        return codes.Length == 0 ? double.NaN : sum / codes.Length;
+    }
 
     /// <summary>Mean squared reconstruction error of every (clean) sample (the anomaly score of the one-class protocol).</summary>
     public double[] ReconstructionErrors(DeviceDataset data)

@@ -15,7 +15,11 @@ internal static class GradientChecker
 {
     private const double Step = 1e-6, Abs = 1e-7, Rel = 1e-5;
 
-    public static void CheckLayer(Func<Shape, Layer> make, Shape sampleShape, int batch, int seed = 1)
+    /// <summary>Emits a layer's forward steps; <c>loss</c> is the checked loss's accumulator, for layers that add a
+    /// term of their own to it in their backward steps (a VAE's KL).</summary>
+    public delegate LayerOutput Forward(GraphBuilder graph, Layer layer, Tensor x, ParameterStore parameters, Tensor loss);
+
+    public static void CheckLayer(Func<Shape, Layer> make, Shape sampleShape, int batch, int seed = 1, Forward? forward = null)
     {
         using var backend = new CpuBackend<double>("managed");
         var layer = make(sampleShape);
@@ -33,13 +37,13 @@ internal static class GradientChecker
         backend.Upload(xBuffer.All, RandomArray(rng, inputShape.ElementCount));
         var g = new GraphBuilder(backend);
         var x = g.External("x", inputShape, xBuffer.All);
-        var output = layer.Forward(g, x, store);
+        using var lossBuffer = backend.Allocate(1);
+        var loss = g.External("loss", new Shape(1), lossBuffer.All);
+        var output = forward is null ? layer.Forward(g, x, store) : forward(g, layer, x, store, loss);
         var y = output.Output;
         using var targetBuffer = backend.Allocate(y.Length);
         backend.Upload(targetBuffer.All, RandomArray(rng, y.Length));
-        using var lossBuffer = backend.Allocate(1);
         var target = g.External("target", y.Shape, targetBuffer.All);
-        var loss = g.External("loss", new Shape(1), lossBuffer.All);
         var dy = g.Planned("dy", y.Shape);
         g.Add("loss", [y, target], [dy, loss], r =>
         {

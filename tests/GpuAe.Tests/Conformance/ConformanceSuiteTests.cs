@@ -92,6 +92,11 @@ public sealed class ConformanceSuiteTests
         public void Random(RandomDistribution distribution, ulong seed, ulong offset, BufferView destination) => _inner.Random(distribution, seed, offset, destination);
         public void Sum(BufferView x, BufferView result, bool accumulate) => _inner.Sum(x, result, accumulate);
         public void RowSums(int rows, int cols, BufferView x, BufferView result) => _inner.RowSums(rows, cols, x, result);
+        public void ActivityPenalty(ActivityPenaltyKind kind, int batch, int units, BufferView h, float strength, float rho, BufferView loss, BufferView? dh) => _inner.ActivityPenalty(kind, batch, units, h, strength, rho, loss, dh);
+        public void ContractivePenalty(Activation activation, int batch, int units, int inputs, BufferView h, BufferView weight, float strength, BufferView? loss, BufferView? dh, BufferView? dWeight) => _inner.ContractivePenalty(activation, batch, units, inputs, h, weight, strength, loss, dh, dWeight);
+        public void VaeReparameterizeForward(BufferView mean, BufferView logVar, BufferView epsilon, BufferView z) => _inner.VaeReparameterizeForward(mean, logVar, epsilon, z);
+        public void VaeReparameterizeBackward(BufferView mean, BufferView logVar, BufferView epsilon, float klScale, BufferView loss, bool accumulateLoss, VaeGradients? gradients)
+            => _inner.VaeReparameterizeBackward(mean, logVar, epsilon, klScale, loss, accumulateLoss, gradients);
         public void Dispose() => _inner.Dispose();
     }
 }

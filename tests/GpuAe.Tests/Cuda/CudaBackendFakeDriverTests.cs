@@ -57,13 +57,20 @@ public sealed class CudaBackendFakeDriverTests
         b.Random(RandomDistribution.Normal, 42, 7, x.Slice(1, 9));
         b.Sum(x.Slice(0, 1000), one.All, false);
         b.RowSums(10, 7, x.Slice(0, 70), y.Slice(0, 10));
+        b.ActivityPenalty(ActivityPenaltyKind.KlSparsity, 9, 70, x.Slice(0, 630), 0.5f, 0.05f, one.All, z.Slice(0, 630));
+        b.ContractivePenalty(Activation.Sigmoid, 9, 7, 11, x.Slice(0, 63), y.Slice(0, 77), 0.1f, one.All, z.Slice(0, 63), z.Slice(100, 77));
+        b.VaeReparameterizeForward(x.Slice(1, 40), x.Slice(50, 40), y.Slice(3, 40), z.Slice(7, 40));
+        b.VaeReparameterizeBackward(x.Slice(1, 40), x.Slice(50, 40), y.Slice(3, 40), 0.5f, one.All, true,
+            new VaeGradients(y.Slice(100, 40), z.Slice(100, 40), z.Slice(200, 40)));
+        b.VaeReparameterizeBackward(x.Slice(1, 40), x.Slice(50, 40), y.Slice(3, 40), 0.5f, one.All, false, null);
 
         var entries = d.Launches.Select(l => l.Entry).ToHashSet();
         foreach (var name in new[] { "fill", "axpy", "scale", "add_clamped_noise", "gemm_f32_t32_nn", "gemm_f32_t32_nt", "gemm_f32_t32_tn", "gemm_f32_t32_tt",
                      "column_sums", "row_sums", "activation_forward_elu", "activation_backward_tanh", "channel_bias_activation_relu", "im2col", "col2im", "swap_leading_axes",
                      "swap_leading_axes_3d", "maxpool_forward", "maxpool_backward", "avgpool_forward", "avgpool_backward",
                      "upsample_nearest_forward", "upsample_nearest_backward", "loss_partials", "sum_final", "optimizer_update",
-                     "gather_rows", "random_fill", "sum_partials" })
+                     "gather_rows", "random_fill", "sum_partials", "activity_penalty", "contractive_penalty",
+                     "vae_reparameterize_forward", "vae_reparameterize_backward_partials" })
             Assert.Contains(name, entries);
         // values arrive as packed: the GEMM's (m, n, k, alpha, A, aOff ...) and the u64 seed of random_fill
         var gemm = d.Launches.First(l => l.Entry == "gemm_f32_t32_nn");
@@ -74,6 +81,11 @@ public sealed class CudaBackendFakeDriverTests
         Assert.Equal(42UL, rand.Arguments[1]);
         Assert.Equal(7UL, rand.Arguments[2]);
         Assert.Equal(9, rand.Arguments[5]);
+        var vae = d.Launches.First(l => l.Entry == "vae_reparameterize_backward_partials");
+        Assert.Equal(40, vae.Arguments[0]);
+        Assert.Equal(0.5f, vae.Arguments[9]);
+        Assert.Equal(1, vae.Arguments[14]);
+        Assert.Equal(0, d.Launches.Last(l => l.Entry == "vae_reparameterize_backward_partials").Arguments[14]);
         // device pointers are real allocations
         foreach (var launch in d.Launches)
             foreach (var p in launch.Arguments.OfType<ulong>().Where(v => v >= 0x1000_0000))

@@ -24,9 +24,10 @@ public sealed class CudaGraphCaptureTests
         {
             b.GatherRows(images.All, 10, order.Slice(0, 4), batch.All);
             b.RandomForStep(RandomDistribution.Normal, 7, step, noise.All);
-            b.BeginSideBranch();
+            b.ForkToSide();
             b.Scale(g.All, 0.5f);            // e.g. a weight-gradient chain on the side stream
-            b.EndSideBranch();
+            b.BackToMain();
+            b.JoinSide();
             b.OptimizerUpdate(new OptimizerStep(OptimizerKind.Adam, 1e-3f, step), p.All, g.All, s1.All, s2.All);
         }, maxStepsPerEpoch: 25);
 
@@ -88,17 +89,53 @@ public sealed class CudaGraphCaptureTests
     }
 
     [Fact]
-    public void A_step_that_leaves_a_side_branch_open_fails_capture_cleanly()
+    public void A_step_that_leaves_the_side_stream_open_or_unjoined_fails_capture_cleanly()
     {
         var d = new FakeCudaDriver();
         using var b = new CudaBackend(d);
         var x = b.Allocate(10);
         int before = d.LiveAllocations;
-        var e = Assert.Throws<InvalidOperationException>(() => b.CaptureStep(() => { b.BeginSideBranch(); b.Scale(x.All, 2f); }, 4));
-        Assert.Contains("side branch", e.Message);
+        var open = Assert.Throws<InvalidOperationException>(() => b.CaptureStep(() => { b.ForkToSide(); b.Scale(x.All, 2f); }, 4));
+        Assert.Contains("side stream open", open.Message);
+        var unjoined = Assert.Throws<InvalidOperationException>(() => b.CaptureStep(() => { b.ForkToSide(); b.Scale(x.All, 2f); b.BackToMain(); }, 4));
+        Assert.Contains("not joined", unjoined.Message);
         Assert.Equal(before, d.LiveAllocations);
         b.Scale(x.All, 2f);   // the backend is usable again, on the main stream
         Assert.Equal(b.MainStream, d.Launches[^1].Stream);
+        using var graph = b.CaptureStep(() => { b.ForkToSide(); b.Scale(x.All, 2f); b.BackToMain(); b.JoinSide(); }, 4);
+    }
+
+    [Fact]
+    public void Stream_switches_out_of_order_are_clear_errors()
+    {
+        var d = new FakeCudaDriver();
+        using var b = new CudaBackend(d);
+        Assert.Contains("ForkToSide missing", Assert.Throws<InvalidOperationException>(b.BackToMain).Message);
+        Assert.Contains("no side work", Assert.Throws<InvalidOperationException>(b.JoinSide).Message);
+        b.ForkToSide();
+        Assert.Contains("already on the side stream", Assert.Throws<InvalidOperationException>(b.ForkToSide).Message);
+        Assert.Contains("still on the side stream", Assert.Throws<InvalidOperationException>(b.JoinSide).Message);
+        b.BackToMain();
+        b.JoinSide();
+    }
+
+    [Fact]
+    public void The_fake_driver_rejects_a_capture_whose_fork_is_not_joined()
+    {
+        // the rule the backend's own check mirrors, so the fake can be trusted to catch an executor that forgets a join
+        var d = new FakeCudaDriver();
+        nint main = d.CreateStream(), side = d.CreateStream(), fork = d.CreateEvent(), back = d.CreateEvent();
+        d.BeginCapture(main);
+        d.RecordEvent(fork, main);
+        d.WaitEvent(side, fork);
+        d.RecordEvent(back, side);
+        Assert.Equal(904, Assert.Throws<CudaException>(() => d.EndCaptureAndInstantiate(main)).Code);
+        d.BeginCapture(main);
+        d.RecordEvent(fork, main);
+        d.WaitEvent(side, fork);
+        d.RecordEvent(back, side);
+        d.WaitEvent(main, back);
+        d.EndCaptureAndInstantiate(main);
     }
 
     [Fact]
@@ -119,9 +156,10 @@ public sealed class CudaGraphCaptureTests
         var x = b.Allocate(1000);
         var r = b.Allocate(2);
         b.Sum(x.All, r.Slice(0, 1), false);
-        b.BeginSideBranch();
+        b.ForkToSide();
         b.Sum(x.All, r.Slice(1, 1), false);
-        b.EndSideBranch();
+        b.BackToMain();
+        b.JoinSide();
         var partials = d.Launches.Where(l => l.Entry == "sum_partials").Select(l => (ulong)l.Arguments[3]).ToArray();
         Assert.Equal(2, partials.Distinct().Count());
     }

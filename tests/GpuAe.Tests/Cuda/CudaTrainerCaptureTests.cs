@@ -33,4 +33,27 @@ public class CudaTrainerCaptureTests
         Assert.Contains(d.Launches, l => l.Entry == "gather_rows_stepped");
         Assert.Contains(d.Launches, l => l.Entry == "optimizer_update_stepped");
     }
+
+    [Fact]
+    public void A_vae_step_is_captured_with_its_noise_read_from_the_step_table()
+    {
+        var d = new FakeCudaDriver();
+        using var backend = new CudaBackend(d);
+        var preset = Presets.Get("vae");
+        using var trainer = new Trainer(backend, preset.Model, preset.Recipe with { BatchSize = 32 }, seed: 1);
+        using var data = new DeviceDataset(backend, new Dataset("synthetic", new float[100 * 784], 100, 1, 28, 28));
+
+        d.Calls.Clear();
+        d.Launches.Clear();
+        trainer.TrainEpoch(data);
+
+        Assert.Equal(1, d.Calls.Count(c => c.StartsWith("begin capture", StringComparison.Ordinal)));
+        Assert.Equal(3, d.Calls.Count(c => c.StartsWith("graph ", StringComparison.Ordinal)));
+        // ε: the captured launch reads t from the table (a plain random_fill would replay step 1's numbers)
+        var eps = d.Launches.Single(l => l.Entry.StartsWith("random_fill", StringComparison.Ordinal));
+        Assert.Equal("random_fill_stepped", eps.Entry);
+        Assert.Equal((ulong)(32 * 20 + 3) / 4, eps.Arguments[2]);   // blocks per step = ceil(batch·latent / 4)
+        Assert.Contains(d.Launches, l => l.Entry == "vae_reparameterize_forward");
+        Assert.Contains(d.Launches, l => l.Entry == "vae_reparameterize_backward_partials");
+    }
 }

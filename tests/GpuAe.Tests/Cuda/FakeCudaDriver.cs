@@ -5,7 +5,10 @@ namespace GpuAe.Tests.Cuda;
 /// <summary>
 /// A driver with no GPU behind it: allocations are address ranges, launches are recorded with their
 /// geometry and the argument values decoded through the PTX signature. Lets the backend's bookkeeping
-/// (argument packing, geometry, streams, capture) run in CI.
+/// (argument packing, geometry, streams, capture) run in CI. Capture follows CUDA's rules for a fork: a stream
+/// joins the capture by waiting on an event recorded in it, work on a stream outside the capture is an error
+/// (it would run now, not in the graph), and ending the capture fails while a joined stream has work the origin
+/// stream has not waited for (CUDA_ERROR_STREAM_CAPTURE_UNJOINED).
 /// </summary>
 internal sealed unsafe class FakeCudaDriver : ICudaDriver
 {
@@ -17,6 +20,9 @@ internal sealed unsafe class FakeCudaDriver : ICudaDriver
     private readonly Dictionary<string, PtxModule> _modules = [];
     private nint _handles = 100;
     private nint _capturing;
+    private readonly Dictionary<nint, int> _tips = [];                          // per stream in the capture: work so far
+    private readonly Dictionary<nint, (nint Stream, int Tip)> _recorded = [];   // event -> the stream point it holds
+    private readonly Dictionary<(nint Waiter, nint Stream), int> _waited = [];  // how far a stream waited for another
 
     public FakeCudaDriver(int computeCapability = 90, int multiprocessors = 132, int maxGridY = 65535)
     {
@@ -78,7 +84,11 @@ internal sealed unsafe class FakeCudaDriver : ICudaDriver
         new Span<byte>(destination, (int)bytes).Clear();
     }
 
-    public void CopyDeviceToDevice(ulong destination, ulong source, long bytes, nint stream) => Calls.Add($"dtod {bytes}");
+    public void CopyDeviceToDevice(ulong destination, ulong source, long bytes, nint stream)
+    {
+        Work(stream, "a device-to-device copy");
+        Calls.Add($"dtod {bytes}");
+    }
 
     public nint CreateStream() => ++_handles;
     public void DestroyStream(nint stream) { }
@@ -89,8 +99,27 @@ internal sealed unsafe class FakeCudaDriver : ICudaDriver
     }
     public nint CreateEvent() => ++_handles;
     public void DestroyEvent(nint evt) { }
-    public void RecordEvent(nint evt, nint stream) => Calls.Add($"record e{evt} on s{stream}");
-    public void WaitEvent(nint stream, nint evt) => Calls.Add($"s{stream} waits e{evt}");
+    public void RecordEvent(nint evt, nint stream)
+    {
+        Calls.Add($"record e{evt} on s{stream}");
+        _recorded[evt] = (stream, _tips.GetValueOrDefault(stream));
+    }
+
+    public void WaitEvent(nint stream, nint evt)
+    {
+        Calls.Add($"s{stream} waits e{evt}");
+        if (_capturing == 0 || !_recorded.TryGetValue(evt, out var point) || !_tips.ContainsKey(point.Stream)) return;
+        _tips[stream] = _tips.GetValueOrDefault(stream) + 1;   // joins the capture (or moves its join point on)
+        _waited[(stream, point.Stream)] = Math.Max(_waited.GetValueOrDefault((stream, point.Stream)), point.Tip);
+    }
+
+    private void Work(nint stream, string what)
+    {
+        if (_capturing == 0) return;
+        if (!_tips.TryGetValue(stream, out int tip))
+            throw new InvalidOperationException($"{what} on stream s{stream}, which is not part of the capture on s{_capturing}");
+        _tips[stream] = tip + 1;
+    }
 
     public void Launch(nint function, in LaunchGeometry geometry, uint sharedBytes, nint stream, void** arguments)
     {
@@ -109,6 +138,7 @@ internal sealed unsafe class FakeCudaDriver : ICudaDriver
             throw new InvalidOperationException($"{entry}: empty launch {geometry}");
         if ((long)geometry.BlockX * geometry.BlockY * geometry.BlockZ > 1024) throw new InvalidOperationException($"{entry}: block too large {geometry}");
         if (geometry.GridY > Device.MaxGridY || geometry.GridZ > Device.MaxGridZ) throw new InvalidOperationException($"{entry}: grid too large {geometry}");
+        Work(stream, entry);
         Launches.Add(new Launched(entry, geometry, stream, values));
         Calls.Add($"launch {entry} on s{stream}");
     }
@@ -116,6 +146,10 @@ internal sealed unsafe class FakeCudaDriver : ICudaDriver
     public void BeginCapture(nint stream)
     {
         _capturing = stream;
+        _tips.Clear();
+        _recorded.Clear();
+        _waited.Clear();
+        _tips[stream] = 0;
         Calls.Add($"begin capture s{stream}");
     }
 
@@ -124,6 +158,9 @@ internal sealed unsafe class FakeCudaDriver : ICudaDriver
         if (_capturing != stream) throw new InvalidOperationException("capture ended on another stream");
         _capturing = 0;
         Calls.Add($"end capture s{stream}");
+        foreach (var (member, tip) in _tips)
+            if (member != stream && _waited.GetValueOrDefault((stream, member)) < tip)
+                throw new CudaException("cuStreamEndCapture failed: CUDA_ERROR_STREAM_CAPTURE_UNJOINED (904)", 904);
         return ++_handles;
     }
 

@@ -21,7 +21,7 @@ public sealed class OpenClConformanceTests(OpenClFixture fixture, ITestOutputHel
         Assert.True(result.Cases > 0);
     }
 
-    /// <summary>The GPU reductions (a tree of 64 in local memory) run on PoCL too.</summary>
+    /// <summary>The GPU reductions (a tree of 64 in local memory; the penalties' per-unit trees) run on PoCL too.</summary>
     [SkippableTheory]
     [InlineData(64)]
     [InlineData(8)]
@@ -31,9 +31,9 @@ public sealed class OpenClConformanceTests(OpenClFixture fixture, ITestOutputHel
         Assert.True(OpenClBackend.TryCreate(null, new OpenClOptions { ReduceWorkGroupSize = workGroupSize }, out var tree, out var reason), reason);
         using (tree)
         {
-            var report = ConformanceSuite.Run(fixture.Reference, tree!, output.WriteLine, only: ["Sum", "Loss", "RowSums", "BiasGradient"]);
+            var report = ConformanceSuite.Run(fixture.Reference, tree!, output.WriteLine, only: ["Sum", "Loss", "RowSums", "BiasGradient", "ActivityPenalty", "ContractivePenalty"]);
             Assert.All(report.Kernels, k => Assert.True(k.Passed, k.ToString()));
-            Assert.Equal(4, report.Kernels.Count);
+            Assert.Equal(6, report.Kernels.Count);
         }
     }
 

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace GpuAe.Tests.OpenCL;
 
 /// <summary>
-/// One epoch of the dense32, conv and conv-transpose presets with the same seed on OpenCL and on the CPU reference:
+/// One epoch of the dense32, conv, conv-transpose and vae presets with the same seed (the VAE draws the same ε: Philox) on OpenCL and on the CPU reference:
 /// validation losses agree within 1%. Uses MNIST from the cache folder when present (a subset, to keep
 /// the test quick on PoCL), otherwise a deterministic synthetic image set of the same shape.
 /// </summary>
@@ -16,6 +16,7 @@ public sealed class OpenClTrainingParityTests(OpenClFixture fixture, ITestOutput
     [SkippableTheory]
     [InlineData("dense32", 8192)]
     [InlineData("conv", 1024)]
+    [InlineData("vae", 2048)]
     [InlineData("conv-transpose", 1024)]
     public void One_epoch_validation_loss_matches_cpu_within_one_percent(string presetName, int trainCount)
     {

@@ -8,6 +8,7 @@ namespace GpuAe.Layers.Conv2D;
 /// columns [C*KH*KW, N*OH*OW]; Y' = W·columns + b (fused bias+activation) in [OC, N, OH*OW];
 /// then a swap of the two leading axes gives NCHW. Backward: dW = dY'·columnsᵀ, db = row sums of dY',
 /// dcolumns = Wᵀ·dY', dx = col2im(dcolumns) (a gather, no atomics). W is [OC, C, KH, KW] as in PyTorch.
+/// dW and db run on the side stream (<see cref="StepStream.Side"/>), beside dcolumns and col2im.
 /// </summary>
 internal sealed class Conv2DLayer : Layer
 {
@@ -74,12 +75,12 @@ internal sealed class Conv2DLayer : Layer
             {
                 BufferView dzv = r[dzc], cv = r[cols], dwv = r[w.Gradient];
                 return () => backend.Gemm(Transpose.No, Transpose.Yes, filters, patch, columns, 1f, dzv, columns, cv, columns, 0f, dwv, patch);
-            });
+            }, StepStream.Side);
             gb.Add($"{Name}.bias_gradient", [dzc], [b.Gradient], r =>
             {
                 BufferView dzv = r[dzc], dbv = r[b.Gradient];
                 return () => backend.BiasGradient(BiasMode.PerRow, filters, columns, dzv, dbv, accumulate: false);
-            });
+            }, StepStream.Side);
             if (!needInputGradient) return null;
             var dcols = gb.Planned($"{Name}.dcolumns", new Shape(patch, columns));
             gb.Add($"{Name}.columns_gradient", [w.Value, dzc], [dcols], r =>

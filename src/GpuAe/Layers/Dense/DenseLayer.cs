@@ -6,6 +6,8 @@ namespace GpuAe.Layers.Dense;
 /// <summary>
 /// y = act(x Wᵀ + b) with W stored [out, in] (PyTorch's nn.Linear layout), as one GEMM with a fused
 /// bias+activation epilogue. Backward: dz = dy*f'(y); dW = dzᵀ x; db = Σ_rows dz; dx = dz W.
+/// dW and db run on the side stream (<see cref="StepStream.Side"/>): only the optimizer reads them, so they
+/// overlap the dx chain on a backend with two streams.
 /// </summary>
 internal sealed class DenseLayer : Layer
 {
@@ -52,12 +54,12 @@ internal sealed class DenseLayer : Layer
             {
                 BufferView dzv = r[dz], xv = r[x], dwv = r[w.Gradient];
                 return () => backend.Gemm(Transpose.Yes, Transpose.No, units, inputs, batch, 1f, dzv, units, xv, inputs, 0f, dwv, inputs);
-            });
+            }, StepStream.Side);
             g.Add($"{Name}.bias_gradient", [dz], [b.Gradient], r =>
             {
                 BufferView dzv = r[dz], dbv = r[b.Gradient];
                 return () => backend.BiasGradient(BiasMode.PerColumn, batch, units, dzv, dbv, accumulate: false);
-            });
+            }, StepStream.Side);
             if (!needInputGradient) return null;
             var dx = g.Planned($"{Name}.dx", x.Shape);
             g.Add($"{Name}.input_gradient", [dz, w.Value], [dx], r =>

@@ -1,0 +1,124 @@
+using GpuAe.Backends;
+
+namespace GpuAe.Tests.Graph;
+
+/// <summary>
+/// A backend with a side stream that runs as late as the rules allow: launches between ForkToSide and
+/// BackToMain are queued and run only at the next JoinSide (or Synchronize), after every main launch in between.
+/// Real streams may interleave anywhere up to there; this extreme turns a missing join or an early buffer reuse
+/// into wrong numbers on the CPU reference. Downloads do not flush: a read the executor did not join sees stale data.
+/// </summary>
+internal sealed class DeferredSideBackend(IBackend backend) : IBackend, IStreamFork
+{
+    private readonly IBackend _inner = backend;
+    private readonly List<Action> _queued = [];
+    private int _recorded;   // queued launches up to the last BackToMain: what JoinSide waits for
+    private bool _onSide;
+
+    public int Forks { get; private set; }
+    public int Joins { get; private set; }
+    public int DeferredLaunches { get; private set; }
+
+    public void ForkToSide()
+    {
+        if (_onSide) throw new InvalidOperationException("ForkToSide on the side stream");
+        _onSide = true;
+        Forks++;
+    }
+
+    public void BackToMain()
+    {
+        if (!_onSide) throw new InvalidOperationException("BackToMain on the main stream");
+        _onSide = false;
+        _recorded = _queued.Count;
+    }
+
+    public void JoinSide()
+    {
+        if (_onSide) throw new InvalidOperationException("JoinSide on the side stream");
+        RunQueued(_recorded);
+        Joins++;
+    }
+
+    private void RunQueued(int count)
+    {
+        for (int i = 0; i < count; i++) _queued[i]();
+        _queued.RemoveRange(0, count);
+        _recorded -= count;
+    }
+
+    private void Launch(Action launch)
+    {
+        if (!_onSide) { launch(); return; }
+        _queued.Add(launch);
+        DeferredLaunches++;
+    }
+
+    public string Name => _inner.Name;
+    public string DeviceName => _inner.DeviceName + " (side stream deferred to its join)";
+    public int RealSize => _inner.RealSize;
+    public DeviceBuffer Allocate(long length, ElementType type = ElementType.Real) => _inner.Allocate(length, type);
+    public void Upload(BufferView destination, ReadOnlySpan<float> source) => _inner.Upload(destination, source);
+    public void Upload(BufferView destination, ReadOnlySpan<double> source) => _inner.Upload(destination, source);
+    public void Upload(BufferView destination, ReadOnlySpan<int> source) => _inner.Upload(destination, source);
+    public void Download(BufferView source, Span<float> destination) => _inner.Download(source, destination);
+    public void Download(BufferView source, Span<double> destination) => _inner.Download(source, destination);
+    public void Download(BufferView source, Span<int> destination) => _inner.Download(source, destination);
+
+    public void Synchronize()
+    {
+        RunQueued(_queued.Count);
+        _inner.Synchronize();
+    }
+
+    public void Fill(BufferView x, float value) => Launch(() => _inner.Fill(x, value));
+    public void Copy(BufferView source, BufferView destination) => Launch(() => _inner.Copy(source, destination));
+    public void Axpy(float alpha, BufferView x, BufferView y) => Launch(() => _inner.Axpy(alpha, x, y));
+    public void Scale(BufferView x, float alpha) => Launch(() => _inner.Scale(x, alpha));
+
+    public void Gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, BufferView a, int lda,
+        BufferView b, int ldb, float beta, BufferView c, int ldc,
+        BiasMode biasMode = BiasMode.None, BufferView? bias = null, Activation activation = Activation.Linear) =>
+        Launch(() => _inner.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, biasMode, bias, activation));
+
+    public void BiasGradient(BiasMode mode, int rows, int cols, BufferView dy, BufferView dbias, bool accumulate) =>
+        Launch(() => _inner.BiasGradient(mode, rows, cols, dy, dbias, accumulate));
+    public void ActivationForward(Activation activation, BufferView x, BufferView y) => Launch(() => _inner.ActivationForward(activation, x, y));
+    public void ActivationBackward(Activation activation, BufferView y, BufferView dy, BufferView dx) =>
+        Launch(() => _inner.ActivationBackward(activation, y, dy, dx));
+    public void Im2Col(ConvGeometry g, int batch, BufferView x, BufferView columns) => Launch(() => _inner.Im2Col(g, batch, x, columns));
+    public void Col2Im(ConvGeometry g, int batch, BufferView columns, BufferView dx) => Launch(() => _inner.Col2Im(g, batch, columns, dx));
+    public void SwapLeadingAxes(int a, int b, int inner, BufferView source, BufferView destination) =>
+        Launch(() => _inner.SwapLeadingAxes(a, b, inner, source, destination));
+    public void MaxPoolForward(PoolGeometry g, int planes, BufferView x, BufferView y, BufferView argmax) =>
+        Launch(() => _inner.MaxPoolForward(g, planes, x, y, argmax));
+    public void MaxPoolBackward(PoolGeometry g, int planes, BufferView dy, BufferView argmax, BufferView dx) =>
+        Launch(() => _inner.MaxPoolBackward(g, planes, dy, argmax, dx));
+    public void AvgPoolForward(PoolGeometry g, int planes, BufferView x, BufferView y) => Launch(() => _inner.AvgPoolForward(g, planes, x, y));
+    public void AvgPoolBackward(PoolGeometry g, int planes, BufferView dy, BufferView dx) => Launch(() => _inner.AvgPoolBackward(g, planes, dy, dx));
+    public void UpsampleNearestForward(int planes, int height, int width, int scaleH, int scaleW, BufferView x, BufferView y) =>
+        Launch(() => _inner.UpsampleNearestForward(planes, height, width, scaleH, scaleW, x, y));
+    public void UpsampleNearestBackward(int planes, int height, int width, int scaleH, int scaleW, BufferView dy, BufferView dx) =>
+        Launch(() => _inner.UpsampleNearestBackward(planes, height, width, scaleH, scaleW, dy, dx));
+    public void Loss(LossKind kind, BufferView prediction, BufferView target, float scale, BufferView loss, bool accumulateLoss, BufferView? gradient) =>
+        Launch(() => _inner.Loss(kind, prediction, target, scale, loss, accumulateLoss, gradient));
+
+    public void OptimizerUpdate(in OptimizerStep step, BufferView parameters, BufferView gradients, BufferView state1, BufferView state2)
+    {
+        var s = step;
+        Launch(() => _inner.OptimizerUpdate(s, parameters, gradients, state1, state2));
+    }
+
+    public void GatherRows(BufferView source, int rowLength, BufferView indices, BufferView destination) =>
+        Launch(() => _inner.GatherRows(source, rowLength, indices, destination));
+    public void Random(RandomDistribution distribution, ulong seed, ulong offset, BufferView destination) =>
+        Launch(() => _inner.Random(distribution, seed, offset, destination));
+    public void RandomForStep(RandomDistribution distribution, ulong seed, int step, BufferView destination) =>
+        Launch(() => _inner.RandomForStep(distribution, seed, step, destination));
+    public void AddClampedNoise(BufferView clean, float factor, BufferView noise, float min, float max) =>
+        Launch(() => _inner.AddClampedNoise(clean, factor, noise, min, max));
+    public void Sum(BufferView x, BufferView result, bool accumulate) => Launch(() => _inner.Sum(x, result, accumulate));
+    public void RowSums(int rows, int cols, BufferView x, BufferView result) => Launch(() => _inner.RowSums(rows, cols, x, result));
+
+    public void Dispose() => _inner.Dispose();
+}
