@@ -91,7 +91,7 @@ internal static class CodePenalties
                 {
                     BufferView hv = r[code], wv = r[w.Value], dwv = r[w.Gradient];
                     return () => backend.ContractivePenalty(dense.Activation, batch, units, inputs, hv, wv, c.Weight, null, null, dwv);
-                });
+                }, StepStream.Side);   // like the layer's dW GEMM (on the side stream before it): only the optimizer reads it
             }
             return dx;
         };

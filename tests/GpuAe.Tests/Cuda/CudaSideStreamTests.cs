@@ -100,7 +100,8 @@ public sealed partial class CudaSideStreamTests
     public void Every_preset_forks_once_per_trainable_layer_and_sends_only_parameter_gradients_to_the_side(string model)
     {
         using var s = new Setup(model);
-        int trainable = s.Network.Layers.Count(l => l.Parameters.Count > 0);
+        int trainable = GpuAe.Tests.Graph.SideStreamTests.SideRuns(s.Plan.Plan.Steps);
+        int sideSteps = s.Plan.Plan.Steps.Count(step => step.Stream == GpuAe.Graph.StepStream.Side);
         s.Plan.Plan.Run();
         var trace = s.Trace();
         Assert.Equal(trainable, trace.Count(t => t == "fork"));
@@ -108,8 +109,8 @@ public sealed partial class CudaSideStreamTests
         Assert.Equal(trainable, trace.Count(t => t == "back"));
         Assert.Equal(1, trace.Count(t => t == "join"));
         var side = trace.Where(t => t.StartsWith("side ", StringComparison.Ordinal) && t != "side waits").ToList();
-        Assert.Equal(2 * trainable, side.Count);   // dW and db of every layer with parameters
-        Assert.All(side, t => Assert.Matches("^side (gemm_(tn|nt)|column_sums|row_sums)$", t));
+        Assert.Equal(sideSteps, side.Count);   // dW and db of every layer with parameters (and a penalty's dW term)
+        Assert.All(side, t => Assert.Matches("^side (gemm_(tn|nt)|column_sums|row_sums|contractive_penalty)$", t));
         Assert.Equal("main optimizer_update", trace[^1]);
         Assert.Equal("join", trace[^2]);
 

@@ -117,6 +117,16 @@ internal sealed class DeferredSideBackend(IBackend backend) : IBackend, IStreamF
         Launch(() => _inner.RandomForStep(distribution, seed, step, destination));
     public void AddClampedNoise(BufferView clean, float factor, BufferView noise, float min, float max) =>
         Launch(() => _inner.AddClampedNoise(clean, factor, noise, min, max));
+    public void ActivityPenalty(ActivityPenaltyKind kind, int batch, int units, BufferView h, float strength, float rho, BufferView loss, BufferView? dh) =>
+        Launch(() => _inner.ActivityPenalty(kind, batch, units, h, strength, rho, loss, dh));
+    public void ContractivePenalty(Activation activation, int batch, int units, int inputs, BufferView h, BufferView weight, float strength,
+        BufferView? loss, BufferView? dh, BufferView? dWeight) =>
+        Launch(() => _inner.ContractivePenalty(activation, batch, units, inputs, h, weight, strength, loss, dh, dWeight));
+    public void VaeReparameterizeForward(BufferView mean, BufferView logVar, BufferView epsilon, BufferView z) =>
+        Launch(() => _inner.VaeReparameterizeForward(mean, logVar, epsilon, z));
+    public void VaeReparameterizeBackward(BufferView mean, BufferView logVar, BufferView epsilon, float klScale, BufferView loss, bool accumulateLoss,
+        VaeGradients? gradients) =>
+        Launch(() => _inner.VaeReparameterizeBackward(mean, logVar, epsilon, klScale, loss, accumulateLoss, gradients));
     public void Sum(BufferView x, BufferView result, bool accumulate) => Launch(() => _inner.Sum(x, result, accumulate));
     public void RowSums(int rows, int cols, BufferView x, BufferView result) => Launch(() => _inner.RowSums(rows, cols, x, result));
 
