@@ -86,6 +86,8 @@ internal sealed class DeferredSideBackend(IBackend backend) : IBackend, IStreamF
     public void ActivationForward(Activation activation, BufferView x, BufferView y) => Launch(() => _inner.ActivationForward(activation, x, y));
     public void ActivationBackward(Activation activation, BufferView y, BufferView dy, BufferView dx) =>
         Launch(() => _inner.ActivationBackward(activation, y, dy, dx));
+    public void ChannelBiasActivation(Activation activation, int batch, int channels, int plane, BufferView x, BufferView bias, BufferView y) =>
+        Launch(() => _inner.ChannelBiasActivation(activation, batch, channels, plane, x, bias, y));
     public void Im2Col(ConvGeometry g, int batch, BufferView x, BufferView columns) => Launch(() => _inner.Im2Col(g, batch, x, columns));
     public void Col2Im(ConvGeometry g, int batch, BufferView columns, BufferView dx) => Launch(() => _inner.Col2Im(g, batch, columns, dx));
     public void SwapLeadingAxes(int a, int b, int inner, BufferView source, BufferView destination) =>

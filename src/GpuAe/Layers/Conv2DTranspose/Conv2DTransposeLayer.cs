@@ -8,7 +8,7 @@ namespace GpuAe.Layers.Conv2DTranspose;
 /// [OC, OH, OW] back to the input [C, H, W]. So it runs Conv2D's backward-data path forward, batched over the
 /// whole minibatch: columns [OC*K*K, N*H*W] = Wᵀ·x (x in CNHW), y = col2im(columns) (a gather, no atomics),
 /// then the per-channel bias and activation over NCHW. Backward is G's forward: dcolumns = im2col(dz),
-/// dW = x·dcolumnsᵀ, dx = W·dcolumns, db = per-channel sums of dz.
+/// dW = x·dcolumnsᵀ, dx = W·dcolumns, db = per-channel sums of dz; dW and db on the side stream (<see cref="StepStream.Side"/>).
 /// W is [C, OC, K, K] as in PyTorch's ConvTranspose2d, so checkpoints load there unchanged. Output size and
 /// padding follow Keras/TensorFlow: "same" gives H*stride, "valid" gives H*stride + max(K - stride, 0), and the
 /// padding is the one G would use in TensorFlow on an input of the output's size (extra pixel after).
@@ -84,28 +84,30 @@ internal sealed class Conv2DTransposeLayer : Layer
         return new LayerOutput(y, (gb, dy, needInputGradient) =>
         {
             var dz = ActivationGradient(gb, Name, activation, y, dy);
-            // db[c] = Σ over images and pixels: per-plane sums, then the images' planes added in order (no atomics).
-            var planeSums = gb.Planned($"{Name}.plane_sums", new Shape(batch, filters));
-            gb.Add($"{Name}.bias_gradient", [dz], [planeSums, b.Gradient], r =>
-            {
-                BufferView dzv = r[dz], pv = r[planeSums], dbv = r[b.Gradient];
-                return () =>
-                {
-                    backend.RowSums(batch * filters, outPixels, dzv, pv);
-                    backend.BiasGradient(BiasMode.PerColumn, batch, filters, pv, dbv, accumulate: false);
-                };
-            });
             var dcols = gb.Planned($"{Name}.dcolumns", new Shape(patch, columns));
             gb.Add($"{Name}.im2col", [dz], [dcols], r =>
             {
                 BufferView dzv = r[dz], dcv = r[dcols];
                 return () => backend.Im2Col(g, batch, dzv, dcv);
             });
+            // dW and db on the side stream, beside the dx GEMM (only the optimizer reads them): one fork for both.
             gb.Add($"{Name}.weight_gradient", [xc, dcols], [w.Gradient], r =>
             {
                 BufferView xv = r[xc], dcv = r[dcols], dwv = r[w.Gradient];
                 return () => backend.Gemm(Transpose.No, Transpose.Yes, channels, patch, columns, 1f, xv, columns, dcv, columns, 0f, dwv, patch);
-            });
+            }, StepStream.Side);
+            // db[c] = Σ over images and pixels: per-plane sums, then the images' planes added in order (no atomics).
+            var planeSums = gb.Planned($"{Name}.plane_sums", new Shape(batch, filters));
+            gb.Add($"{Name}.partial_bias_gradient", [dz], [planeSums], r =>
+            {
+                BufferView dzv = r[dz], pv = r[planeSums];
+                return () => backend.RowSums(batch * filters, outPixels, dzv, pv);
+            }, StepStream.Side);
+            gb.Add($"{Name}.bias_gradient", [planeSums], [b.Gradient], r =>
+            {
+                BufferView pv = r[planeSums], dbv = r[b.Gradient];
+                return () => backend.BiasGradient(BiasMode.PerColumn, batch, filters, pv, dbv, accumulate: false);
+            }, StepStream.Side);
             if (!needInputGradient) return null;
             var dxc = gb.Planned($"{Name}.dx_cnhw", new Shape(channels, columns));
             gb.Add($"{Name}.input_gradient", [w.Value, dcols], [dxc], r =>
