@@ -67,7 +67,8 @@ internal sealed class TrainingOutputs(string directory)
             ["planned_arena_bytes"] = plannedBytes,
             ["naive_arena_bytes"] = naiveBytes,
             ["loss"] = trainer.Model.Loss.ToString(),
-            ["recipe_epochs"] = trainer.Recipe.Epochs,
+            // the preset's own epoch count and published number, next to what this run did (--epochs may differ)
+            ["preset_epochs"] = Models.Presets.All.FirstOrDefault(p => p.Name == trainer.Model.Name)?.Recipe.Epochs,
             ["reference"] = Models.Presets.All.FirstOrDefault(p => p.Name == trainer.Model.Name)?.Reference,
             // train_loss and val_loss are per image for a VAE (BCE summed over pixels + beta·KL), else per pixel
             ["loss_unit"] = trainer.Model.LossPerImage ? "per_image" : "per_pixel",
