@@ -175,18 +175,7 @@ internal sealed class Network : IDisposable
                 BufferView pv = r[prediction], tv = r[x], lv = r[evalLoss];
                 return () => backend.Loss(lossKind, pv, tv, scale, lv, accumulateLoss: true, null);
             });
-            reconstruction = prediction;
-            if (OutputActivation != Activation.Linear)
-            {
-                reconstruction = g.Planned("reconstruction", x.Shape);
-                var activation = OutputActivation;
-                var recon = reconstruction;
-                g.Add("output_activation", [prediction], [recon], r =>
-                {
-                    BufferView pv = r[prediction], rv = r[recon];
-                    return () => backend.ActivationForward(activation, pv, rv);
-                });
-            }
+            reconstruction = WithOutputActivation(g, prediction);
             var reconView = reconstruction;
             g.Add("mse", [reconView, x], [evalMse], r =>
             {
@@ -198,6 +187,22 @@ internal sealed class Network : IDisposable
             input.IsOutput = true;
         }
         return new CompiledPlan(new ExecutionPlan(g), batch, input, reconstruction, code!);
+    }
+
+    /// <summary>The reconstruction the host reads: <paramref name="prediction"/> with the output activation that BCE
+    /// training folds into the loss (the prediction itself when there is none).</summary>
+    private Tensor WithOutputActivation(GraphBuilder g, Tensor prediction)
+    {
+        if (OutputActivation == Activation.Linear) return prediction;
+        var reconstruction = g.Planned("reconstruction", prediction.Shape);
+        var activation = OutputActivation;
+        var backend = Backend;
+        g.Add("output_activation", [prediction], [reconstruction], r =>
+        {
+            BufferView pv = r[prediction], rv = r[reconstruction];
+            return () => backend.ActivationForward(activation, pv, rv);
+        });
+        return reconstruction;
     }
 
     /// <summary>Emits the noisy copy of <paramref name="x"/> the layers read (see <see cref="InputNoise"/>).</summary>
@@ -257,20 +262,7 @@ internal sealed class Network : IDisposable
         var z = g.External("codes", CodeShape.WithBatch(batch), codes);
         var h = z;
         for (int i = Spec.CodeLayer + 1; i < Layers.Count; i++) h = Layers[i].Forward(g, h, Parameters).Output;
-        var reconstruction = g.Alias(h, InputShape.WithBatch(batch), "prediction");
-        if (OutputActivation != Activation.Linear)
-        {
-            var prediction = reconstruction;
-            var activated = g.Planned("reconstruction", prediction.Shape);
-            var activation = OutputActivation;
-            var backend = Backend;
-            g.Add("output_activation", [prediction], [activated], r =>
-            {
-                BufferView pv = r[prediction], rv = r[activated];
-                return () => backend.ActivationForward(activation, pv, rv);
-            });
-            reconstruction = activated;
-        }
+        var reconstruction = WithOutputActivation(g, g.Alias(h, InputShape.WithBatch(batch), "prediction"));
         reconstruction.IsOutput = true;
         return new CompiledPlan(new ExecutionPlan(g), batch, z, reconstruction, z);
     }
