@@ -22,13 +22,17 @@ step selftest-fp32 gpuae selftest --backend cuda
 step selftest-tf32 gpuae selftest --backend cuda --precision tf32 --only Gemm
 step memcheck  compute-sanitizer --tool memcheck  --error-exitcode 1 dotnet .device/app/GpuAe.Cli/GpuAe.Cli.dll selftest --backend cuda
 step racecheck compute-sanitizer --tool racecheck --error-exitcode 1 dotnet .device/app/GpuAe.Cli/GpuAe.Cli.dll selftest --backend cuda
-for model in dense32 conv; do
+# vae, contractive and conv-transpose exercise the reparameterization/KL, penalty and channel-bias kernels in training
+for model in dense32 conv vae contractive conv-transpose; do
   step "epoch-cpu-$model"  gpuae train -m "$model" --epochs 1 --seed 1 --backend cpu  -o "$out/run-cpu-$model"
   step "epoch-cuda-$model" gpuae train -m "$model" --epochs 1 --seed 1 --backend cuda -o "$out/run-cuda-$model"
   # weight gradients on the side stream must not change a bit; the epoch times show the overlap
   step "epoch-cuda-$model-1stream" gpuae train -m "$model" --epochs 1 --seed 1 --backend cuda --single-stream -o "$out/run-cuda-$model-1stream"
   step "streams-bitwise-$model" cmp "$out/run-cuda-$model/model.safetensors" "$out/run-cuda-$model-1stream/model.safetensors"
 done
+# denoising noise drawn inside a captured CUDA graph (random_fill_stepped) against the CPU's
+step epoch-cpu-denoise  gpuae train -m dense32 --noise 0.5 --epochs 1 --seed 1 --backend cpu  -o "$out/run-cpu-denoise"
+step epoch-cuda-denoise gpuae train -m dense32 --noise 0.5 --epochs 1 --seed 1 --backend cuda -o "$out/run-cuda-denoise"
 step gemm-ours     gpuae bench gemm --backend cuda
 step gemm-ours-tf32 gpuae bench gemm --backend cuda --precision tf32
 step gemm-cublas      python3 benchmarks/compare/torch_gemm_cuda.py --json "$out/gemm-cublas.json"
