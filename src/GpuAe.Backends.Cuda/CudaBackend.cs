@@ -712,7 +712,7 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture, IStreamFork
         if (needs2) { s2 = Mem(state2, ElementType.Real).Pointer; SameLength(parameters, state2); s2Off = Off(state2); }
         if (needs2 && step.Step < 1 && _stepState is null) throw new ArgumentOutOfRangeException(nameof(step), step.Step, "Adam steps are 1-based");
         if (parameters.IsEmpty) return;
-        var (bc1, bc2Sqrt) = BiasCorrections(step);
+        var (bc1, bc2Sqrt) = step.BiasCorrections();
         byte* buffer = stackalloc byte[KernelArgs.BufferBytes];
         var a = Args(buffer).Int((int)step.Kind).Int(Len(parameters)).Ptr(mp.Pointer).Int(Off(parameters)).Ptr(mg.Pointer).Int(Off(gradients))
             .Ptr(s1).Int(s1Off).Ptr(s2).Int(s2Off);
@@ -726,15 +726,6 @@ public sealed unsafe class CudaBackend : IBackend, IStepCapture, IStreamFork
         a = a.Float(step.LearningRate).Float(step.Beta1).Float(step.Beta2).Float(step.Epsilon).Float(step.Momentum)
             .Float(step.Rho).Float(step.WeightDecay).Float(bc1).Float(bc2Sqrt);
         Launch(KernelId.OptimizerUpdate, a, Geometry.Elementwise(parameters.Length));
-    }
-
-    /// <summary>Adam's 1 - beta1^t and sqrt(1 - beta2^t), in double as every backend computes them.</summary>
-    internal static (float Bc1, float Bc2Sqrt) BiasCorrections(in OptimizerStep step)
-    {
-        bool adam = step.Kind is OptimizerKind.Adam or OptimizerKind.AdamW;
-        return adam && step.Step >= 1
-            ? ((float)(1 - Math.Pow(step.Beta1, step.Step)), (float)Math.Sqrt(1 - Math.Pow(step.Beta2, step.Step)))
-            : (1f, 1f);
     }
 
     // ---- data movement and random numbers ------------------------------------------------------

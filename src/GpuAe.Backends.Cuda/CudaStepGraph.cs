@@ -40,7 +40,7 @@ public sealed unsafe class CudaStepGraph : IStepReplay
             int count = Math.Min(1024, steps.Length - start);
             for (int i = 0; i < count; i++)
             {
-                var (bc1, bc2) = CudaBackend.BiasCorrections(steps[start + i]);
+                var (bc1, bc2) = steps[start + i].BiasCorrections();
                 table[3 * i] = steps[start + i].LearningRate;
                 table[3 * i + 1] = bc1;
                 table[3 * i + 2] = bc2;

@@ -841,8 +841,7 @@ public sealed unsafe class OpenClBackend : IBackend
         if (needs2) { s2 = Mem(state2, ElementType.Real).Handle; SameLength(parameters, state2); s2Off = Off(state2); }
         if (needs2 && step.Step < 1) throw new ArgumentOutOfRangeException(nameof(step), step.Step, "Adam steps are 1-based");
         if (parameters.IsEmpty) return;
-        float bc1 = needs2 ? (float)(1 - Math.Pow(step.Beta1, step.Step)) : 1f;
-        float bc2Sqrt = needs2 ? (float)Math.Sqrt(1 - Math.Pow(step.Beta2, step.Step)) : 1f;
+        var (bc1, bc2Sqrt) = step.BiasCorrections();
         var k = Kernel(ref _kOptim, KernelFamily.Optim, "optimizer_update");
         Begin(k).Int((int)step.Kind).Int((int)parameters.Length).Mem(mp.Handle).Int(Off(parameters)).Mem(mg.Handle).Int(Off(gradients))
             .Mem(s1).Int(s1Off).Mem(s2).Int(s2Off)

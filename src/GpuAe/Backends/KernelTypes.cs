@@ -38,7 +38,18 @@ public readonly record struct OptimizerStep(
     float Epsilon = 1e-7f,
     float Momentum = 0.9f,
     float Rho = 0.9f,
-    float WeightDecay = 0f);
+    float WeightDecay = 0f)
+{
+    /// <summary>Adam's 1 - beta1^t and sqrt(1 - beta2^t), computed in double from the float betas and rounded once,
+    /// as every GPU backend passes them to its kernel; (1, 1) for the other rules (and t &lt; 1).</summary>
+    public (float Bc1, float Bc2Sqrt) BiasCorrections()
+    {
+        bool adam = Kind is OptimizerKind.Adam or OptimizerKind.AdamW;
+        return adam && Step >= 1
+            ? ((float)(1 - Math.Pow(Beta1, Step)), (float)Math.Sqrt(1 - Math.Pow(Beta2, Step)))
+            : (1f, 1f);
+    }
+}
 
 /// <summary>Shape of a 2-D convolution (per image, NCHW): input C x H x W, kernel KH x KW.</summary>
 public readonly record struct ConvGeometry(
