@@ -48,7 +48,7 @@ public static class Mnist
     }
 
     // Plain first: if both exist the uncompressed one is cheaper to read.
-    private static string? Find(string directory, string name)
+    internal static string? Find(string directory, string name)
     {
         string plain = Path.Combine(directory, name);
         if (File.Exists(plain)) return plain;

@@ -8,13 +8,17 @@ namespace GpuAe.Training;
 /// <summary>
 /// Saves and restores a <see cref="Trainer"/> as a safetensors file: every parameter under its own name and
 /// PyTorch layout (dense weight [out, in], conv weight [out, in, kh, kw]), the optimizer state as flat
-/// tensors, and the model spec, recipe, seed and counters in the metadata. Writes are atomic.
+/// tensors, and the model spec, recipe, seed, counters and <see cref="RunInfo"/> in the metadata. Writes are atomic.
+/// A weights-only file (no optimizer tensors) serves inference, and training with a fresh optimizer state.
 /// </summary>
 public static class Checkpoint
 {
-    private const string State1 = "optimizer.state1", State2 = "optimizer.state2";
+    internal const string State1 = "optimizer.state1", State2 = "optimizer.state2";
+    internal const string ModelKey = "gpuae.model", RecipeKey = "gpuae.recipe", SeedKey = "gpuae.seed", StepKey = "gpuae.step", EpochKey = "gpuae.epoch";
 
-    public static void Save(Trainer trainer, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
+    /// <summary>Writes <paramref name="trainer"/>'s parameters, optimizer state and counters to <paramref name="path"/>,
+    /// with <paramref name="run"/> (what the run was made with) in the metadata when given.</summary>
+    public static void Save(Trainer trainer, string path, RunInfo? run = null, IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
         var store = trainer.Network.Parameters;
         var backend = trainer.Backend;
@@ -34,52 +38,125 @@ public static class Checkpoint
         var metadata = new Dictionary<string, string>
         {
             ["format"] = "pt",
-            ["gpuae.model"] = trainer.Model.ToJson(),
-            ["gpuae.recipe"] = trainer.Recipe.ToJson(),
-            ["gpuae.seed"] = trainer.Seed.ToString(CultureInfo.InvariantCulture),
-            ["gpuae.step"] = trainer.Step.ToString(CultureInfo.InvariantCulture),
-            ["gpuae.epoch"] = trainer.Epoch.ToString(CultureInfo.InvariantCulture),
-            ["gpuae.backend"] = backend.Name,
+            [ModelKey] = trainer.Model.ToJson(),
+            [RecipeKey] = trainer.Recipe.ToJson(),
+            [SeedKey] = trainer.Seed.ToString(CultureInfo.InvariantCulture),
+            [StepKey] = trainer.Step.ToString(CultureInfo.InvariantCulture),
+            [EpochKey] = trainer.Epoch.ToString(CultureInfo.InvariantCulture),
+            [RunInfo.BackendKey] = backend.Name,
         };
+        if (run is not null)
+            foreach (var (k, v) in run.ToMetadata()) metadata[k] = v;
         if (extraMetadata is not null)
             foreach (var (k, v) in extraMetadata) metadata[k] = v;
         SafeTensors.Write(path, tensors, metadata);
     }
 
+    /// <summary>Reads and checks a checkpoint without a backend: metadata (model, recipe, seed, non-negative counters,
+    /// run info), every tensor finite, optimizer state complete or absent and second moments non-negative.</summary>
+    /// <exception cref="InvalidDataException">Anything wrong; the message names the file and the key or tensor.</exception>
+    public static SavedCheckpoint Read(string path) => new(path, SafeTensors.Read(path));
+
     /// <summary>Rebuilds the trainer on <paramref name="backend"/>; <paramref name="adjustRecipe"/> may change the saved
     /// recipe (e.g. more epochs). Names, shapes and sizes are checked, and a mismatch names the file and tensor.</summary>
-    public static Trainer Load(IBackend backend, string path, Func<TrainingRecipe, TrainingRecipe>? adjustRecipe = null)
-    {
-        var file = SafeTensors.Read(path);
-        string Meta(string key) => file.Metadata.TryGetValue(key, out var v) ? v
-            : throw new InvalidDataException($"{path}: not a gpuae checkpoint (metadata has no '{key}')");
-        int Int(string key) => int.TryParse(Meta(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v
-            : throw new InvalidDataException($"{path}: metadata '{key}' = '{Meta(key)}' is not an integer");
+    public static Trainer Load(IBackend backend, string path, Func<TrainingRecipe, TrainingRecipe>? adjustRecipe = null) =>
+        Read(path).CreateTrainer(backend, adjustRecipe);
+}
 
-        var model = ModelSpec.FromJson(Meta("gpuae.model"));
-        var recipe = TrainingRecipe.FromJson(Meta("gpuae.recipe"));
-        var trainer = new Trainer(backend, model, adjustRecipe?.Invoke(recipe) ?? recipe, Int("gpuae.seed"));
+/// <summary>A checked checkpoint file, ready to become a <see cref="Trainer"/> on any backend.</summary>
+public sealed class SavedCheckpoint
+{
+    private readonly SafeTensorFile _file;
+
+    internal SavedCheckpoint(string path, SafeTensorFile file)
+    {
+        Path = path;
+        _file = file;
+        Model = Parse(Checkpoint.ModelKey, ModelSpec.FromJson);
+        Recipe = CheckRecipe(Parse(Checkpoint.RecipeKey, TrainingRecipe.FromJson));
+        Seed = Int(Checkpoint.SeedKey, int.MinValue);
+        Step = Int(Checkpoint.StepKey, 0);
+        Epoch = Int(Checkpoint.EpochKey, 0);
+        Run = RunInfo.FromMetadata(file.Metadata, path, Recipe.BatchSize);
+        foreach (var tensor in file.Tensors) CheckFinite(tensor);
+        bool has1 = file.TryGet(Checkpoint.State1, out var state1), has2 = file.TryGet(Checkpoint.State2, out var state2);
+        if (has1 != has2)
+            throw new InvalidDataException($"{path}: has tensor '{(has1 ? Checkpoint.State1 : Checkpoint.State2)}' but not '{(has1 ? Checkpoint.State2 : Checkpoint.State1)}' (keep both, or neither for a weights-only checkpoint)");
+        HasOptimizerState = has1;
+        // Squared-gradient averages: a negative one would make the update's square root NaN.
+        var squares = Recipe.Optimizer switch
+        {
+            OptimizerKind.RmsProp => state1,
+            OptimizerKind.Adam or OptimizerKind.AdamW => state2,
+            _ => null,
+        };
+        if (squares is not null && Array.FindIndex(squares.Data, v => v < 0) is var negative and >= 0)
+            throw new InvalidDataException(
+                $"{path}: tensor '{squares.Name}' holds {squares.Data[negative].ToString(CultureInfo.InvariantCulture)} at index {negative}; " +
+                $"{Recipe.Optimizer}'s squared-gradient averages cannot be negative");
+    }
+
+    /// <summary>The file read.</summary>
+    public string Path { get; }
+    public ModelSpec Model { get; }
+    public TrainingRecipe Recipe { get; }
+    public int Seed { get; }
+
+    /// <summary>Optimizer steps taken (Adam's t).</summary>
+    public int Step { get; }
+
+    /// <summary>Completed epochs.</summary>
+    public int Epoch { get; }
+
+    /// <summary>What the run was made with; null for a checkpoint written before this was recorded.</summary>
+    public RunInfo? Run { get; }
+
+    /// <summary>False for a weights-only checkpoint (no optimizer.* tensors): fine for inference; training restarts the
+    /// optimizer (zero moments, step count 0).</summary>
+    public bool HasOptimizerState { get; }
+
+    /// <summary>The trainer with the saved parameters, optimizer state and counters, on <paramref name="backend"/>.</summary>
+    /// <exception cref="InvalidDataException">A parameter is missing or has the wrong shape, a tensor belongs to no parameter,
+    /// the optimizer state has the wrong size, or the model cannot be built; the message names the file and tensor or key.</exception>
+    public Trainer CreateTrainer(IBackend backend, Func<TrainingRecipe, TrainingRecipe>? adjustRecipe = null)
+    {
+        Trainer trainer;
+        try
+        {
+            trainer = new Trainer(backend, Model, adjustRecipe?.Invoke(Recipe) ?? Recipe, Seed);
+        }
+        catch (ModelSpecException e)
+        {
+            throw new InvalidDataException($"{Path}: metadata '{Checkpoint.ModelKey}' describes a model that cannot be built ({e.Message})", e);
+        }
         try
         {
             var store = trainer.Network.Parameters;
+            var expected = new HashSet<string>(StringComparer.Ordinal) { Checkpoint.State1, Checkpoint.State2 };
             foreach (var entry in store.Entries)
             {
-                if (!file.TryGet(entry.Decl.Name, out var tensor))
-                    throw new InvalidDataException($"{path}: parameter '{entry.Decl.Name}' of model {model.Name} is missing");
-                if (!tensor!.Shape.SequenceEqual(entry.Decl.Shape.ToArray()))
+                expected.Add(entry.Decl.Name);
+                if (!_file.TryGet(entry.Decl.Name, out var tensor))
+                    throw new InvalidDataException($"{Path}: parameter '{entry.Decl.Name}' of model {Model.Name} is missing");
+                if (!tensor.Shape.SequenceEqual(entry.Decl.Shape.ToArray()))
                     throw new InvalidDataException(
-                        $"{path}: parameter '{entry.Decl.Name}' has shape [{string.Join(", ", tensor.Shape)}], the model expects {entry.Decl.Shape}");
-                CheckFinite(path, tensor);
+                        $"{Path}: parameter '{entry.Decl.Name}' has shape [{string.Join(", ", tensor.Shape)}], the model expects {entry.Decl.Shape}");
                 backend.Upload(store.Values.Slice(entry.Offset, entry.Length), tensor.Data);
             }
-            foreach (var (name, buffer) in new[] { (State1, store.State1), (State2, store.State2) })
+            if (_file.Tensors.FirstOrDefault(t => !expected.Contains(t.Name)) is { } stray)
+                throw new InvalidDataException($"{Path}: tensor '{stray.Name}' is not a parameter of model {Model.Name}");
+            if (HasOptimizerState)
             {
-                var tensor = file[name];
-                if (tensor.Data.Length != buffer.Length)
-                    throw new InvalidDataException($"{path}: {name} has {tensor.Data.Length} values, the model's optimizer state has {buffer.Length}");
-                backend.Upload(buffer.All, tensor.Data);
+                foreach (var (name, buffer) in new[] { (Checkpoint.State1, store.State1), (Checkpoint.State2, store.State2) })
+                {
+                    var tensor = _file[name];
+                    if (tensor.Shape.Length != 1 || tensor.Data.Length != buffer.Length)
+                        throw new InvalidDataException(
+                            $"{Path}: tensor '{name}' has shape [{string.Join(", ", tensor.Shape)}], the model's optimizer state is [{buffer.Length}]");
+                    backend.Upload(buffer.All, tensor.Data);
+                }
             }
-            trainer.RestoreCounters(Int("gpuae.step"), Int("gpuae.epoch"));
+            trainer.RestoreCounters(HasOptimizerState ? Step : 0, Epoch);
             return trainer;
         }
         catch
@@ -89,9 +166,47 @@ public static class Checkpoint
         }
     }
 
-    private static void CheckFinite(string path, NamedTensor tensor)
+    private string Meta(string key) => _file.Metadata.TryGetValue(key, out var v) ? v
+        : throw new InvalidDataException($"{Path}: not a gpuae checkpoint (metadata has no '{key}')");
+
+    private int Int(string key, int min) =>
+        int.TryParse(Meta(key), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v)
+            ? v >= min ? v : throw new InvalidDataException($"{Path}: metadata '{key}' = {v} cannot be negative")
+            : throw new InvalidDataException($"{Path}: metadata '{key}' = '{Meta(key)}' is not a whole number");
+
+    private T Parse<T>(string key, Func<string, T> parse)
+    {
+        try
+        {
+            return parse(Meta(key));
+        }
+        catch (ModelSpecException e)
+        {
+            throw new InvalidDataException($"{Path}: metadata '{key}': {e.Message}", e);
+        }
+    }
+
+    private TrainingRecipe CheckRecipe(TrainingRecipe recipe)
+    {
+        void Require(bool ok, string field, object value, string expected)
+        {
+            if (!ok) throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"{Path}: metadata '{Checkpoint.RecipeKey}': {field} = {value} is not {expected}"));
+        }
+        Require(Enum.IsDefined(recipe.Optimizer), "optimizer", recipe.Optimizer, "a known optimizer");
+        Require(float.IsFinite(recipe.LearningRate) && recipe.LearningRate > 0, "learning_rate", recipe.LearningRate, "a positive finite number");
+        Require(recipe.BatchSize > 0, "batch_size", recipe.BatchSize, "a positive whole number");
+        Require(recipe.Epochs >= 0, "epochs", recipe.Epochs, "a whole number >= 0");
+        Require(float.IsFinite(recipe.WeightDecay) && recipe.WeightDecay >= 0, "weight_decay", recipe.WeightDecay, "a finite number >= 0");
+        Require(float.IsFinite(recipe.Noise) && recipe.Noise >= 0, "noise", recipe.Noise, "a finite number >= 0");
+        return recipe;
+    }
+
+    private void CheckFinite(NamedTensor tensor)
     {
         int bad = Array.FindIndex(tensor.Data, v => !float.IsFinite(v));
-        if (bad >= 0) throw new InvalidDataException($"{path}: parameter '{tensor.Name}' holds {tensor.Data[bad]} at index {bad}");
+        if (bad >= 0)
+            throw new InvalidDataException(
+                $"{Path}: tensor '{tensor.Name}' holds {tensor.Data[bad].ToString(CultureInfo.InvariantCulture)} at index {bad}; checkpoint values must be finite");
     }
 }
