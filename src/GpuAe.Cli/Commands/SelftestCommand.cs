@@ -16,7 +16,7 @@ internal static class SelftestCommand
         var device = new Option<string?>("--device") { Description = "OpenCL device: index, P:D, gpu, cpu or part of its name" };
         var kernels = new Option<string[]>("--kernel", "--only") { Description = "Only these kernels (repeatable), e.g. Gemm, MaxPoolForward" };
         var precision = new Option<string?>("--precision") { Description = "CUDA GEMM: fp32 | tf32" };
-        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => ConformanceSuite.DefaultSeed };
+        var seed = CliOptions.Int("--seed", $"Seed of the test inputs (default: {ConformanceSuite.DefaultSeed})");
         var command = new Command("selftest", "Check every kernel of a backend against the CPU reference") { backend, device, kernels, precision, seed };
         command.SetAction(r => CliErrors.Run(() =>
         {
@@ -27,7 +27,7 @@ internal static class SelftestCommand
             AnsiConsole.MarkupLine($"subject   [bold]{Markup.Escape(subject.DeviceName)}[/]");
             AnsiConsole.MarkupLine($"reference {Markup.Escape(reference.DeviceName)}");
             var only = r.GetValue(kernels) is { Length: > 0 } k ? k : null;
-            var report = ConformanceSuite.Run(reference, subject, line => Console.WriteLine(line), r.GetValue(seed), only);
+            var report = ConformanceSuite.Run(reference, subject, line => Console.WriteLine(line), r.GetValue(seed) ?? ConformanceSuite.DefaultSeed, only);
             if (report.Kernels.Count == 0) throw new ArgumentException($"no kernel matches; kernels: {string.Join(", ", ConformanceSuite.KernelNames)}");
             AnsiConsole.MarkupLine(report.AllPassed
                 ? $"[green]all {report.Kernels.Count} kernels passed[/]"

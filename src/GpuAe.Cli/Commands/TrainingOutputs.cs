@@ -16,6 +16,7 @@ namespace GpuAe.Cli.Commands;
 internal sealed class TrainingOutputs(string directory)
 {
     public const string MetricsFile = "metrics.json", CheckpointFile = "model.safetensors";
+    public const string LossChartFile = "loss.png", ReconstructionsFile = "reconstructions.png";
     private readonly List<EpochMetrics> _history = [];
 
     public string Directory { get; } = directory;
@@ -25,28 +26,25 @@ internal sealed class TrainingOutputs(string directory)
     /// <summary>Mean code activation on the test set after training (written to metrics.json when set).</summary>
     public double? MeanCodeActivation { get; set; }
 
-    /// <summary>Continues the epoch history of an earlier run in the same folder (for --resume).</summary>
-    public void LoadHistory(string fromDirectory, int upToEpoch)
+    /// <summary>What the run was made with (written to metrics.json when set).</summary>
+    public RunInfo? Run { get; set; }
+
+    /// <summary>When the run first started (kept across --resume).</summary>
+    public DateTimeOffset Started { get; set; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Continues the epoch history and start time of the run in <paramref name="fromDirectory"/> (for --resume),
+    /// checking that its metrics.json belongs to the checkpoint's run.</summary>
+    public void LoadHistory(string fromDirectory, SavedCheckpoint checkpoint)
     {
         string file = System.IO.Path.Combine(fromDirectory, MetricsFile);
         if (!File.Exists(file)) return;
-        try
-        {
-            var epochs = JsonNode.Parse(File.ReadAllText(file))?["epochs"]?.AsArray() ?? [];
-            foreach (var e in epochs)
-            {
-                var m = new EpochMetrics(e!["epoch"]!.GetValue<int>(), e["train_loss"]!.GetValue<double>(), Number(e["val_loss"]),
-                    Number(e["val_mse"]), e["epoch_seconds"]!.GetValue<double>(), e["samples_per_second"]!.GetValue<double>());
-                if (m.Epoch <= upToEpoch) _history.Add(m);
-            }
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or FormatException)
-        {
-            throw new InvalidDataException($"{file}: not a gpuae metrics file ({e.Message})");
-        }
+        var metrics = RunMetrics.Parse(File.ReadAllText(file), file);
+        if (metrics.Model != checkpoint.Model.Name || metrics.Seed != checkpoint.Seed)
+            throw new InvalidDataException(
+                $"{file} is from another run (model {metrics.Model}, seed {metrics.Seed}) than {checkpoint.Path} (model {checkpoint.Model.Name}, seed {checkpoint.Seed})");
+        _history.AddRange(metrics.Epochs.Where(m => m.Epoch <= checkpoint.Epoch));
+        if (metrics.Started is { } started) Started = started;
     }
-
-    private static double Number(JsonNode? node) => node is null ? double.NaN : node.GetValue<double>();
 
     public void Add(EpochMetrics metrics) => _history.Add(metrics);
 
@@ -60,7 +58,14 @@ internal sealed class TrainingOutputs(string directory)
             ["seed"] = trainer.Seed,
             ["optimizer"] = trainer.Recipe.Optimizer.ToString().ToLowerInvariant(),
             ["learning_rate"] = trainer.Recipe.LearningRate,
-            ["batch_size"] = trainer.Recipe.BatchSize,
+            // the batch in effect (the requested one clamped to the training samples) and the requested one
+            ["batch_size"] = Run?.BatchUsed ?? trainer.Recipe.BatchSize,
+            ["batch_size_requested"] = trainer.Recipe.BatchSize,
+            ["train_samples"] = Run?.TrainSamples,
+            ["precision"] = Run?.Precision,
+            ["cpu_gemm"] = Run?.CpuGemm,
+            ["data"] = Run?.Data?.ToJson(),
+            ["started"] = Started.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
             ["parameters"] = trainer.ParameterCount,
             ["code_size"] = trainer.CodeSize,
             ["noise"] = trainer.Recipe.Noise,
