@@ -15,8 +15,11 @@ internal static class OutputFolder
     /// <param name="command">The command holding the lock ("gpuae train").</param>
     public static RunFolderLock Open(string folder, string option, string command)
     {
-        if (File.Exists(folder))
-            throw new IOException($"{option}: {folder} is a file; give a folder to write into");
+        for (string? path = folder; !string.IsNullOrEmpty(path); path = Path.GetDirectoryName(path))
+            if (File.Exists(path))
+                throw new IOException(path == folder
+                    ? $"{option}: {folder} is a file; give a folder to write into"
+                    : $"{option}: {path} is a file, so {folder} cannot be a folder");
         try
         {
             Directory.CreateDirectory(folder);

@@ -22,7 +22,6 @@ public sealed class RunFolderBusyException(string message, int? holderPid) : IOE
 public sealed class RunFolderLock : IDisposable
 {
     public const string LockFile = ".gpuae.lock", OwnerFile = ".gpuae.owner";
-    private const int SharingViolation = unchecked((int)0x80070020);
     private readonly FileStream _lock;
     private readonly string _ownerPath;
 
@@ -46,7 +45,7 @@ public sealed class RunFolderLock : IDisposable
         {
             stream = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException e) when (e.HResult == SharingViolation)
+        catch (IOException e) when (IsLockConflict(e))
         {
             string? owner = WaitForOwner(ownerPath);
             int? pid = owner is null ? null : ParsePid(owner);
@@ -66,6 +65,11 @@ public sealed class RunFolderLock : IDisposable
             throw;
         }
     }
+
+    /// <summary>Windows reports ERROR_SHARING_VIOLATION as an HRESULT; on Unix .NET puts flock's errno, EWOULDBLOCK, in HResult.</summary>
+    private static bool IsLockConflict(IOException e) =>
+        OperatingSystem.IsWindows() ? e.HResult == unchecked((int)0x80070020)
+        : e.HResult == (OperatingSystem.IsLinux() ? 11 : 35);
 
     /// <summary>The holder writes its owner file just after taking the lock: give it a moment.</summary>
     private static string? WaitForOwner(string ownerPath)

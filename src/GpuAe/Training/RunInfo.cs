@@ -62,9 +62,11 @@ public sealed record DataFingerprint(string Source, IReadOnlyList<DataFile> File
     {
         var files = fields.Objects("files").Select(f =>
         {
+            string name = f.String("name");
+            long bytes = f.Long("bytes", min: 0);
             string sha = f.String("sha256");
             if (sha.Length != 64 || !sha.All(char.IsAsciiHexDigitLower)) throw f.Error("sha256", $"= '{sha}' is not 64 lowercase hex digits");
-            return new DataFile(f.String("name"), f.Long("bytes", min: 0), sha);
+            return new DataFile(name, bytes, sha);
         }).ToList();
         return new DataFingerprint(fields.String("source"), files);
     }

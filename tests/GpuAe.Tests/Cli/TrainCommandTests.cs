@@ -100,9 +100,13 @@ public class TrainCommandTests : IClassFixture<MnistFixture>
     [Fact]
     public void Unknown_model_and_backend_are_clear_errors()
     {
+        // the model is checked first, before the backend, the output folder or the data
         var (code, error) = Run("train", "--model", "nope", "--data", "/nonexistent-gpuae-data");
         Assert.Equal(1, code);
-        Assert.Contains("/nonexistent-gpuae-data", error);
+        Assert.StartsWith("error: unknown model 'nope'", error);
+        (code, error) = Run("train", "--backend", "tpu", "--data", "/nonexistent-gpuae-data");
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: unknown backend 'tpu'", error);
     }
 }
 
