@@ -20,7 +20,7 @@ internal static class BackendChooser
         switch (name.ToLowerInvariant())
         {
             case "cpu":
-                return (new CpuBackend(cpuGemm), notes);
+                return (Cpu(cpuGemm), notes);
             case "opencl":
                 return OpenClBackend.TryCreate(device, out var opencl, out string reason)
                     ? (opencl!, notes)
@@ -33,9 +33,22 @@ internal static class BackendChooser
                 if (CudaBackend.TryCreate(CudaOrdinal(device), cudaOptions, out var gpu0, out string cudaWhy)) return (gpu0!, notes);
                 notes.Add($"cuda: {cudaWhy}");
                 if (TryOpenClGpu(device, notes) is { } gpu) return (gpu, notes);
-                return (new CpuBackend(cpuGemm), notes);
+                return (Cpu(cpuGemm), notes);
             default:
                 throw new ArgumentException($"unknown backend '{name}'; choose one of {string.Join(", ", Names)}");
+        }
+    }
+
+    /// <summary>The CPU backend; a GEMM that cannot be had (--cpu-gemm openblas without OpenBLAS) is a user error, not a crash.</summary>
+    private static CpuBackend Cpu(string? gemm)
+    {
+        try
+        {
+            return new CpuBackend(gemm);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new BackendUnavailableException($"cpu: {e.Message}");
         }
     }
 

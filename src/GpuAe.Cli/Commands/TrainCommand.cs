@@ -107,9 +107,11 @@ internal static class TrainCommand
         {
             return BackendChooser.Create(name, o.Device, o.CpuGemm ?? run?.CpuGemm, o.Precision ?? run?.Precision);
         }
-        catch (BackendUnavailableException e) when (o.Backend is null && run is not null)
+        catch (BackendUnavailableException e) when (run is not null && (o.Backend is null || o.CpuGemm is null || o.Precision is null))
         {
-            throw new BackendUnavailableException($"{e.Message} (the run was made on {run.Backend}; pass --backend to continue it on another)");
+            string madeWith = $"--backend {run.Backend}{(run.CpuGemm is { } g ? $" --cpu-gemm {g}" : "")} --precision {run.Precision}";
+            throw new BackendUnavailableException(
+                $"{e.Message} (the run was made with {madeWith}; give other values to continue it here, not bit for bit)", e);
         }
     }
 
@@ -168,10 +170,11 @@ internal static class TrainCommand
                 $"epoch {metrics.Epoch,3}/{targetEpochs}  train {metrics.TrainLoss:0.00000}  val {metrics.ValLoss:0.00000}  val_mse {metrics.ValMse:0.00000}  " +
                 $"{metrics.EpochSeconds,6:0.00} s  {metrics.SamplesPerSecond,9:N0} samples/s"));
             if (divergence.Check(metrics, trainer.Recipe.LearningRate) is { } warning) console.MarkupLine($"[yellow]warning: {Markup.Escape(warning)}[/]");
-            outputs.WriteMetrics(trainer, backend.DeviceName, planned, naive);
-            Wrote(TrainingOutputs.MetricsFile);
+            // checkpoint first: a kill between the two leaves metrics.json an epoch behind, never ahead of the checkpoint
             Checkpoint.Save(trainer, outputs.Path(TrainingOutputs.CheckpointFile), outputs.Run);
             Wrote(TrainingOutputs.CheckpointFile);
+            outputs.WriteMetrics(trainer, backend.DeviceName, planned, naive);
+            Wrote(TrainingOutputs.MetricsFile);
             outputs.WriteLossChart($"{trainer.Model.Name} on {backend.Name}: loss per epoch", trainer.Model.LossPerImage);
             Wrote(TrainingOutputs.LossChartFile);
         }
