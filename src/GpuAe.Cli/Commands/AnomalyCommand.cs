@@ -28,7 +28,7 @@ internal static class AnomalyCommand
     public static Command Create()
     {
         var normal = CliOptions.Int("--normal-class", "The digit treated as normal (0-9)");
-        var all = new Option<bool>("--all-classes") { Description = "Run the protocol for each digit and print the table" };
+        var all = CliOptions.Flag("--all-classes", "Run the protocol for each digit and print the table");
         var model = new Option<string>("--model", "-m") { Description = "Preset to train", DefaultValueFactory = _ => "dense32" };
         var epochs = CliOptions.Int("--epochs", $"Epochs on the normal class (default: {DefaultEpochs})", "-e");
         var backend = new Option<string>("--backend", "-b") { Description = "auto | cpu | opencl | cuda", DefaultValueFactory = _ => "auto" };

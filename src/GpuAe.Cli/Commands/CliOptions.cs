@@ -26,6 +26,10 @@ internal static class CliOptions
         CustomParser = r => r.Tokens.Select(t => ParseInt(r, name, t.Value) ?? 0).ToArray(),
     };
 
+    /// <summary>An on/off switch that takes no value (System.CommandLine's default would accept "--profile x" and
+    /// answer with a .NET type name).</summary>
+    public static Option<bool> Flag(string name, string description) => new(name) { Description = description, Arity = ArgumentArity.Zero };
+
     private static int? ParseInt(ArgumentResult result, string name, string? text = null)
     {
         text ??= result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";

@@ -32,8 +32,8 @@ internal static class TrainCommand
         var gemm = new Option<string?>("--cpu-gemm") { Description = "CPU GEMM: openblas | managed (default: OpenBLAS when installed; with --resume, the run's)" };
         var precision = new Option<string?>("--precision") { Description = "CUDA GEMM arithmetic: fp32 (default) | tf32 (tensor cores, sm_80+)" };
         var noise = CliOptions.Float("--noise", "Denoising: train on inputs clamp(x + NOISE * N(0,1), 0, 1) against the clean x (default: the preset's, 0 except denoise)");
-        var profile = new Option<bool>("--profile") { Description = "Time every kernel launch (synchronising after each) and print where the time went" };
-        var singleStream = new Option<bool>("--single-stream") { Description = "CUDA: keep parameter gradients on the main stream (no overlap; same results)" };
+        var profile = CliOptions.Flag("--profile", "Time every kernel launch (synchronising after each) and print where the time went");
+        var singleStream = CliOptions.Flag("--single-stream", "CUDA: keep parameter gradients on the main stream (no overlap; same results)");
         var command = new Command("train", "Train an autoencoder on MNIST")
         {
             model, backend, device, epochs, batch, lr, noise, seed, data, output, resume, limit, gemm, precision, profile, singleStream,

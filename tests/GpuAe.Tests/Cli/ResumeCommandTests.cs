@@ -121,6 +121,7 @@ public class OptionErrorTests
     [InlineData("anomaly", "--normal-class", "x", "--normal-class x: expected a whole number")]
     [InlineData("pca", "--k", "2.5", "--k 2.5: expected a whole number")]
     [InlineData("selftest", "--seed", "s", "--seed s: expected a whole number")]
+    [InlineData("train", "--profile", "maybe", "Unrecognized command or argument 'maybe'")]
     public void Unparsable_numbers_are_named_without_dotnet_types(string command, string option, string value, string expected)
     {
         var (code, output, error) = CliRunner.Run(command, option, value);
