@@ -3,7 +3,7 @@
 # with fake nvcc scripts first on PATH and looks at the exit code, the GPUAE001 warning and the checked-in PTX.
 # A script rather than an xunit test: each case is a `dotnet build` of its own (MSBuild inside the test host,
 # with the test build's own outputs locked, is fragile), and the cases must not run in parallel.
-# Usage: bash .ci/nvcc-fallback-check.sh     (about a minute: six builds of one project)
+# Usage: bash .ci/nvcc-fallback-check.sh     (about a minute: seven builds of one project)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 project=src/GpuAe.Backends.Cuda/GpuAe.Backends.Cuda.csproj
@@ -70,8 +70,11 @@ expect_ok compile-error 1 1 "fake nvcc cannot compile"
 # The pinned release writing garbage: nothing copied over the checked-in PTX.
 build garbage
 expect_ok garbage 1 1 "not PTX"
-# Another release that compiles: every kernel compiled (one line each), nothing copied, no warning.
+# Another release is not asked to compile by default ...
 build other-release
+expect_ok other-release 0 0
+# ... and when asked (a compile check), every kernel is compiled (one line each), nothing copied, no warning.
+build other-release -p:GpuAeCompilePtx=true
 expect_ok other-release 0 "$kernels"
 # The opt-out: nvcc is not even asked.
 build broken-version -p:GpuAeCompilePtx=false
