@@ -65,13 +65,14 @@ public sealed class GpuaeScriptTests : IDisposable
         Assert.Equal("", Gpuae("presets").Stderr);
         Assert.Equal(1, Builds());
 
-        // A changed source, a changed kernel, a build file and a removed file (its folder changes) each are.
+        // A changed source, kernel or build file is, and so is a removed file or an added one, whatever its time.
         var changes = new Action[]
         {
             () => Touch("src/GpuAe.Cli/Program.cs"),
             () => Touch("kernels/opencl/gemm.cl"),
             () => Touch("Directory.Build.props"),
-            () => { File.Delete(_tree.File("kernels/opencl/gemm.cl")); Touch("kernels/opencl"); },
+            () => File.Delete(_tree.File("kernels/opencl/gemm.cl")),
+            () => { Write("src/GpuAe.Cli/Old.cs", "// from an old commit"); File.SetLastWriteTime(_tree.File("src/GpuAe.Cli/Old.cs"), DateTime.Now.AddYears(-1)); },
         };
         foreach (var change in changes)
         {
@@ -91,7 +92,7 @@ public sealed class GpuaeScriptTests : IDisposable
     {
         Skip.If(OperatingSystem.IsWindows(), "the ./gpuae script is bash");
 
-        var failed = Gpuae(new() { ["FAKE_BUILD_FAILS"] = "1" }, "presets");
+        var failed = GpuaeWith(new() { ["FAKE_BUILD_FAILS"] = "1" }, "presets");
         Assert.NotEqual(0, failed.ExitCode);
         Assert.Contains("error CS1002", failed.Stderr);
         Assert.DoesNotContain("ran ", failed.Stdout);
@@ -102,9 +103,9 @@ public sealed class GpuaeScriptTests : IDisposable
         Assert.Equal(2, Builds());
     }
 
-    private (int ExitCode, string Stdout, string Stderr) Gpuae(params string[] arguments) => Gpuae([], arguments);
+    private (int ExitCode, string Stdout, string Stderr) Gpuae(params string[] arguments) => GpuaeWith([], arguments);
 
-    private (int ExitCode, string Stdout, string Stderr) Gpuae(Dictionary<string, string> environment, params string[] arguments)
+    private (int ExitCode, string Stdout, string Stderr) GpuaeWith(Dictionary<string, string> environment, params string[] arguments)
     {
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(_tree.File("gpuae"));
@@ -129,16 +130,13 @@ public sealed class GpuaeScriptTests : IDisposable
     }
 
     /// <summary>
-    /// Marks a file or folder changed since the last build, with times set explicitly rather than left to the
-    /// file system's clock: the script's stamp (its last build) goes ten minutes back, the file five.
+    /// Marks a file changed since the last build, with times set explicitly rather than left to the file
+    /// system's clock: the script's stamp (its last build) goes ten minutes back, the file five.
     /// </summary>
     private void Touch(string relative)
     {
         File.SetLastWriteTime(_tree.File(BuildStamp), DateTime.Now.AddMinutes(-10));
-        var path = _tree.File(relative);
-        var changed = DateTime.Now.AddMinutes(-5);
-        if (Directory.Exists(path)) Directory.SetLastWriteTime(path, changed);
-        else File.SetLastWriteTime(path, changed);
+        File.SetLastWriteTime(_tree.File(relative), DateTime.Now.AddMinutes(-5));
     }
 
     /// <summary>Dates the whole scratch tree an hour back, so the first build's stamp is newer than all of it.</summary>
