@@ -5,16 +5,16 @@
 #   - a fresh console project referencing GpuAe.Backends.Cpu from that folder builds and trains one epoch;
 #   - the .NET tool GpuAe.Tool installs from that folder, and its `gpuae` lists the presets and trains one epoch.
 # Usage: bash .ci/pack-check.sh [PACKAGE_DIR]   (default: a temporary folder, removed at the end)
-# Needs MNIST in the cache (.ci/fetch-mnist.sh). A fresh NuGet cache is used, so no older package of the same
-# version can stand in for the new one.
+# Needs MNIST in the cache (.ci/fetch-mnist.sh). The app and the tool restore into a fresh NuGet cache, so no
+# older package of the same version can stand in for the new one (packing itself uses the usual cache).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-root=$PWD
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 packages=$(realpath -m "${1:-$work/packages}")
 mkdir -p "$packages"
-export NUGET_PACKAGES="$work/nuget-cache" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+fresh_cache="$work/nuget-cache"
 libraries=(GpuAe GpuAe.Backends.Cpu GpuAe.Backends.OpenCL GpuAe.Backends.Cuda)
 version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' src/Directory.Build.props)
 fail() { echo "FAIL: $*"; exit 1; }
@@ -79,14 +79,15 @@ using var trainer = new Trainer(backend, preset.Model, preset.Recipe, seed: 1);
 var epoch = trainer.TrainEpoch(trainData, testData);
 Console.WriteLine($"epoch {epoch.Epoch}: train {epoch.TrainLoss:F4}, validation {epoch.ValLoss:F4}");
 EOF
-(cd "$app" && dotnet run -c Release -nologo -v:quiet) | tee "$work/app.log"
+(cd "$app" && NUGET_PACKAGES=$fresh_cache dotnet run -c Release -nologo -v:quiet) | tee "$work/app.log"
 grep -q "^epoch 1: train 0\.[0-9]*, validation 0\.[0-9]*$" "$work/app.log" || fail "the example did not train an epoch"
 
 echo "== dotnet tool install GpuAe.Tool $version from $packages"
-dotnet tool install GpuAe.Tool --version "$version" --tool-path "$work/tool" --add-source "$packages" >/dev/null
+NUGET_PACKAGES=$fresh_cache dotnet tool install GpuAe.Tool --version "$version" --tool-path "$work/tool" --add-source "$packages" >/dev/null
 gpuae="$work/tool/gpuae"
-"$gpuae" presets | tee "$work/presets.log"
-grep -q "dense32" "$work/presets.log" || fail "gpuae presets does not list dense32"
+"$gpuae" presets > "$work/presets.log"
+for preset in dense32 vae2d conv-transpose; do grep -qw -e "$preset" "$work/presets.log" || fail "gpuae presets does not list $preset"; done
+echo "ok: gpuae presets"
 "$gpuae" train --model dense32 --epochs 1 --train-samples 2000 --backend cpu --out "$work/run"
 for file in metrics.json model.safetensors; do
   [[ -s "$work/run/$file" ]] || fail "gpuae train wrote no $file"
