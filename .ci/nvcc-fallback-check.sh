@@ -3,7 +3,7 @@
 # with fake nvcc scripts first on PATH and looks at the exit code, the GPUAE001 warning and the checked-in PTX.
 # A script rather than an xunit test: each case is a `dotnet build` of its own (MSBuild inside the test host,
 # with the test build's own outputs locked, is fragile), and the cases must not run in parallel.
-# Usage: bash .ci/nvcc-fallback-check.sh     (about a minute: seven builds of one project)
+# Usage: bash .ci/nvcc-fallback-check.sh     (a minute or two: nine builds of one project)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 project=src/GpuAe.Backends.Cuda/GpuAe.Backends.Cuda.csproj
@@ -57,6 +57,7 @@ expect_ok() {
 fake_nvcc broken-version "" "exit 1"
 fake_nvcc compile-error "release 11.8, V11.8.89" 'echo "kernel.cu(1): error: fake nvcc cannot compile" >&2; exit 1'
 fake_nvcc garbage "release 11.8, V11.8.89" 'head -c 4096 /dev/urandom > "$out"'
+fake_nvcc mismatch "release 11.8, V11.8.89" 'printf "//\n.version 7.8\n.target sm_70\n.address_size 64\n" > "$out"'
 fake_nvcc other-release "release 12.4, V12.4.131" 'printf "//\n.version 8.4\n.target sm_70\n.address_size 64\n" > "$out"'
 
 dotnet restore "$project" -v:q -nologo >/dev/null
@@ -86,4 +87,14 @@ log="$work/compile-error.log"
 grep -q "error : nvcc exited 1 on kernels/cuda/" "$log" || grep -q "error: nvcc exited 1 on kernels/cuda/" "$log" ||
   fail "compile-error in PTX-check mode: no error naming the kernel"
 echo "ok: compile-error in PTX-check mode fails"
+# PTX-check mode: PTX that differs from the checked-in file fails the build, every time (no fresh PTX is
+# left behind to make the next build skip the comparison), and nothing is copied.
+for attempt in 1 2; do
+  build mismatch -p:GpuAeCheckPtx=true
+  log="$work/mismatch.log"
+  [[ $rc != 0 ]] || fail "mismatch in PTX-check mode (build $attempt): the build passed"
+  grep -q "is not what nvcc 11.8 makes of kernels/cuda/" "$log" || fail "mismatch in PTX-check mode: no error naming the file"
+  [[ "$(sha256sum kernels/cuda/ptx/*.ptx)" == "$ptx_before" ]] || fail "mismatch: the checked-in kernels/cuda/ptx changed"
+done
+echo "ok: a PTX mismatch in PTX-check mode fails, twice"
 echo "nvcc fallback: all cases pass"
