@@ -28,7 +28,7 @@ internal sealed class ExecutionPlan : IDisposable, ITensorResolver
         catch (Exception e) when (e is OutOfMemoryException or InsufficientMemoryException)
         {
             throw new InsufficientMemoryException(
-                $"{graph.Backend.Name}: out of device memory for the plan's arena ({Units.Bytes(_memory.PlannedBytes)} planned)", e);
+                $"{graph.Backend.Name}: out of device memory for the plan's arena ({Units.Bytes(_memory.PlannedBytes)} planned): {e.Message}", e);
         }
         var launches = graph.Steps.Select(step => step.Bind(this)).ToArray();
         Action? toSide = fork is null ? null : fork.ForkToSide, toMain = fork is null ? null : fork.BackToMain,
