@@ -17,6 +17,8 @@ public sealed record CudaOptions
 /// both streams included, into a CUDA graph. Nothing is allocated or boxed per launch; only Download and
 /// Synchronize wait. Uploads and downloads go through a pinned staging buffer. Not thread-safe.
 /// </summary>
+// every launch stackallocs its argument block and writes each value before it is read: skip zeroing it
+[System.Runtime.CompilerServices.SkipLocalsInit]
 public sealed unsafe class CudaBackend : GpuBackend, IStepCapture, IStreamFork
 {
     private readonly ICudaDriver _driver;

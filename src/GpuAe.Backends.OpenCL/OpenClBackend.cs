@@ -34,6 +34,8 @@ public sealed record OpenClOptions
 /// Not thread-safe (one queue, kernel arguments set per launch). Nothing is allocated per launch: arguments
 /// come from the stack.
 /// </summary>
+// every launch stackallocs its argument block and writes each value before it is read: skip zeroing it
+[System.Runtime.CompilerServices.SkipLocalsInit]
 public sealed unsafe class OpenClBackend : GpuBackend
 {
     private const int ElementwiseLocal = 256;

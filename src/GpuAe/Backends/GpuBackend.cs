@@ -20,6 +20,8 @@ namespace GpuAe.Backends;
 /// </para>
 /// Nothing is allocated per launch. Not thread-safe.
 /// </summary>
+// every launch stackallocs its argument block and writes each value before it is read: skip zeroing it
+[System.Runtime.CompilerServices.SkipLocalsInit]
 public abstract unsafe class GpuBackend : IBackend
 {
     /// <summary>Work-groups of the first pass of the two-pass reductions (Sum, Loss, penalties, KL): the partial

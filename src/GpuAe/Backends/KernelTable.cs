@@ -28,6 +28,4 @@ public sealed class KernelTable<TKernel>(Func<KernelEntry, TKernel> create) wher
 
     /// <summary>Every handle created so far, by entry name.</summary>
     public IReadOnlyDictionary<string, TKernel> Loaded => _kernels;
-
-    public void Clear() => _kernels.Clear();
 }

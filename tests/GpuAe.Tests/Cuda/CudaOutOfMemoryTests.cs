@@ -29,7 +29,7 @@ public sealed class CudaOutOfMemoryTests
         var driver = new FakeCudaDriver { MemoryBytes = 2L << 30 };
         using var backend = new CudaBackend(driver);
         var e = Assert.Throws<InsufficientMemoryException>(() => new ExecutionPlan(OneTensorGraph(backend, gib: 4)));
-        Assert.StartsWith("cuda: out of device memory for the plan's arena (4 GiB planned)", e.Message);
+        Assert.StartsWith("cuda: out of device memory for the plan's arena (4 GiB planned): 4 GiB requested on Fake GPU", e.Message);
         Assert.Contains("GiB free of 2 GiB (cuMemGetInfo)", e.Message);
         Assert.Equal(3, driver.LiveAllocations);   // only the backend's own blocks: nothing leaked by the failed plan
     }
