@@ -121,7 +121,7 @@ public sealed unsafe class CudaBackend : GpuBackend, IStepCapture, IStreamFork
         LaunchKind.Rows => Geometry.Rows(shape.X, shape.Y, shape.Z, Device.MaxGridY, Device.MaxGridZ),
         // NDRange (column, row) like gather_rows.cl; both kernels bound-check both dimensions
         LaunchKind.Gather => Geometry.Gather(shape.X, shape.Y, Device.MaxGridY),
-        LaunchKind.Groups => new LaunchGeometry((uint)shape.X, 1, 1, Geometry.ReduceBlock),
+        LaunchKind.Groups => Geometry.Groups(shape.X),
         _ => throw new ArgumentOutOfRangeException(nameof(shape), shape.Kind, "unknown launch layout"),
     });
 

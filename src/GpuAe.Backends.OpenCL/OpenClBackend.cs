@@ -163,7 +163,7 @@ public sealed unsafe class OpenClBackend : GpuBackend
     /// <summary>Builds every program now (otherwise each is built on first use).</summary>
     public void WarmUp()
     {
-        foreach (var family in Enum.GetValues<KernelFamily>()) Program(KernelSource.FileName(family)[..^3]);
+        foreach (var family in Enum.GetValues<KernelFamily>()) Program(family.ToString().ToLowerInvariant());
     }
 
     // ---- memory ---------------------------------------------------------------------------------
