@@ -139,6 +139,13 @@ internal sealed unsafe class CudaDriver : ICudaDriver
         return pointer;
     }
 
+    public (long Free, long Total) MemoryInfo()
+    {
+        nuint free, total;
+        Check(Cu.cuMemGetInfo(&free, &total), "cuMemGetInfo");
+        return ((long)free, (long)total);
+    }
+
     public void Free(ulong pointer) => Check(Cu.cuMemFree(pointer), "cuMemFree");
 
     public void* AllocatePinned(long bytes)

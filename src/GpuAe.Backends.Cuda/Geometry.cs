@@ -15,7 +15,6 @@ public static class Geometry
     public const int ElementwiseBlock = 256;
     /// <summary>REDUCE_LOCAL the reduce/loss PTX was compiled with (block size of those kernels).</summary>
     public const int ReduceBlock = 64;
-    public const int ReduceGroups = 64;
 
     public static LaunchGeometry Elementwise(long count)
     {
@@ -59,16 +58,9 @@ public static class Geometry
     /// <summary>Threads per block, every GPU the backend supports.</summary>
     public const int MaxBlock = 1024;
 
-    public static int ReduceGroupCount(int n) => Math.Clamp((n + ReduceBlock - 1) / ReduceBlock, 1, ReduceGroups);
-
-    public static LaunchGeometry Reduce(int n) => new((uint)ReduceGroupCount(n), 1, 1, ReduceBlock);
-    public static LaunchGeometry ReduceFinal() => new(1, 1, 1, ReduceBlock);
-    public static LaunchGeometry RowReduce(int rows) => new((uint)rows, 1, 1, ReduceBlock);
-
-    /// <summary>penalty.cu: one block of <see cref="ReduceBlock"/> threads per code unit, at most <see cref="ReduceGroups"/>
-    /// blocks (each then owns every G-th unit), so the per-block loss terms fit the stage-1 partials of sum_final.</summary>
-    public static int PenaltyGroupCount(int units) => Math.Clamp(units, 1, ReduceGroups);
-    public static LaunchGeometry Penalty(int units) => new((uint)PenaltyGroupCount(units), 1, 1, ReduceBlock);
+    /// <summary>Reductions, penalties and row sums: <paramref name="groups"/> blocks of <see cref="ReduceBlock"/> threads
+    /// (how many is the shared core's choice, <see cref="GpuBackend"/>).</summary>
+    public static LaunchGeometry Groups(int groups) => new((uint)groups, 1, 1, ReduceBlock);
 
     /// <summary>GEMM tiles (BM, BN) and threads of each kernel configuration.</summary>
     public static (int Bm, int Bn, int Threads) Tile(GemmTile tile) => tile switch

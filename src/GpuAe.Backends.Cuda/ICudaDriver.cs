@@ -27,7 +27,10 @@ public unsafe interface ICudaDriver : IDisposable
     nint LoadModule(string name, ReadOnlySpan<byte> ptx);
     nint GetFunction(nint module, string name);
 
+    /// <summary>Device memory; throws <see cref="InsufficientMemoryException"/> when the device has no room.</summary>
     ulong Allocate(long bytes);
+    /// <summary>Free and total device memory in bytes now (cuMemGetInfo), for out-of-memory messages.</summary>
+    (long Free, long Total) MemoryInfo();
     void Free(ulong pointer);
     void* AllocatePinned(long bytes);
     void FreePinned(void* pointer);

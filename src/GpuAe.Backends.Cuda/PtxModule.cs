@@ -4,33 +4,6 @@ using System.Text.RegularExpressions;
 
 namespace GpuAe.Backends.Cuda;
 
-/// <summary>Kind of one kernel parameter as PTX declares it (.u32/.s32, .f32, .u64).</summary>
-public enum ParamKind : byte { None = 0, Int32 = 1, Float32 = 2, UInt64 = 3 }
-
-/// <summary>A kernel signature as a packed code: 2 bits per parameter (<see cref="ParamKind"/>), up to 31
-/// parameters, plus the count. Built from PTX at module load and by <see cref="KernelArgs"/> while packing,
-/// so a launch whose arguments do not match the kernel is refused before it reaches the driver.</summary>
-public readonly record struct KernelSignature(ulong Code, int Count)
-{
-    public const int MaxParameters = 31;
-
-    public KernelSignature Append(ParamKind kind)
-    {
-        if (Count >= MaxParameters) throw new InvalidOperationException($"kernels take at most {MaxParameters} parameters");
-        return new KernelSignature(Code | ((ulong)kind << (2 * Count)), Count + 1);
-    }
-
-    public ParamKind this[int index] => (ParamKind)((Code >> (2 * index)) & 3);
-
-    public override string ToString()
-    {
-        var b = new StringBuilder("(");
-        for (int i = 0; i < Count; i++)
-            b.Append(i > 0 ? ", " : "").Append(this[i] switch { ParamKind.Int32 => "i32", ParamKind.Float32 => "f32", _ => "u64" });
-        return b.Append(')').ToString();
-    }
-}
-
 /// <summary>One PTX file of kernels/cuda/ptx/ (embedded): its text and the .entry signatures in it.</summary>
 public sealed partial class PtxModule
 {

@@ -1,16 +1,18 @@
 using GpuAe.Backends.OpenCL.Native;
+using Silk.NET.OpenCL;
 
 namespace GpuAe.Backends.OpenCL;
 
 /// <summary>One OpenCL device as <c>gpuae devices</c> shows it.</summary>
 /// <param name="Index">Position in the flat list over all platforms (what <c>--device N</c> selects).</param>
 /// <param name="Type">"GPU", "CPU", "Accelerator" or "Other".</param>
+/// <param name="MaxAllocationBytes">The largest single buffer the device takes (CL_DEVICE_MAX_MEM_ALLOC_SIZE).</param>
 public sealed record OpenClDeviceInfo(
     int Index, int PlatformIndex, int DeviceIndex,
     string Platform, string PlatformVersion,
     string Name, string Vendor, string Type,
     int ComputeUnits, int MaxClockMHz, long GlobalMemoryBytes, long LocalMemoryBytes, long MaxWorkGroupSize,
-    string Version, string DriverVersion)
+    string Version, string DriverVersion, long MaxAllocationBytes = 0)
 {
     /// <summary>"pthread-haswell-AMD EPYC (CPU, 2 CU, 3.1 GiB, OpenCL 3.0 PoCL, driver 3.1+debian)".</summary>
     public override string ToString() =>
@@ -53,24 +55,25 @@ public static class OpenClDevices
         var platforms = Cl.Platforms();
         for (int p = 0; p < platforms.Length; p++)
         {
-            string platformName = Cl.PlatformString(platforms[p], Cl.PLATFORM_NAME);
-            string platformVersion = Cl.PlatformString(platforms[p], Cl.PLATFORM_VERSION);
+            string platformName = Cl.PlatformString(platforms[p], PlatformInfo.Name);
+            string platformVersion = Cl.PlatformString(platforms[p], PlatformInfo.Version);
             var devices = Cl.Devices(platforms[p]);
             for (int d = 0; d < devices.Length; d++)
             {
                 var id = devices[d];
-                ulong type = Cl.DeviceValue<ulong>(id, Cl.DEVICE_TYPE);
+                ulong type = Cl.DeviceValue<ulong>(id, DeviceInfo.Type);
                 var info = new OpenClDeviceInfo(
                     result.Count, p, d, platformName, platformVersion,
-                    Cl.DeviceString(id, Cl.DEVICE_NAME), Cl.DeviceString(id, Cl.DEVICE_VENDOR),
-                    (type & Cl.DEVICE_TYPE_GPU) != 0 ? "GPU" : (type & Cl.DEVICE_TYPE_CPU) != 0 ? "CPU"
-                        : (type & Cl.DEVICE_TYPE_ACCELERATOR) != 0 ? "Accelerator" : "Other",
-                    (int)Cl.DeviceValue<uint>(id, Cl.DEVICE_MAX_COMPUTE_UNITS),
-                    (int)Cl.DeviceValue<uint>(id, Cl.DEVICE_MAX_CLOCK_FREQUENCY),
-                    (long)Cl.DeviceValue<ulong>(id, Cl.DEVICE_GLOBAL_MEM_SIZE),
-                    (long)Cl.DeviceValue<ulong>(id, Cl.DEVICE_LOCAL_MEM_SIZE),
-                    (long)Cl.DeviceValue<nuint>(id, Cl.DEVICE_MAX_WORK_GROUP_SIZE),
-                    Cl.DeviceString(id, Cl.DEVICE_VERSION), Cl.DeviceString(id, Cl.DRIVER_VERSION));
+                    Cl.DeviceString(id, DeviceInfo.Name), Cl.DeviceString(id, DeviceInfo.Vendor),
+                    (type & (ulong)DeviceType.Gpu) != 0 ? "GPU" : (type & (ulong)DeviceType.Cpu) != 0 ? "CPU"
+                        : (type & (ulong)DeviceType.Accelerator) != 0 ? "Accelerator" : "Other",
+                    (int)Cl.DeviceValue<uint>(id, DeviceInfo.MaxComputeUnits),
+                    (int)Cl.DeviceValue<uint>(id, DeviceInfo.MaxClockFrequency),
+                    (long)Cl.DeviceValue<ulong>(id, DeviceInfo.GlobalMemSize),
+                    (long)Cl.DeviceValue<ulong>(id, DeviceInfo.LocalMemSize),
+                    (long)Cl.DeviceValue<nuint>(id, DeviceInfo.MaxWorkGroupSize),
+                    Cl.DeviceString(id, DeviceInfo.Version), Cl.DeviceString(id, DeviceInfo.DriverVersion),
+                    (long)Cl.DeviceValue<ulong>(id, DeviceInfo.MaxMemAllocSize));
                 result.Add((info, id));
             }
         }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using GpuAe.Backends.OpenCL.Native;
+using Silk.NET.OpenCL;
 
 namespace GpuAe.Backends.OpenCL;
 
@@ -85,14 +86,14 @@ internal sealed unsafe class ProgramCache
         {
             byte* strings = text;
             nuint length = (nuint)bytes.Length;
-            program = Cl.clCreateProgramWithSource(_context, 1, &strings, &length, &status);
+            program = Cl.Api.CreateProgramWithSource(_context, 1, &strings, &length, &status);
         }
         Cl.Check(status, $"clCreateProgramWithSource({name})");
         status = Build(program, options);
         if (status != 0)
         {
             var log = Cl.BuildLog(program, _device);
-            Cl.clReleaseProgram(program);
+            Cl.Api.ReleaseProgram(program);
             throw new OpenClException($"clBuildProgram({name}, \"{options}\")", status, "build log:\n" + log);
         }
         return program;
@@ -102,7 +103,7 @@ internal sealed unsafe class ProgramCache
     {
         var optionBytes = Encoding.UTF8.GetBytes(options + "\0");
         nint device = _device;
-        fixed (byte* o = optionBytes) return Cl.clBuildProgram(program, 1, &device, o, 0, 0);
+        fixed (byte* o = optionBytes) return Cl.Api.BuildProgram(program, 1, &device, o, null, null);
     }
 
     private nint TryLoadBinary(string path, string options)
@@ -119,16 +120,16 @@ internal sealed unsafe class ProgramCache
         {
             byte* pointer = data;
             nuint length = (nuint)binary.Length;
-            program = Cl.clCreateProgramWithBinary(_context, 1, &device, &length, &pointer, &binaryStatus, &status);
+            program = Cl.Api.CreateProgramWithBinary(_context, 1, &device, &length, &pointer, &binaryStatus, &status);
         }
         if (status != 0 || binaryStatus != 0 || program == 0)
         {
-            if (program != 0) Cl.clReleaseProgram(program);
+            if (program != 0) Cl.Api.ReleaseProgram(program);
             return 0;
         }
         if (Build(program, options) != 0)
         {
-            Cl.clReleaseProgram(program);
+            Cl.Api.ReleaseProgram(program);
             return 0;
         }
         return program;
@@ -139,12 +140,12 @@ internal sealed unsafe class ProgramCache
         try
         {
             nuint size;
-            if (Cl.clGetProgramInfo(program, Cl.PROGRAM_BINARY_SIZES, (nuint)sizeof(nuint), &size, null) != 0 || size == 0) return;
+            if (Cl.Api.GetProgramInfo(program, ProgramInfo.BinarySizes, (nuint)sizeof(nuint), &size, null) != 0 || size == 0) return;
             var binary = new byte[(int)size];
             fixed (byte* data = binary)
             {
                 byte* pointer = data;
-                if (Cl.clGetProgramInfo(program, Cl.PROGRAM_BINARIES, (nuint)sizeof(nint), &pointer, null) != 0) return;
+                if (Cl.Api.GetProgramInfo(program, ProgramInfo.Binaries, (nuint)sizeof(nint), &pointer, null) != 0) return;
             }
             System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             var temp = path + "." + Environment.ProcessId + ".tmp";

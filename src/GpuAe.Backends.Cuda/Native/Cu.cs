@@ -61,6 +61,7 @@ internal static unsafe partial class Cu
     [LibraryImport(Lib)] public static partial int cuModuleGetFunction(nint* function, nint module, byte* name);
 
     [LibraryImport(Lib, EntryPoint = "cuMemAlloc_v2")] public static partial int cuMemAlloc(ulong* pointer, nuint bytes);
+    [LibraryImport(Lib, EntryPoint = "cuMemGetInfo_v2")] public static partial int cuMemGetInfo(nuint* free, nuint* total);
     [LibraryImport(Lib, EntryPoint = "cuMemFree_v2")] public static partial int cuMemFree(ulong pointer);
     [LibraryImport(Lib, EntryPoint = "cuMemAllocHost_v2")] public static partial int cuMemAllocHost(void** pointer, nuint bytes);
     [LibraryImport(Lib)] public static partial int cuMemFreeHost(void* pointer);

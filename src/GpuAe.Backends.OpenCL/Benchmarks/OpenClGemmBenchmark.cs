@@ -112,8 +112,8 @@ public static class OpenClGemmBenchmark
             s.TransA == Transpose.Yes ? ClBlast.TransposeYes : ClBlast.TransposeNo,
             s.TransB == Transpose.Yes ? ClBlast.TransposeYes : ClBlast.TransposeNo,
             (nuint)s.M, (nuint)s.N, (nuint)s.K, 1f,
-            ((OpenClBuffer)a).Handle, 0, (nuint)lda, ((OpenClBuffer)b).Handle, 0, (nuint)ldb,
-            0f, ((OpenClBuffer)c).Handle, 0, (nuint)s.N, &queue, null);
+            ((GpuBuffer)a).Handle, 0, (nuint)lda, ((GpuBuffer)b).Handle, 0, (nuint)ldb,
+            0f, ((GpuBuffer)c).Handle, 0, (nuint)s.N, &queue, null);
         if (status != 0) throw new InvalidOperationException($"CLBlastSgemm({s.Name}) failed with CLBlast status {status}");
     }
 

@@ -1,69 +1,22 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Silk.NET.OpenCL;
 
 namespace GpuAe.Backends.OpenCL.Native;
 
 /// <summary>
-/// OpenCL 1.2 host API, bound by hand (blittable signatures only). Handles are <c>nint</c>;
-/// <c>cl_bitfield</c> parameters (device type, queue properties, memory flags) are 64-bit.
-/// The library name "OpenCL" is resolved to libOpenCL.so.1 / OpenCL.dll by <see cref="NativeLibraries"/>.
+/// The OpenCL host API through Silk.NET.OpenCL (its pointer overloads only: blittable, nothing marshalled or
+/// allocated per call), plus the checked helpers the backend needs. Silk loads the ICD loader
+/// (libOpenCL.so.1 / OpenCL.dll) on first use; <see cref="NativeLibraries.TryLoad"/> probes for it first, so a
+/// machine without one gets a clear reason instead of a load exception. With a loader but no ICD,
+/// clGetPlatformIDs returns CL_PLATFORM_NOT_FOUND_KHR (-1001), which <see cref="Platforms"/> reads as "none".
 /// </summary>
-internal static unsafe partial class Cl
+internal static unsafe class Cl
 {
-    private const string Lib = NativeLibraries.OpenCl;
+    private static readonly Lazy<CL> LazyApi = new(CL.GetApi);
 
-    static Cl() => NativeLibraries.EnsureResolver();
-
-    [LibraryImport(Lib)] public static partial int clGetPlatformIDs(uint numEntries, nint* platforms, uint* numPlatforms);
-    [LibraryImport(Lib)] public static partial int clGetPlatformInfo(nint platform, uint param, nuint size, void* value, nuint* sizeRet);
-    [LibraryImport(Lib)] public static partial int clGetDeviceIDs(nint platform, ulong deviceType, uint numEntries, nint* devices, uint* numDevices);
-    [LibraryImport(Lib)] public static partial int clGetDeviceInfo(nint device, uint param, nuint size, void* value, nuint* sizeRet);
-
-    [LibraryImport(Lib)] public static partial nint clCreateContext(nint* properties, uint numDevices, nint* devices, nint notify, nint userData, int* errcode);
-    [LibraryImport(Lib)] public static partial int clReleaseContext(nint context);
-    [LibraryImport(Lib)] public static partial nint clCreateCommandQueue(nint context, nint device, ulong properties, int* errcode);
-    [LibraryImport(Lib)] public static partial int clReleaseCommandQueue(nint queue);
-    [LibraryImport(Lib)] public static partial int clFinish(nint queue);
-    [LibraryImport(Lib)] public static partial int clFlush(nint queue);
-
-    [LibraryImport(Lib)] public static partial nint clCreateBuffer(nint context, ulong flags, nuint size, void* hostPtr, int* errcode);
-    [LibraryImport(Lib)] public static partial int clReleaseMemObject(nint memory);
-    [LibraryImport(Lib)] public static partial int clEnqueueWriteBuffer(nint queue, nint buffer, uint blocking, nuint offset, nuint size, void* ptr, uint numEvents, nint* waitList, nint* evt);
-    [LibraryImport(Lib)] public static partial int clEnqueueReadBuffer(nint queue, nint buffer, uint blocking, nuint offset, nuint size, void* ptr, uint numEvents, nint* waitList, nint* evt);
-    [LibraryImport(Lib)] public static partial int clEnqueueCopyBuffer(nint queue, nint source, nint destination, nuint sourceOffset, nuint destinationOffset, nuint size, uint numEvents, nint* waitList, nint* evt);
-
-    [LibraryImport(Lib)] public static partial nint clCreateProgramWithSource(nint context, uint count, byte** strings, nuint* lengths, int* errcode);
-    [LibraryImport(Lib)] public static partial nint clCreateProgramWithBinary(nint context, uint numDevices, nint* devices, nuint* lengths, byte** binaries, int* binaryStatus, int* errcode);
-    [LibraryImport(Lib)] public static partial int clBuildProgram(nint program, uint numDevices, nint* devices, byte* options, nint notify, nint userData);
-    [LibraryImport(Lib)] public static partial int clGetProgramBuildInfo(nint program, nint device, uint param, nuint size, void* value, nuint* sizeRet);
-    [LibraryImport(Lib)] public static partial int clGetProgramInfo(nint program, uint param, nuint size, void* value, nuint* sizeRet);
-    [LibraryImport(Lib)] public static partial int clReleaseProgram(nint program);
-
-    [LibraryImport(Lib)] public static partial nint clCreateKernel(nint program, byte* name, int* errcode);
-    [LibraryImport(Lib)] public static partial int clReleaseKernel(nint kernel);
-    [LibraryImport(Lib)] public static partial int clSetKernelArg(nint kernel, uint index, nuint size, void* value);
-    [LibraryImport(Lib)] public static partial int clGetKernelWorkGroupInfo(nint kernel, nint device, uint param, nuint size, void* value, nuint* sizeRet);
-    [LibraryImport(Lib)] public static partial int clEnqueueNDRangeKernel(nint queue, nint kernel, uint workDim, nuint* globalOffset, nuint* globalSize, nuint* localSize, uint numEvents, nint* waitList, nint* evt);
-
-    [LibraryImport(Lib)] public static partial int clWaitForEvents(uint numEvents, nint* events);
-    [LibraryImport(Lib)] public static partial int clGetEventProfilingInfo(nint evt, uint param, nuint size, void* value, nuint* sizeRet);
-    [LibraryImport(Lib)] public static partial int clReleaseEvent(nint evt);
-
-    // ---- constants --------------------------------------------------------------------------
-    public const ulong DEVICE_TYPE_CPU = 1 << 1, DEVICE_TYPE_GPU = 1 << 2, DEVICE_TYPE_ACCELERATOR = 1 << 3, DEVICE_TYPE_ALL = 0xFFFFFFFF;
-    public const uint PLATFORM_VERSION = 0x0901, PLATFORM_NAME = 0x0902, PLATFORM_VENDOR = 0x0903;
-    public const uint DEVICE_TYPE = 0x1000, DEVICE_MAX_COMPUTE_UNITS = 0x1002, DEVICE_MAX_WORK_GROUP_SIZE = 0x1004,
-        DEVICE_MAX_CLOCK_FREQUENCY = 0x100C, DEVICE_MAX_MEM_ALLOC_SIZE = 0x1010, DEVICE_GLOBAL_MEM_SIZE = 0x101F,
-        DEVICE_LOCAL_MEM_SIZE = 0x1023, DEVICE_NAME = 0x102B, DEVICE_VENDOR = 0x102C, DRIVER_VERSION = 0x102D,
-        DEVICE_VERSION = 0x102F;
-    public const ulong QUEUE_PROFILING_ENABLE = 1 << 1;
-    public const ulong MEM_READ_WRITE = 1 << 0;
-    public const uint PROGRAM_NUM_DEVICES = 0x1162, PROGRAM_BINARY_SIZES = 0x1165, PROGRAM_BINARIES = 0x1166;
-    public const uint PROGRAM_BUILD_LOG = 0x1183;
-    public const uint KERNEL_WORK_GROUP_SIZE = 0x11B0;
-    public const uint PROFILING_COMMAND_START = 0x1282, PROFILING_COMMAND_END = 0x1283;
-
-    // ---- checked helpers --------------------------------------------------------------------
+    /// <summary>The bound API (loaded once per process).</summary>
+    public static CL Api => LazyApi.Value;
 
     /// <summary>Throws <see cref="OpenClException"/> naming <paramref name="call"/> and the error when status is not CL_SUCCESS.</summary>
     public static void Check(int status, string call)
@@ -71,60 +24,60 @@ internal static unsafe partial class Cl
         if (status != 0) throw new OpenClException(call, status);
     }
 
-    public static string PlatformString(nint platform, uint param)
+    public static string PlatformString(nint platform, PlatformInfo param)
     {
         nuint size;
-        Check(clGetPlatformInfo(platform, param, 0, null, &size), "clGetPlatformInfo");
+        Check(Api.GetPlatformInfo(platform, param, 0, null, &size), "clGetPlatformInfo");
         var bytes = new byte[(int)size];
-        fixed (byte* p = bytes) Check(clGetPlatformInfo(platform, param, size, p, null), "clGetPlatformInfo");
+        fixed (byte* p = bytes) Check(Api.GetPlatformInfo(platform, param, size, p, null), "clGetPlatformInfo");
         return DecodeCString(bytes);
     }
 
-    public static string DeviceString(nint device, uint param)
+    public static string DeviceString(nint device, DeviceInfo param)
     {
         nuint size;
-        Check(clGetDeviceInfo(device, param, 0, null, &size), "clGetDeviceInfo");
+        Check(Api.GetDeviceInfo(device, param, 0, null, &size), "clGetDeviceInfo");
         var bytes = new byte[(int)size];
-        fixed (byte* p = bytes) Check(clGetDeviceInfo(device, param, size, p, null), "clGetDeviceInfo");
+        fixed (byte* p = bytes) Check(Api.GetDeviceInfo(device, param, size, p, null), "clGetDeviceInfo");
         return DecodeCString(bytes);
     }
 
-    public static T DeviceValue<T>(nint device, uint param) where T : unmanaged
+    public static T DeviceValue<T>(nint device, DeviceInfo param) where T : unmanaged
     {
         T value = default;
-        Check(clGetDeviceInfo(device, param, (nuint)sizeof(T), &value, null), "clGetDeviceInfo");
+        Check(Api.GetDeviceInfo(device, param, (nuint)sizeof(T), &value, null), "clGetDeviceInfo");
         return value;
     }
 
     public static nint[] Platforms()
     {
         uint count;
-        int status = clGetPlatformIDs(0, null, &count);
+        int status = Api.GetPlatformIDs(0, null, &count);
         if (status == ErrorCodes.PlatformNotFoundKhr || count == 0) return [];
         Check(status, "clGetPlatformIDs");
         var ids = new nint[count];
-        fixed (nint* p = ids) Check(clGetPlatformIDs(count, p, null), "clGetPlatformIDs");
+        fixed (nint* p = ids) Check(Api.GetPlatformIDs(count, p, null), "clGetPlatformIDs");
         return ids;
     }
 
     public static nint[] Devices(nint platform)
     {
         uint count;
-        int status = clGetDeviceIDs(platform, DEVICE_TYPE_ALL, 0, null, &count);
+        int status = Api.GetDeviceIDs(platform, DeviceType.All, 0, null, &count);
         if (status == ErrorCodes.DeviceNotFound || count == 0) return [];
         Check(status, "clGetDeviceIDs");
         var ids = new nint[count];
-        fixed (nint* p = ids) Check(clGetDeviceIDs(platform, DEVICE_TYPE_ALL, count, p, null), "clGetDeviceIDs");
+        fixed (nint* p = ids) Check(Api.GetDeviceIDs(platform, DeviceType.All, count, p, null), "clGetDeviceIDs");
         return ids;
     }
 
     public static string BuildLog(nint program, nint device)
     {
         nuint size;
-        if (clGetProgramBuildInfo(program, device, PROGRAM_BUILD_LOG, 0, null, &size) != 0) return "(no build log)";
+        if (Api.GetProgramBuildInfo(program, device, ProgramBuildInfo.BuildLog, 0, null, &size) != 0) return "(no build log)";
         var bytes = new byte[(int)size];
         fixed (byte* p = bytes)
-            if (clGetProgramBuildInfo(program, device, PROGRAM_BUILD_LOG, size, p, null) != 0) return "(no build log)";
+            if (Api.GetProgramBuildInfo(program, device, ProgramBuildInfo.BuildLog, size, p, null) != 0) return "(no build log)";
         return DecodeCString(bytes).Trim();
     }
 
@@ -135,7 +88,7 @@ internal static unsafe partial class Cl
     }
 }
 
-/// <summary>Finds the OpenCL ICD loader (and CLBlast for the benchmark) on each OS.</summary>
+/// <summary>Finds the OpenCL ICD loader (probed before Silk loads it) and CLBlast (for the GEMM benchmark) on each OS.</summary>
 internal static class NativeLibraries
 {
     public const string OpenCl = "OpenCL";
@@ -153,13 +106,14 @@ internal static class NativeLibraries
     /// <summary>The name users should install, for messages.</summary>
     public static string OpenClLoaderName => OpenClCandidates[0];
 
+    /// <summary>Resolves <see cref="ClBlast"/> for the <c>[LibraryImport]</c> of <see cref="Native.ClBlast"/>.</summary>
     public static void EnsureResolver()
     {
         if (Interlocked.Exchange(ref s_registered, 1) == 1) return;
         NativeLibrary.SetDllImportResolver(typeof(NativeLibraries).Assembly, Resolve);
     }
 
-    /// <summary>True when the ICD loader can be loaded (says nothing about platforms).</summary>
+    /// <summary>True when the library loads (for the ICD loader: says nothing about platforms).</summary>
     public static bool TryLoad(string name, out nint handle)
     {
         foreach (var candidate in name == OpenCl ? OpenClCandidates : ClBlastCandidates)
@@ -169,5 +123,5 @@ internal static class NativeLibraries
     }
 
     private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
-        => (name == OpenCl || name == ClBlast) && TryLoad(name, out var handle) ? handle : 0;
+        => name == ClBlast && TryLoad(name, out var handle) ? handle : 0;
 }

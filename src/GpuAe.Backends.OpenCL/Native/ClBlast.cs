@@ -2,7 +2,8 @@ using System.Runtime.InteropServices;
 
 namespace GpuAe.Backends.OpenCL.Native;
 
-/// <summary>The one CLBlast entry point the GEMM benchmark compares against (C API, libclblast.so.1).</summary>
+/// <summary>The one CLBlast entry point the GEMM benchmark compares against (C API, libclblast.so.1). Silk.NET has
+/// no CLBlast binding, so this stays a <c>[LibraryImport]</c>; it takes the cl_mem and queue handles Silk hands out.</summary>
 internal static unsafe partial class ClBlast
 {
     public const int LayoutRowMajor = 101, TransposeNo = 111, TransposeYes = 112;

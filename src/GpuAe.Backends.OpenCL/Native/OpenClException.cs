@@ -19,7 +19,8 @@ public sealed class OpenClException : Exception
 
 internal static class ErrorCodes
 {
-    public const int DeviceNotFound = -1, BuildProgramFailure = -11, PlatformNotFoundKhr = -1001;
+    public const int DeviceNotFound = -1, MemObjectAllocationFailure = -4, OutOfResources = -5, OutOfHostMemory = -6,
+        BuildProgramFailure = -11, InvalidBufferSize = -61, PlatformNotFoundKhr = -1001;
 
     public static string Name(int status) => status switch
     {

@@ -27,8 +27,11 @@ internal sealed class ExecutionPlan : IDisposable, ITensorResolver
         }
         catch (Exception e) when (e is OutOfMemoryException or InsufficientMemoryException)
         {
+            // the GPU backends' own message says what was requested and what the device has: keep that part
+            var prefix = $"{graph.Backend.Name}: out of device memory: ";
+            var detail = e.Message.StartsWith(prefix, StringComparison.Ordinal) ? e.Message[prefix.Length..] : e.Message;
             throw new InsufficientMemoryException(
-                $"{graph.Backend.Name}: out of device memory for the plan's arena ({Units.Bytes(_memory.PlannedBytes)} planned)", e);
+                $"{graph.Backend.Name}: out of device memory for the plan's arena ({Units.Bytes(_memory.PlannedBytes)} planned): {detail}", e);
         }
         var launches = graph.Steps.Select(step => step.Bind(this)).ToArray();
         Action? toSide = fork is null ? null : fork.ForkToSide, toMain = fork is null ? null : fork.BackToMain,

@@ -140,15 +140,23 @@ public sealed class CudaBackendFakeDriverTests
     [Fact]
     public void Every_activation_launches_its_own_kernel_as_the_opencl_backend_does()
     {
+        var (b, d) = Open();
+        using var _ = b;
+        var x = b.Allocate(6);
         foreach (var activation in Enum.GetValues<Activation>())
         {
             // Activation.LeakyRelu -> leaky_relu (the suffix of activation.cl's GPUAE_ACTIVATION_KERNELS)
             var name = System.Text.RegularExpressions.Regex.Replace(activation.ToString(), "(?<=[a-z])([A-Z])", "_$1").ToLowerInvariant();
-            Assert.Equal(("activation", $"activation_forward_{name}"), KernelCatalog.Of(KernelCatalog.ActivationKernel(activation, backward: false)));
-            Assert.Equal(("activation", $"activation_backward_{name}"), KernelCatalog.Of(KernelCatalog.ActivationKernel(activation, backward: true)));
-            Assert.Equal(("activation", $"channel_bias_activation_{name}"), KernelCatalog.Of(KernelCatalog.ChannelBiasActivationKernel(activation)));
+            b.ActivationForward(activation, x.All, x.All);
+            Assert.Equal($"activation_forward_{name}", d.Launches[^1].Entry);
+            b.ActivationBackward(activation, x.All, x.All, x.All);
+            Assert.Equal($"activation_backward_{name}", d.Launches[^1].Entry);
+            b.ChannelBiasActivation(activation, 1, 2, 3, x.All, x.Slice(0, 2), x.All);
+            Assert.Equal($"channel_bias_activation_{name}", d.Launches[^1].Entry);
+            Assert.Equal(new KernelEntry("activation", $"activation_forward_{name}"), PortableKernels.ActivationForward(activation));
         }
     }
+
 
     [Theory]
     [InlineData(1, 1)]

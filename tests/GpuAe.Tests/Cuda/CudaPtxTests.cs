@@ -14,8 +14,8 @@ public sealed partial class CudaPtxTests
     public void Every_kernel_the_backend_binds_is_an_entry_of_the_embedded_ptx()
     {
         var missing = new List<string>();
-        foreach (var (id, family, entry) in KernelCatalog.Entries)
-            if (!PtxModule.Load(family).Entries.ContainsKey(entry)) missing.Add($"{id}: {family}.ptx lacks .entry {entry}");
+        foreach (var (family, entry) in KernelCatalog.Entries)
+            if (!PtxModule.Load(family).Entries.ContainsKey(entry)) missing.Add($"{family}.ptx lacks .entry {entry}");
         Assert.Empty(missing);
     }
 
@@ -25,7 +25,7 @@ public sealed partial class CudaPtxTests
         var sources = Directory.GetFiles(Path.Combine(Root(), "kernels", "cuda"), "*.cu").Select(f => Path.GetFileNameWithoutExtension(f)).Order().ToArray();
         Assert.NotEmpty(sources);
         Assert.Equal(sources, PtxModule.EmbeddedFamilies);
-        var bound = KernelCatalog.Entries.Select(e => (e.Family, e.Entry)).ToHashSet();
+        var bound = KernelCatalog.Entries.Select(e => (e.Family, e.Name)).ToHashSet();
         foreach (var family in sources)
             foreach (var entry in PtxModule.Load(family).Entries.Keys)
                 Assert.True(bound.Contains((family, entry)), $"{family}.ptx has .entry {entry} that the backend never binds");

@@ -1,3 +1,4 @@
+using GpuAe.Backends;
 using GpuAe.Backends.Cuda;
 
 namespace GpuAe.Tests.Cuda;
@@ -56,13 +57,21 @@ internal sealed unsafe class FakeCudaDriver : ICudaDriver
         return handle;
     }
 
+    /// <summary>Device memory the fake has in all (the device's 80 GiB unless a test lowers it to force an out-of-memory).</summary>
+    public long MemoryBytes { get; set; } = 80L << 30;
+    public long AllocatedBytes => _allocations.Values.Sum();
+
     public ulong Allocate(long bytes)
     {
+        if (AllocatedBytes + bytes > MemoryBytes)   // as cuMemAlloc_v2 answers, through CudaDriver.Describe
+            throw new InsufficientMemoryException($"cuMemAlloc({bytes} bytes on {Device.Name}) failed: CUDA_ERROR_OUT_OF_MEMORY (2): out of memory");
         var p = _next;
         _next += (ulong)((bytes + 255) / 256 * 256 + 256);
         _allocations[p] = bytes;
         return p;
     }
+
+    public (long Free, long Total) MemoryInfo() => (MemoryBytes - AllocatedBytes, MemoryBytes);
 
     public void Free(ulong pointer)
     {

@@ -1,6 +1,7 @@
 using GpuAe.Backends;
 using GpuAe.Backends.OpenCL;
 using GpuAe.Backends.OpenCL.Native;
+using GpuAe.Graph;
 using GpuAe.Random;
 
 namespace GpuAe.Tests.OpenCL;
@@ -130,5 +131,59 @@ public sealed class OpenClBackendTests(OpenClFixture fixture)
         using var ints = backend.Allocate(4, ElementType.Int32);
         Assert.Throws<ArgumentException>(() => backend.Fill(cpu.All, 0f));
         Assert.Throws<ArgumentException>(() => backend.Fill(ints.All, 0f));
+    }
+
+    [SkippableFact]
+    public void A_buffer_beyond_the_device_limit_is_out_of_memory_with_the_device_s_memory_named()
+    {
+        var backend = fixture.Require();
+        long elements = backend.Device.MaxAllocationBytes / 4 + 1024;
+        Skip.If(elements > int.MaxValue, $"the device takes buffers of {backend.Device.MaxAllocationBytes} bytes: none of ours is too big");
+        var e = Assert.Throws<InsufficientMemoryException>(() => backend.Allocate(elements));
+        Assert.StartsWith("opencl: out of device memory: ", e.Message);
+        Assert.Contains("requested on " + backend.DeviceName, e.Message);
+        Assert.Contains("CL_DEVICE_MAX_MEM_ALLOC_SIZE", e.Message);
+        Assert.Contains("CL_INVALID_BUFFER_SIZE", e.InnerException!.Message);
+        using var after = backend.Allocate(16);   // the backend stays usable
+        backend.Fill(after.All, 1f);
+    }
+
+    [SkippableFact]
+    public void A_plan_whose_arena_does_not_fit_names_the_planned_bytes_and_the_device_memory()
+    {
+        var backend = fixture.Require();
+        Skip.If(backend.Device.MaxAllocationBytes >= 6L << 30, "the device takes a 6 GiB buffer: no arena here is too big");
+        var e = Assert.Throws<InsufficientMemoryException>(() => new ExecutionPlan(Cuda.CudaOutOfMemoryTests.OneTensorGraph(backend, gib: 6)));
+        Assert.StartsWith("opencl: out of device memory for the plan's arena (6 GiB planned): 6 GiB requested on " + backend.DeviceName, e.Message);
+        Assert.Contains("of global memory and takes buffers of at most", e.Message);
+    }
+
+    [SkippableFact]
+    public void Launches_allocate_nothing_managed()
+    {
+        var backend = fixture.Require();
+        using var x = backend.Allocate(64);
+        using var y = backend.Allocate(64);
+        using var loss = backend.Allocate(1);
+        using var grad = backend.Allocate(64);
+        using var m = backend.Allocate(64);
+        using var v = backend.Allocate(64);
+        void Launches()
+        {
+            backend.Fill(x.All, 0.5f);
+            backend.Axpy(2f, x.All, y.All);
+            backend.ActivationForward(Activation.Sigmoid, y.All, y.All);
+            backend.Gemm(Transpose.No, Transpose.Yes, 8, 8, 8, 1f, x.All, 8, y.All, 8, 0f, y.All, 8, BiasMode.PerColumn, x.Slice(0, 8), Activation.Relu);
+            backend.Loss(LossKind.BinaryCrossEntropyWithLogits, x.All, y.All, 1f / 64, loss.All, false, grad.All);
+            backend.Sum(x.All, loss.All, accumulate: true);
+            backend.OptimizerUpdate(new OptimizerStep(OptimizerKind.Adam, 1e-3f, 1), x.All, grad.All, m.All, v.All);
+        }
+        Launches();   // builds programs, creates kernels
+        backend.Synchronize();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++) Launches();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        backend.Synchronize();
+        Assert.Equal(0, allocated);
     }
 }
