@@ -7,7 +7,7 @@ using GpuAe.Data;
 using GpuAe.IO;
 using GpuAe.Models;
 using GpuAe.Training;
-using GpuAe.Visualization;
+using GpuAe.Reports;
 using Spectre.Console;
 
 namespace GpuAe.Cli.Commands;
@@ -73,9 +73,9 @@ internal static class AnomalyCommand
         for (int i = 0; i < scores.Length; i++)
             csv.Append(CultureInfo.InvariantCulture, $"{i},{labels[i]},{(anomalous[i] ? 1 : 0)},{scores[i]:R}\n");
         AtomicFile.Write(Path.Combine(outDir, $"scores-{digit}.csv"), s => s.Write(Encoding.UTF8.GetBytes(csv.ToString())));
-        Png.Write(Path.Combine(outDir, $"roc-{digit}.png"), Charts.RocCurve(
-            string.Create(CultureInfo.InvariantCulture, $"{preset.Name}, normal digit {digit}: AUC {auc:0.000}"),
-            [new Series("reconstruction error", curve)]));
+        using (var roc = Charts.Roc(string.Create(CultureInfo.InvariantCulture, $"{preset.Name}, normal digit {digit}: AUC {auc:0.000}"),
+                                    "reconstruction error", curve, auc))
+            roc.SavePngAndSvg(Path.Combine(outDir, $"roc-{digit}.png"));
         return auc;
     }
 

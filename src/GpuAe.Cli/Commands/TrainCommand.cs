@@ -91,14 +91,14 @@ internal static class TrainCommand
                 $"{metrics.EpochSeconds,6:0.00} s  {metrics.SamplesPerSecond,9:N0} samples/s"));
             outputs.WriteMetrics(trainer, backend.DeviceName, planned, naive);
             Checkpoint.Save(trainer, outputs.Path(TrainingOutputs.CheckpointFile));
-            outputs.WriteLossChart($"{trainer.Model.Name} on {backend.Name}: loss per epoch", trainer.Model.LossPerImage);
+            outputs.WriteLossChart($"{trainer.Model.Name} on {backend.Name}: loss per epoch", trainer.Model);
         }
         if (trainer.StepProfile is { Count: > 0 } profile) PrintProfile(console, profile);
         outputs.MeanCodeActivation = trainer.MeanCodeActivation(test);
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"mean code activation on the test set: {outputs.MeanCodeActivation:0.0000}"));
         outputs.WriteReconstructions(trainer, test, 12, trainer.Model.Name);
         outputs.WriteMetrics(trainer, backend.DeviceName, planned, naive);
-        console.MarkupLine($"wrote {Markup.Escape(string.Join(", ", new[] { TrainingOutputs.MetricsFile, TrainingOutputs.CheckpointFile, "loss.png", "reconstructions.png" }))} to {Markup.Escape(outputs.Directory)}");
+        console.MarkupLine($"wrote {Markup.Escape(string.Join(", ", new[] { TrainingOutputs.MetricsFile, TrainingOutputs.CheckpointFile, "loss.png", "loss.svg", "reconstructions.png" }))} to {Markup.Escape(outputs.Directory)}");
         return 0;
     }
 
