@@ -166,7 +166,8 @@ internal static class Charts
             reference.MarkerLineWidth = 1.5f;
             reference.LegendText = "published (test)";
         }
-        plot.Axes.SetLimits(0, kMax, 0, residual[0] * 1.05);
+        double top = test.Select(t => t.Mse).Concat(published.Select(p => p.Mse)).Append(residual[0]).Where(double.IsFinite).Max();
+        plot.Axes.SetLimits(0, kMax, 0, top * 1.05);
         plot.ShowLegend(Alignment.UpperRight);
         return new Chart(plot, width, height);
     }

@@ -41,15 +41,12 @@ internal sealed class ImageGrid : Chart
         int gap = Math.Max(2, scale + 1), rowGap = 2 * gap;
         int tileW = imageWidth * scale, tileH = imageHeight * scale;
         int dataW = count * tileW + (count - 1) * gap, dataH = rows.Count * tileH + (rows.Count - 1) * rowGap;
-        var plot = NewGridPlot(title);
-        // Coordinates are screen pixels of the data area, y up (ScottPlot's convention).
+        var canvas = NewCanvas(dataH, dataW);
         for (int r = 0; r < rows.Count; r++)
             for (int c = 0; c < count; c++)
-            {
-                double left = c * (tileW + gap), top = dataH - r * (tileH + rowGap);
-                AddImage(plot, rows[r].Pixels.AsSpan((c * imageSize), imageSize), imageHeight, imageWidth,
-                         new CoordinateRect(left, left + tileW, top - tileH, top));
-            }
+                PaintTile(canvas, rows[r].Pixels.AsSpan(c * imageSize, imageSize), imageHeight, imageWidth, scale, r * (tileH + rowGap), c * (tileW + gap));
+        var plot = NewGridPlot(title);
+        AddCanvas(plot, canvas, new CoordinateRect(0, dataW, 0, dataH)); // coordinates: screen pixels of the data area, y up
         plot.Axes.SetLimits(0, dataW, 0, dataH);
         var rowLabels = new ScottPlot.TickGenerators.NumericManual();
         for (int r = 0; r < rows.Count; r++) rowLabels.AddMajor(dataH - r * (tileH + rowGap) - tileH / 2.0, rows[r].Label);
@@ -76,15 +73,12 @@ internal sealed class ImageGrid : Chart
         if (images.Length < n * n * imageSize)
             throw new ArgumentException($"latent grid: {images.Length} values; {n}x{n} images of {imageHeight}x{imageWidth} need {n * n * imageSize}", nameof(images));
 
-        // One image of the whole grid, tile coordinates: tile (row, col) spans x col..col+1, y n-1-row..n-row.
-        var intensities = new double[n * imageHeight, n * imageWidth];
+        var canvas = NewCanvas(n * imageHeight * scale, n * imageWidth * scale);
         for (int row = 0; row < n; row++)
             for (int col = 0; col < n; col++)
-                for (int y = 0; y < imageHeight; y++)
-                    for (int x = 0; x < imageWidth; x++)
-                        intensities[row * imageHeight + y, col * imageWidth + x] = images[(row * n + col) * imageSize + y * imageWidth + x];
+                PaintTile(canvas, images.AsSpan((row * n + col) * imageSize, imageSize), imageHeight, imageWidth, scale, row * imageHeight * scale, col * imageWidth * scale);
         var plot = NewGridPlot(title);
-        AddImage(plot, intensities, new CoordinateRect(0, n, 0, n));
+        AddCanvas(plot, canvas, new CoordinateRect(0, n, 0, n)); // tile coordinates: tile (row, col) spans x col..col+1, y n-1-row..n-row
         plot.Axes.SetLimits(0, n, 0, n);
         plot.XLabel("z₁", ChartStyle.AxisLabelSize);
         plot.YLabel("z₂", ChartStyle.AxisLabelSize);
@@ -151,26 +145,38 @@ internal sealed class ImageGrid : Chart
 
     private static float TitleSpace(string? title) => string.IsNullOrEmpty(title) ? Margin : 2 * ChartStyle.TitleSize + 16;
 
-    private static void AddImage(Plot plot, ReadOnlySpan<float> pixels, int height, int width, CoordinateRect where)
+    // The grid is painted here at screen resolution (RGB, white between tiles) and shown 1:1 with no smoothing,
+    // so what lands on screen is exactly these pixels.
+    private static byte[,,] NewCanvas(int height, int width)
     {
-        var intensities = new double[height, width];
-        for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++)
-                intensities[y, x] = pixels[y * width + x];
-        AddImage(plot, intensities, where);
+        var canvas = new byte[height, width, 3];
+        System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(canvas), canvas.Length).Fill(255);
+        return canvas;
     }
 
-    private static void AddImage(Plot plot, double[,] intensities, CoordinateRect where)
+    private static void PaintTile(byte[,,] canvas, ReadOnlySpan<float> image, int height, int width, int scale, int top, int left)
     {
-        for (int y = 0; y < intensities.GetLength(0); y++)
-            for (int x = 0; x < intensities.GetLength(1); x++)
-                if (!double.IsNaN(intensities[y, x])) intensities[y, x] = Math.Clamp(intensities[y, x], 0, 1);
-        var heatmap = plot.Add.Heatmap(intensities);
-        heatmap.Colormap = new ScottPlot.Colormaps.Grayscale();
-        heatmap.ManualRange = new ScottPlot.Range(0, 1);
-        heatmap.NaNCellColor = Colors.Red;
-        heatmap.Rectangle = where; // the image edges exactly (Extent would place cell centres there)
-        heatmap.Smooth = false;
+        for (int y = 0; y < height * scale; y++)
+            for (int x = 0; x < width * scale; x++)
+            {
+                float v = image[y / scale * width + x / scale];
+                (byte r, byte g, byte b) = float.IsNaN(v) ? ((byte)255, (byte)0, (byte)0) : Gray(v);
+                canvas[top + y, left + x, 0] = r;
+                canvas[top + y, left + x, 1] = g;
+                canvas[top + y, left + x, 2] = b;
+            }
+    }
+
+    private static (byte, byte, byte) Gray(float v)
+    {
+        byte g = (byte)MathF.Round(Math.Clamp(v, 0f, 1f) * 255);
+        return (g, g, g);
+    }
+
+    private static void AddCanvas(Plot plot, byte[,,] canvas, CoordinateRect where)
+    {
+        var image = plot.Add.ImageRect(new Image(canvas), where);
+        image.AntiAlias = false;
     }
 
     private static float TextWidth(string text, float size, bool bold)
