@@ -11,7 +11,9 @@ internal static class ChartStyle
     public static readonly Color Grid = Color.FromHex("#E6E6E6");
 
     /// <summary>Ten well-separated hues (category10), one per MNIST digit; repeats after ten.</summary>
-    public static Color Category(int index) => new ScottPlot.Palettes.Category10().GetColor(((index % 10) + 10) % 10);
+    public static Color Category(int index) => Palette.GetColor(((index % 10) + 10) % 10);
+
+    private static readonly ScottPlot.Palettes.Category10 Palette = new();
 
     /// <summary>A plot with the shared font, title and axis labels set.</summary>
     public static Plot NewPlot(string title, string xLabel, string yLabel)

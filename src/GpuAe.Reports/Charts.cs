@@ -142,21 +142,12 @@ internal static class Charts
         var curve = plot.Add.ScatterLine(Enumerable.Range(0, kMax + 1).Select(k => (double)k).ToArray(), residual, ChartStyle.Category(0));
         curve.LineWidth = 2.5f;
         curve.LegendText = "training images (variance left out per pixel)";
-        if (test.Count > 0)
+        // one legend entry per measured k carries its value: labels beside the points collide when two k are close
+        foreach (var (k, mse) in test)
         {
-            var measured = plot.Add.ScatterPoints(test.Select(t => (double)t.K).ToArray(), test.Select(t => t.Mse).ToArray(), ChartStyle.Category(1));
+            var measured = plot.Add.ScatterPoints(new[] { (double)k }, new[] { mse }, ChartStyle.Category(1));
             measured.MarkerSize = 10;
-            measured.LegendText = "test images (measured)";
-            foreach (var (k, mse) in test)
-            {
-                var label = plot.Add.Text(string.Create(CultureInfo.InvariantCulture, $"k={k}: {Format(mse)}"), k, mse);
-                label.LabelFontSize = ChartStyle.TickLabelSize;
-                label.LabelFontName = ChartFonts.Family;
-                label.LabelFontColor = ChartStyle.Text;
-                label.LabelAlignment = Alignment.LowerLeft;
-                label.OffsetX = 7;
-                label.OffsetY = -4;
-            }
+            measured.LegendText = string.Create(CultureInfo.InvariantCulture, $"test images, k={k}: {Mse(mse)}");
         }
         if (published.Count > 0)
         {
@@ -175,7 +166,11 @@ internal static class Charts
     private static string Mse(double value) => value.ToString("0.00000", CultureInfo.InvariantCulture);
 
     /// <summary>One trained model against PCA with as many components as its code has values.</summary>
-    public readonly record struct AeVsPcaRow(string Run, int CodeSize, double Autoencoder, double? Pca);
+    public readonly record struct AeVsPcaRow(string Run, string Model, int CodeSize, double Autoencoder, double? Pca)
+    {
+        /// <summary>The run folder's name, and the model's when the folder is named otherwise.</summary>
+        public string Label => (Run == Model ? Run : $"{Run}: {Model}") + string.Create(CultureInfo.InvariantCulture, $" (k={CodeSize})");
+    }
 
     /// <summary>
     /// Horizontal bars, one pair per trained run: the autoencoder's test MSE per pixel over PCA's at the same code
@@ -196,7 +191,7 @@ internal static class Charts
             ae.Add(new Bar { Position = centre + BarSize / 2, Value = row.Autoencoder, Size = BarSize, FillColor = ChartStyle.Category(0), Label = Mse(row.Autoencoder) + ratio, LineWidth = 0 });
             if (row.Pca is { } linear)
                 pca.Add(new Bar { Position = centre - BarSize / 2, Value = linear, Size = BarSize, FillColor = ChartStyle.Category(1), Label = Mse(linear), LineWidth = 0 });
-            names.AddMajor(centre, string.Create(CultureInfo.InvariantCulture, $"{row.Run} (k={row.CodeSize})"));
+            names.AddMajor(centre, row.Label);
         }
         foreach (var (bars, legend, color) in new[] { (ae, "autoencoder", ChartStyle.Category(0)), (pca, "PCA, same code size", ChartStyle.Category(1)) })
         {

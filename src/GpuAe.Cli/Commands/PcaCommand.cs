@@ -118,7 +118,7 @@ internal static class PcaCommand
                 code.ToString(CultureInfo.InvariantCulture), ae.ToString("0.00000", CultureInfo.InvariantCulture), pcaCell, ratio];
             table.AddRow(cells.Select(Markup.Escape).ToArray());
             markdown.AppendLine($"| {string.Join(" | ", cells)} |");
-            bars.Add(new Charts.AeVsPcaRow($"{cells[0]}: {trainer.Model.Name}", code, ae, linear));
+            bars.Add(new Charts.AeVsPcaRow(cells[0], trainer.Model.Name, code, ae, linear));
         }
         AnsiConsole.MarkupLine("trained autoencoders vs PCA at the same code size (clean test images, MSE per pixel of the [[0,1]] images):");
         AnsiConsole.Write(table);

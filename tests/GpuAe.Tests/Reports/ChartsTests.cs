@@ -140,8 +140,8 @@ public class ChartsTests
         Assert.Equal(eigenvalues.Skip(30).Sum() / 100, residual[30].Y, 12);
         Assert.Equal(64, residual.Count - 1); // k up to max(64, twice the largest k asked for), capped at the dimension
         string svg = chart.ToSvg();
-        Assert.Contains("k=2: 0.08", svg);
-        Assert.Contains("k=30: 0.005", svg);
+        Assert.Contains("test images, k=2: 0.08000", svg);
+        Assert.Contains("test images, k=30: 0.00500", svg);
         Assert.Contains("published (test)", svg);
         using var image = new Rendered(chart);
         Assert.True(image.DistinctColours() > 10);
@@ -150,7 +150,7 @@ public class ChartsTests
     [Fact]
     public void Ae_vs_pca_draws_a_pair_of_bars_per_run_with_values_and_ratio()
     {
-        using var chart = Charts.AeVsPca("AE vs PCA", [new("dense32", 32, 0.01, 0.02), new("wide", 1000, 0.003, null)]);
+        using var chart = Charts.AeVsPca("AE vs PCA", [new("dense32", "dense32", 32, 0.01, 0.02), new("wide-run", "wide", 1000, 0.003, null)]);
         var bars = chart.Plot.GetPlottables<BarPlot>().ToArray();
         Assert.Equal(2, bars[0].Bars.Count); // autoencoder: both runs
         Assert.Single(bars[1].Bars);        // PCA: only where k fits the dimension
@@ -158,7 +158,7 @@ public class ChartsTests
         Assert.Equal("0.00300", bars[0].Bars[1].Label);
         string svg = chart.ToSvg();
         Assert.Contains("dense32 (k=32)", svg);
-        Assert.Contains("wide (k=1000)", svg);
+        Assert.Contains("wide-run: wide (k=1000)", svg);
         using var image = new Rendered(chart);
         Assert.Equal(chart.Height, image.Height);
         var blue = ChartStyle.Category(0);
