@@ -82,6 +82,18 @@ public class ChartsTests
     }
 
     [Fact]
+    public void No_epochs_or_only_diverged_ones_still_give_a_chart_with_its_axes()
+    {
+        foreach (var (epochs, losses) in new (int[], double[])[] { ([], []), ([1, 2], [double.NaN, double.PositiveInfinity]), ([4], [0.3]) })
+        {
+            using var chart = Charts.LossCurves("t", "loss", epochs, losses, losses);
+            using var image = new Rendered(chart);
+            Assert.Equal((800, 500), (image.Width, image.Height));
+            Assert.True(image.DarkPixels(0, 0, image.Width, image.Height) > 500); // frame, ticks, labels
+        }
+    }
+
+    [Fact]
     public void Loss_chart_rejects_lists_of_different_lengths()
     {
         var e = Assert.Throws<ArgumentException>(() => Charts.LossCurves("t", "loss", [1, 2], [0.1]));
