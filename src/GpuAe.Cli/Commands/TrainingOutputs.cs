@@ -17,6 +17,7 @@ namespace GpuAe.Cli.Commands;
 internal sealed class TrainingOutputs(string directory)
 {
     public const string MetricsFile = "metrics.json", CheckpointFile = "model.safetensors";
+    public const string LossChartFile = "loss.png", ReconstructionsFile = "reconstructions.png";
     private readonly List<EpochMetrics> _history = [];
 
     public string Directory { get; } = directory;
@@ -107,7 +108,7 @@ internal sealed class TrainingOutputs(string directory)
         string axis = model.LossPerImage ? $"{loss} summed over pixels + KL, per image{penalties}" : $"{loss}, mean per pixel{penalties}";
         using var chart = Charts.LossCurves(title, axis, _history.Select(m => m.Epoch).ToList(), _history.Select(m => m.TrainLoss).ToList(),
                                             _history.Select(m => m.ValLoss).ToList());
-        chart.SavePngAndSvg(Path("loss.png"));
+        chart.SavePngAndSvg(Path(LossChartFile));
     }
 
     /// <summary>latent_grid.png: decoder outputs over an n x n grid of a 2-D latent at the standard normal's
@@ -143,6 +144,6 @@ internal sealed class TrainingOutputs(string directory)
             ? $"{label}: test digits, inputs with noise {trainer.Recipe.Noise:g3}, reconstructions"
             : $"{label}: test digits (top) and reconstructions (bottom)";
         using var grid = ImageGrid.Rows(title, rows, count, test.Host.Height, test.Host.Width);
-        grid.SavePng(Path("reconstructions.png"));
+        grid.SavePng(Path(ReconstructionsFile));
     }
 }
