@@ -84,9 +84,14 @@ public static class IdxReader
     /// <summary>Reads the IDX file at <paramref name="path"/>; gzip content (e.g. a .gz file) is decompressed transparently.</summary>
     /// <exception cref="InvalidDataException">The file is not a well-formed IDX file.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    public static IdxArray Read(string path)
+    public static IdxArray Read(string path) => Parse(File.ReadAllBytes(path), path);
+
+    /// <summary>Parses the content of an IDX file, plain or gzip; <paramref name="path"/> names it in errors.
+    /// The fuzz targets and property tests feed bytes here without a file.</summary>
+    /// <exception cref="InvalidDataException">The content is not a well-formed IDX file (the only exception malformed content may cause).</exception>
+    internal static IdxArray Parse(byte[] content, string path)
     {
-        byte[] bytes = ReadDecompressed(path);
+        byte[] bytes = Decompress(content, path);
         var header = bytes.AsSpan();
         if (header.Length < 4)
             throw DataFormat.Error(path, $"truncated: expected a 4-byte IDX magic number, file has {header.Length} bytes");
@@ -138,9 +143,8 @@ public static class IdxReader
 
     // IDX starts with 00 00, gzip with 1F 8B, so sniffing the content is unambiguous and also
     // handles a compressed file without the .gz suffix.
-    private static byte[] ReadDecompressed(string path)
+    private static byte[] Decompress(byte[] raw, string path)
     {
-        byte[] raw = File.ReadAllBytes(path);
         if (raw.Length < 2 || raw[0] != 0x1F || raw[1] != 0x8B)
             return raw;
         try
