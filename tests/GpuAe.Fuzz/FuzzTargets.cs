@@ -8,10 +8,11 @@ namespace GpuAe.Fuzz;
 
 /// <summary>
 /// One parser under the fuzzer: <see cref="Parse"/> feeds it the input bytes and touches what it returns;
-/// <see cref="DocumentedError"/> is the one exception type bad input may cause. Any other exception is a crash.
-/// Its seeds live in <c>corpus/&lt;Name&gt;/</c>.
+/// <see cref="DocumentedError"/> is the one exception type bad input may cause, and its message must be one line
+/// (starting with <see cref="ErrorsStartWith"/>, the input's name, where the parser takes one). Anything else is a
+/// crash. Its seeds live in <c>corpus/&lt;Name&gt;/</c>.
 /// </summary>
-internal sealed record FuzzTarget(string Name, Type DocumentedError, Action<byte[]> Parse)
+internal sealed record FuzzTarget(string Name, Type DocumentedError, Action<byte[]> Parse, string? ErrorsStartWith = null)
 {
     /// <summary>Runs the parser on <paramref name="input"/>; returns the documented error it threw, or null when the
     /// input parsed. Any other exception propagates (that is the crash the fuzzer looks for).</summary>
@@ -24,6 +25,8 @@ internal sealed record FuzzTarget(string Name, Type DocumentedError, Action<byte
         }
         catch (Exception e) when (DocumentedError.IsInstanceOfType(e))
         {
+            if (e.Message.Contains('\n') || (ErrorsStartWith is not null && !e.Message.StartsWith(ErrorsStartWith, StringComparison.Ordinal)))
+                throw new InvalidOperationException($"{Name}: the error message must be one line{(ErrorsStartWith is null ? "" : $" starting with '{ErrorsStartWith}'")}, got: {e.Message}", e);
             return e;
         }
     }
@@ -34,9 +37,8 @@ internal static class FuzzTargets
 {
     public static readonly FuzzTarget[] All =
     [
-        new("safetensors", typeof(InvalidDataException), bytes => Touch(SafeTensors.Read(new MemoryStream(bytes), "input.safetensors"))),
-        new("idx", typeof(InvalidDataException), bytes => Touch(IdxReader.Parse(bytes, "input.idx"))),
-        new("idx-gz", typeof(InvalidDataException), bytes => Touch(IdxReader.Parse(bytes, "input.idx.gz"))),
+        new("safetensors", typeof(InvalidDataException), bytes => Touch(SafeTensors.Read(new MemoryStream(bytes), "in.safetensors")), "in.safetensors: "),
+        new("idx", typeof(InvalidDataException), bytes => Touch(IdxReader.Parse(bytes, "in.idx")), "in.idx: "), // plain and gzip seeds
         new("model-spec", typeof(ModelSpecException), bytes => Touch(ModelSpec.FromJson(Encoding.UTF8.GetString(bytes)))),
     ];
 

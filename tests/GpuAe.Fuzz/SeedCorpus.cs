@@ -38,13 +38,14 @@ internal static class SeedCorpus
             ["rank4-u8"] = Idx(0x08, [1, 2, 1, 2], [1, 2, 3, 4]),
         };
         idx["truncated-u8"] = idx["images-u8"][..^7];
+        // One parser reads both: it recognises gzip by its magic bytes.
+        dir = Folder(root, "idx");
         foreach (var (name, bytes) in idx)
         {
-            File.WriteAllBytes(Path.Combine(Folder(root, "idx"), name + ".idx"), bytes);
-            File.WriteAllBytes(Path.Combine(Folder(root, "idx-gz"), name + ".idx.gz"), Gzip(bytes));
+            File.WriteAllBytes(Path.Combine(dir, name + ".idx"), bytes);
+            File.WriteAllBytes(Path.Combine(dir, name + ".idx.gz"), Gzip(bytes));
         }
-        byte[] gz = Gzip(idx["images-u8"]);
-        File.WriteAllBytes(Path.Combine(Folder(root, "idx-gz"), "truncated-gzip.idx.gz"), gz[..^6]);
+        File.WriteAllBytes(Path.Combine(dir, "truncated-gzip.idx.gz"), Gzip(idx["images-u8"])[..^12]);
 
         dir = Folder(root, "model-spec");
         foreach (string name in new[] { "dense32", "conv", "vae", "sparse", "contractive", "conv-transpose" })

@@ -156,7 +156,8 @@ public static class IdxReader
         }
         catch (InvalidDataException e)
         {
-            throw DataFormat.Error(path, $"corrupt gzip data: {e.Message}", e);
+            // The runtime's message for a checksum or length mismatch blames "an unsupported compression method": say what it means.
+            throw DataFormat.Error(path, "corrupt gzip data: the compressed bytes, their CRC-32 or their length do not check out", e);
         }
     }
 }
