@@ -1,8 +1,11 @@
 using System.Buffers.Binary;
+using System.IO.Compression;
 using System.Text;
 using GpuAe.Backends.Cpu;
 using GpuAe.Checkpoints;
+using GpuAe.Data;
 using GpuAe.Models;
+using GpuAe.Tests.Data;
 using GpuAe.Training;
 
 namespace GpuAe.Tests.Properties;
@@ -34,6 +37,45 @@ public sealed class FuzzRegressionTests
     [InlineData("""{"\udc00w":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}""")]
     public void Safetensors_header_with_an_unpaired_surrogate_escape_is_a_format_error(string header) =>
         Assert.StartsWith("x.safetensors: header holds a string with an unpaired UTF-16 surrogate escape", SafeTensorsError(Encoding.UTF8.GetBytes(header)));
+
+    private static byte[] Gzip(byte[] bytes)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
+            gzip.Write(bytes);
+        return output.ToArray();
+    }
+
+    [Fact]
+    public void Gzip_idx_that_inflates_far_beyond_its_header_is_rejected_without_inflating_it()
+    {
+        // 16 declared bytes, then 40 more gzip members of 64 MiB of zeros: 2.5 GiB inflated from a few MB. Inflating it
+        // all took a minute and 5 GB of memory and ended in an IOException ("Stream was too long").
+        byte[] idx = IdxFiles.Bytes(0x08, [16], new byte[16]);
+        byte[] zeros = Gzip(new byte[64 << 20]);
+        byte[] content = [.. Gzip(idx), .. Enumerable.Repeat(zeros, 40).SelectMany(z => z)];
+
+        var error = Assert.Throws<InvalidDataException>(() => IdxReader.Parse(content, "bomb.idx.gz"));
+
+        Assert.Equal("bomb.idx.gz: trailing bytes: header declares 16 = 16 bytes of data, the decompressed file holds more after the header", error.Message);
+    }
+
+    [Fact]
+    public void Idx_header_declaring_more_bytes_than_one_array_holds_is_too_large()
+    {
+        byte[] idx = IdxFiles.Bytes(0x0D, [1 << 28, 2], []);
+        var error = Assert.Throws<InvalidDataException>(() => IdxReader.Parse(Gzip(idx), "big.idx.gz"));
+        Assert.Equal($"big.idx.gz: too large: dimensions 268435456x2 of float32 (type 0x0D) need more than the {Array.MaxLength} bytes one array can hold", error.Message);
+    }
+
+    [Fact]
+    public void Idx_gzip_with_a_damaged_checksum_says_so()
+    {
+        byte[] gz = Gzip(IdxFiles.Bytes(0x08, [4], [1, 2, 3, 4]));
+        gz[^6] ^= 1; // a CRC-32 byte of the trailer
+        var error = Assert.Throws<InvalidDataException>(() => IdxReader.Parse(gz, "crc.idx.gz"));
+        Assert.Equal("crc.idx.gz: corrupt gzip data: the compressed bytes, their CRC-32 or their length do not check out", error.Message);
+    }
 
     private static readonly string Dense32 = Presets.Get("dense32").Model.ToJson();
 
