@@ -38,6 +38,20 @@ public sealed class FuzzRegressionTests
     public void Safetensors_header_with_an_unpaired_surrogate_escape_is_a_format_error(string header) =>
         Assert.StartsWith("x.safetensors: header holds a string with an unpaired UTF-16 surrogate escape", SafeTensorsError(Encoding.UTF8.GetBytes(header)));
 
+    [Fact]
+    public void Safetensors_error_quoting_a_token_with_a_line_break_stays_on_one_line()
+    {
+        // The JSON reader quotes the bad token, line break and all.
+        string message = SafeTensorsError(Encoding.UTF8.GetBytes("{\"a\":tab\ncd}"));
+        Assert.StartsWith("x.safetensors: header is not valid JSON: 'tab\\u000Acd'", message);
+        Assert.DoesNotContain('\n', message);
+    }
+
+    [Fact]
+    public void Model_spec_error_naming_a_model_with_a_line_break_stays_on_one_line() =>
+        Assert.Equal("two\\u000Alines: the model has no layers",
+            SpecError("""{"name":"two\nlines","input_shape":[784],"layers":[],"loss":"mean_squared_error","code_layer":0}"""));
+
     private static byte[] Gzip(byte[] bytes)
     {
         using var output = new MemoryStream();
