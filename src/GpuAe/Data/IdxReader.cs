@@ -145,6 +145,7 @@ public static class IdxReader
         }
         return new Header(type, shape, dataOffset, dataBytes);
     }
+
     internal static int ElementSize(IdxElementType type) => type == IdxElementType.UInt8 ? 1 : 4;
 
     internal static string Describe(IdxElementType type) =>

@@ -1,5 +1,9 @@
+using System.IO.Compression;
 using CsCheck;
+using GpuAe.Checkpoints;
+using GpuAe.Data;
 using GpuAe.Fuzz;
+using GpuAe.Tests.Data;
 
 namespace GpuAe.Tests.Properties;
 
@@ -58,6 +62,74 @@ public sealed class ParserPropertyTests
             foreach (int bit in bits) copy[bit / 8] ^= (byte)(1 << (bit % 8));
             Survives(target, copy, $"{seed} with bits {string.Join(",", bits)} flipped");
         }, iter: 1500);
+    }
+
+    private static readonly Gen<string> TensorName =
+        Gen.OneOf("w", "b", ".", "_", "0", "é", "字", "😀").Array[1, 4].Select(parts => string.Concat(parts));
+
+    private static readonly Gen<NamedTensor> Tensor =
+        Gen.Select(TensorName, Gen.Int[0, 3].Array[0, 3]).SelectMany(named =>
+            Gen.Float.Array[named.Item2.Aggregate(1, (n, d) => n * d)].Select(data => new NamedTensor(named.Item1, named.Item2, data)));
+
+    private static readonly Gen<Dictionary<string, string>> Metadata =
+        Gen.Select(TensorName, TensorName).Array[0, 3].Select(pairs => pairs.DistinctBy(p => p.Item1).ToDictionary(p => p.Item1, p => p.Item2));
+
+    /// <summary>Damage to apply to a valid file: where to cut it, and which bits to flip (positions taken modulo its size).</summary>
+    private static readonly Gen<(int Cut, int[] Bits)> Damage = Gen.Select(Gen.Int[0, int.MaxValue], Gen.Int[0, int.MaxValue].Array[1, 6]);
+
+    [Fact]
+    public void Generated_safetensors_files_read_back_and_survive_damage()
+    {
+        FuzzTarget target = FuzzTargets.Find("safetensors")!;
+        using var dir = new TempDirectory();
+        Gen.Select(Tensor.Array[0, 4], Metadata, Damage).Sample((tensors, metadata, damage) =>
+        {
+            tensors = tensors.DistinctBy(t => t.Name).ToArray();
+            string path = dir.File($"{Guid.NewGuid():N}.safetensors"); // Sample runs on several threads
+            SafeTensors.Write(path, tensors, metadata);
+            byte[] bytes = File.ReadAllBytes(path);
+
+            SafeTensorFile back = SafeTensors.Read(new MemoryStream(bytes), "g.safetensors");
+            Assert.Equal(tensors.Select(t => (t.Name, Shape: string.Join(",", t.Shape))), back.Tensors.Select(t => (t.Name, Shape: string.Join(",", t.Shape))));
+            Assert.Equal(tensors.SelectMany(t => t.Data).Select(BitConverter.SingleToInt32Bits), back.Tensors.SelectMany(t => t.Data).Select(BitConverter.SingleToInt32Bits));
+            Assert.Equal(metadata, back.Metadata);
+            Damaged(target, bytes, damage);
+        }, iter: 300);
+    }
+
+    [Fact]
+    public void Generated_idx_files_plain_or_gzip_read_back_and_survive_damage()
+    {
+        FuzzTarget target = FuzzTargets.Find("idx")!;
+        var file = Gen.Select(Gen.Bool, Gen.Bool, Gen.Int[1, 4].Array[1, 4]).SelectMany(spec =>
+            Gen.Byte.Array[spec.Item3.Aggregate(spec.Item1 ? 4 : 1, (n, d) => n * d)].Select(payload => (Float: spec.Item1, Gzip: spec.Item2, Shape: spec.Item3, Payload: payload)));
+        Gen.Select(file, Damage).Sample((idx, damage) =>
+        {
+            byte[] plain = IdxFiles.Bytes(idx.Float ? (byte)0x0D : (byte)0x08, idx.Shape, idx.Payload);
+            byte[] bytes = idx.Gzip ? Gzip(plain) : plain;
+
+            IdxArray back = IdxReader.Parse(bytes, "g.idx");
+            Assert.Equal(idx.Shape, back.Shape);
+            Assert.Equal(idx.Float ? IdxElementType.Float32 : IdxElementType.UInt8, back.ElementType);
+            Assert.Equal(idx.Payload.Length / (idx.Float ? 4 : 1), back.ToUnitFloats().Length);
+            Damaged(target, bytes, damage);
+        }, iter: 500);
+    }
+
+    private static void Damaged(FuzzTarget target, byte[] bytes, (int Cut, int[] Bits) damage)
+    {
+        Survives(target, bytes[..(damage.Cut % bytes.Length)], $"a generated file cut to {damage.Cut % bytes.Length} of {bytes.Length} bytes");
+        byte[] flipped = (byte[])bytes.Clone();
+        foreach (int bit in damage.Bits) flipped[bit / 8 % bytes.Length] ^= (byte)(1 << (bit % 8));
+        Survives(target, flipped, $"a generated file with bits {string.Join(",", damage.Bits)} flipped");
+    }
+
+    private static byte[] Gzip(byte[] bytes)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
+            gzip.Write(bytes);
+        return output.ToArray();
     }
 
     private static string[] Seeds(FuzzTarget target)
