@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 using System.Text;
 using GpuAe.Backends.Cpu;
 using GpuAe.Checkpoints;
@@ -52,22 +51,14 @@ public sealed class FuzzRegressionTests
         Assert.Equal("two\\u000Alines: the model has no layers",
             SpecError("""{"name":"two\nlines","input_shape":[784],"layers":[],"loss":"mean_squared_error","code_layer":0}"""));
 
-    private static byte[] Gzip(byte[] bytes)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
-            gzip.Write(bytes);
-        return output.ToArray();
-    }
-
     [Fact]
     public void Gzip_idx_that_inflates_far_beyond_its_header_is_rejected_without_inflating_it()
     {
         // 16 declared bytes, then 40 more gzip members of 64 MiB of zeros: 2.5 GiB inflated from a few MB. Inflating it
         // all took a minute and 5 GB of memory and ended in an IOException ("Stream was too long").
         byte[] idx = IdxFiles.Bytes(0x08, [16], new byte[16]);
-        byte[] zeros = Gzip(new byte[64 << 20]);
-        byte[] content = [.. Gzip(idx), .. Enumerable.Repeat(zeros, 40).SelectMany(z => z)];
+        byte[] zeros = IdxFiles.Gzip(new byte[64 << 20]);
+        byte[] content = [.. IdxFiles.Gzip(idx), .. Enumerable.Repeat(zeros, 40).SelectMany(z => z)];
 
         var error = Assert.Throws<InvalidDataException>(() => IdxReader.Parse(content, "bomb.idx.gz"));
 
@@ -78,14 +69,14 @@ public sealed class FuzzRegressionTests
     public void Idx_header_declaring_more_bytes_than_one_array_holds_is_too_large()
     {
         byte[] idx = IdxFiles.Bytes(0x0D, [1 << 28, 2], []);
-        var error = Assert.Throws<InvalidDataException>(() => IdxReader.Parse(Gzip(idx), "big.idx.gz"));
+        var error = Assert.Throws<InvalidDataException>(() => IdxReader.Parse(IdxFiles.Gzip(idx), "big.idx.gz"));
         Assert.Equal($"big.idx.gz: too large: dimensions 268435456x2 of float32 (type 0x0D) need more than the {Array.MaxLength} bytes one array can hold", error.Message);
     }
 
     [Fact]
     public void Idx_gzip_with_a_damaged_checksum_says_so()
     {
-        byte[] gz = Gzip(IdxFiles.Bytes(0x08, [4], [1, 2, 3, 4]));
+        byte[] gz = IdxFiles.Gzip(IdxFiles.Bytes(0x08, [4], [1, 2, 3, 4]));
         gz[^6] ^= 1; // a CRC-32 byte of the trailer
         var error = Assert.Throws<InvalidDataException>(() => IdxReader.Parse(gz, "crc.idx.gz"));
         Assert.Equal("crc.idx.gz: corrupt gzip data: the compressed bytes, their CRC-32 or their length do not check out", error.Message);

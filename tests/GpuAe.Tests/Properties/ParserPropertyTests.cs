@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using CsCheck;
 using GpuAe.Checkpoints;
 using GpuAe.Data;
@@ -106,7 +105,7 @@ public sealed class ParserPropertyTests
         Gen.Select(file, Damage).Sample((idx, damage) =>
         {
             byte[] plain = IdxFiles.Bytes(idx.Float ? (byte)0x0D : (byte)0x08, idx.Shape, idx.Payload);
-            byte[] bytes = idx.Gzip ? Gzip(plain) : plain;
+            byte[] bytes = idx.Gzip ? IdxFiles.Gzip(plain) : plain;
 
             IdxArray back = IdxReader.Parse(bytes, "g.idx");
             Assert.Equal(idx.Shape, back.Shape);
@@ -122,14 +121,6 @@ public sealed class ParserPropertyTests
         byte[] flipped = (byte[])bytes.Clone();
         foreach (int bit in damage.Bits) flipped[bit / 8 % bytes.Length] ^= (byte)(1 << (bit % 8));
         Survives(target, flipped, $"a generated file with bits {string.Join(",", damage.Bits)} flipped");
-    }
-
-    private static byte[] Gzip(byte[] bytes)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
-            gzip.Write(bytes);
-        return output.ToArray();
     }
 
     private static string[] Seeds(FuzzTarget target)
