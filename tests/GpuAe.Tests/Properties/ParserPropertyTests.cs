@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using CsCheck;
 using GpuAe.Checkpoints;
 using GpuAe.Data;
@@ -110,7 +111,10 @@ public sealed class ParserPropertyTests
             IdxArray back = IdxReader.Parse(bytes, "g.idx");
             Assert.Equal(idx.Shape, back.Shape);
             Assert.Equal(idx.Float ? IdxElementType.Float32 : IdxElementType.UInt8, back.ElementType);
-            Assert.Equal(idx.Payload.Length / (idx.Float ? 4 : 1), back.ToUnitFloats().Length);
+            float[] expected = idx.Float
+                ? Enumerable.Range(0, idx.Payload.Length / 4).Select(i => BinaryPrimitives.ReadSingleBigEndian(idx.Payload.AsSpan(4 * i))).ToArray()
+                : idx.Payload.Select(b => b / 255f).ToArray();
+            Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), back.ToUnitFloats().Select(BitConverter.SingleToInt32Bits));
             Damaged(target, bytes, damage);
         }, iter: 500);
     }
