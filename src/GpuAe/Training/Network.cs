@@ -70,8 +70,15 @@ internal sealed class Network : IDisposable
 
     /// <summary>The constructor's checks of <paramref name="spec"/> (layer shapes, code layer, penalties) without a
     /// backend or parameters: what a spec read from a file must pass before anything is allocated for it.</summary>
+    /// <returns>The parameters the spec declares, in store order: what a checkpoint of it must hold, known before a
+    /// spec that declares billions of values gets a buffer.</returns>
     /// <exception cref="ModelSpecException">The spec cannot be built; the message names the layer.</exception>
-    internal static void Validate(ModelSpec spec) => CodePenalties.Validate(spec, BuildLayers(spec, out _));
+    internal static IReadOnlyList<ParameterDecl> Validate(ModelSpec spec)
+    {
+        var layers = BuildLayers(spec, out _);
+        CodePenalties.Validate(spec, layers);
+        return layers.SelectMany(l => l.Parameters).ToArray();
+    }
 
     public IBackend Backend { get; }
 

@@ -140,12 +140,20 @@ public sealed class FuzzRegressionTests
             SpecError(Presets.Get("conv").Model.ToJson().Replace("\"filters\":16", "\"filters\":1073741824")));
 
     [Fact]
-    public void A_spec_that_passes_validate_builds_a_network()
+    public void A_spec_that_passes_validate_builds_a_network_with_the_parameters_it_declared()
     {
-        var spec = ModelSpec.FromJson(Dense32);
-        Network.Validate(spec);
+        var spec = ModelSpec.FromJson(Presets.Get("conv").Model.ToJson());
+        var declared = Network.Validate(spec);
         using var backend = new CpuBackend("managed");
         using var network = new Network(backend, spec);
-        Assert.Equal(784, network.SampleSize);
+        Assert.Equal(network.Parameters.Entries.Select(e => (e.Decl.Name, e.Decl.Shape.ToString())), declared.Select(d => (d.Name, d.Shape.ToString())));
+    }
+
+    [Fact]
+    public void Validate_tells_a_huge_spec_without_allocating_it()
+    {
+        // 784 x 2^28 weights: a 500-byte checkpoint naming this model made the CPU backend throw OutOfMemoryException.
+        var declared = Network.Validate(ModelSpec.FromJson(Dense32.Replace("\"units\":32", "\"units\":268435456")));
+        Assert.Equal(784L * 268435456, declared.Single(d => d.Name == "layers.1.weight").Shape.ElementCount);
     }
 }
