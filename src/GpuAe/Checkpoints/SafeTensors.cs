@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Unicode;
 using GpuAe.Data;
 using GpuAe.IO;
 
@@ -49,6 +50,14 @@ public static class SafeTensors
     public static SafeTensorFile Read(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        return Read(stream, path);
+    }
+
+    /// <summary>Reads safetensors content from a seekable <paramref name="stream"/>; <paramref name="path"/> names it in errors.
+    /// The fuzz targets and property tests feed bytes here without a file.</summary>
+    /// <exception cref="InvalidDataException">The content is malformed (the only exception malformed content may cause).</exception>
+    internal static SafeTensorFile Read(Stream stream, string path)
+    {
         long fileLength = stream.Length;
         if (fileLength < 8)
             throw DataFormat.Error(path, $"truncated: expected an 8-byte header size, file has {fileLength} bytes");
@@ -138,6 +147,9 @@ public static class SafeTensors
 
     private static (List<Entry> Entries, Dictionary<string, string> Metadata) ParseHeader(string path, byte[] header)
     {
+        // JsonDocument checks UTF-8 only when a string is read, and then throws InvalidOperationException.
+        if (!Utf8.IsValid(header))
+            throw DataFormat.Error(path, "header is not valid UTF-8 text");
         JsonDocument document;
         try
         {
@@ -149,23 +161,37 @@ public static class SafeTensors
         }
         using (document)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-                throw DataFormat.Error(path, $"header: expected a JSON object, found {document.RootElement.ValueKind}");
-
-            var entries = new List<Entry>();
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (JsonProperty property in document.RootElement.EnumerateObject())
+            try
             {
-                if (!seen.Add(property.Name))
-                    throw DataFormat.Error(path, $"header: duplicate key '{property.Name}'");
-                if (property.Name == MetadataKey)
-                    ReadMetadata(path, property.Value, metadata);
-                else
-                    entries.Add(ReadEntry(path, property.Name, property.Value));
+                return ReadHeader(path, document);
             }
-            return (entries, metadata);
+            catch (InvalidOperationException e)
+            {
+                // The one way reading a parsed document's names and strings fails: an escape such as \ud800 that
+                // leaves a UTF-16 surrogate unpaired.
+                throw DataFormat.Error(path, "header holds a string with an unpaired UTF-16 surrogate escape (\\uD800-\\uDFFF)", e);
+            }
         }
+    }
+
+    private static (List<Entry> Entries, Dictionary<string, string> Metadata) ReadHeader(string path, JsonDocument document)
+    {
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+            throw DataFormat.Error(path, $"header: expected a JSON object, found {document.RootElement.ValueKind}");
+
+        var entries = new List<Entry>();
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (JsonProperty property in document.RootElement.EnumerateObject())
+        {
+            if (!seen.Add(property.Name))
+                throw DataFormat.Error(path, $"header: duplicate key '{property.Name}'");
+            if (property.Name == MetadataKey)
+                ReadMetadata(path, property.Value, metadata);
+            else
+                entries.Add(ReadEntry(path, property.Name, property.Value));
+        }
+        return (entries, metadata);
     }
 
     private static void ReadMetadata(string path, JsonElement value, Dictionary<string, string> metadata)

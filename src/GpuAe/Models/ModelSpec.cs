@@ -80,8 +80,21 @@ public sealed record ModelSpec(string Name, int[] InputShape, IReadOnlyList<Laye
     [JsonIgnore]
     public bool LossPerImage => Layers.Any(l => l is VaeLatentSpec);
 
-    /// <summary>Parses <see cref="ToJson"/>'s output; a malformed spec is a <see cref="ModelSpecException"/>.</summary>
-    public static ModelSpec FromJson(string json) => SpecJson.Parse<ModelSpec>(json, "model spec");
+    /// <summary>Parses <see cref="ToJson"/>'s output. Every field without a default must be there and not null; whether
+    /// the layers fit together is checked when a network is built from the spec.</summary>
+    /// <exception cref="ModelSpecException">The JSON is malformed or incomplete (the only exception any text may cause).</exception>
+    public static ModelSpec FromJson(string json)
+    {
+        var spec = SpecJson.Parse<ModelSpec>(json, "model spec");
+        // Element nullability is not enforced by the serializer: "layers": [null] arrives as a null layer.
+        int missing = spec.Layers.ToList().FindIndex(l => l is null);
+        if (missing >= 0)
+            throw new ModelSpecException($"model spec JSON is malformed: layers[{missing}] is null, expected a layer object");
+        missing = spec.Penalties.ToList().FindIndex(p => p is null);
+        if (missing >= 0)
+            throw new ModelSpecException($"model spec JSON is malformed: penalties[{missing}] is null, expected a penalty object");
+        return spec;
+    }
 
     /// <summary>A one-line human summary, e.g. "784-32-784 dense, relu/sigmoid, BCE".</summary>
     public override string ToString() =>
@@ -109,6 +122,7 @@ public sealed record ModelSpec(string Name, int[] InputShape, IReadOnlyList<Laye
 public sealed record TrainingRecipe(OptimizerKind Optimizer, float LearningRate, int BatchSize, int Epochs, float WeightDecay = 0f, float Noise = 0f)
 {
     public string ToJson() => JsonSerializer.Serialize(this, SpecJson.Options);
+    /// <exception cref="ModelSpecException">The JSON is malformed or incomplete.</exception>
     public static TrainingRecipe FromJson(string json) => SpecJson.Parse<TrainingRecipe>(json, "training recipe");
 }
 
@@ -122,15 +136,29 @@ internal static class SpecJson
         WriteIndented = false,
     };
 
+    /// <summary>Reading is stricter than writing: a missing constructor argument or a null where the type allows none is
+    /// an error rather than a default or a null that fails later.</summary>
+    private static readonly JsonSerializerOptions Strict = new(Options)
+    {
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+    };
+
     public static T Parse<T>(string json, string what)
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(json, Options) ?? throw new ModelSpecException($"{what} JSON is empty");
+            return JsonSerializer.Deserialize<T>(json, Strict) ?? throw new ModelSpecException($"{what} JSON is empty");
         }
         catch (JsonException e)
         {
             throw new ModelSpecException($"{what} JSON is malformed: {e.Message}");
+        }
+        catch (NotSupportedException e)
+        {
+            // The serializer's way of saying a layer or penalty object has no "type" (it cannot make an abstract record).
+            string where = e.Message.IndexOf("Path: ", StringComparison.Ordinal) is int at and >= 0 ? $" ({e.Message[at..].TrimEnd('.')})" : "";
+            throw new ModelSpecException($"{what} JSON is malformed: a layer or penalty has no \"type\" field{where}");
         }
     }
 }

@@ -68,6 +68,18 @@ internal sealed class Network : IDisposable
         Parameters = new ParameterStore(backend, Layers.SelectMany(l => l.Parameters));
     }
 
+    /// <summary>The constructor's checks of <paramref name="spec"/> (layer shapes, code layer, penalties) without a
+    /// backend or parameters: what a spec read from a file must pass before anything is allocated for it.</summary>
+    /// <returns>The parameters the spec declares, in store order: what a checkpoint of it must hold, known before a
+    /// spec that declares billions of values gets a buffer.</returns>
+    /// <exception cref="ModelSpecException">The spec cannot be built; the message names the layer.</exception>
+    internal static IReadOnlyList<ParameterDecl> Validate(ModelSpec spec)
+    {
+        var layers = BuildLayers(spec, out _);
+        CodePenalties.Validate(spec, layers);
+        return layers.SelectMany(l => l.Parameters).ToArray();
+    }
+
     public IBackend Backend { get; }
 
     /// <summary>Parameter gradients on the side stream where the backend has one (default); false keeps every
@@ -272,7 +284,7 @@ internal sealed class Network : IDisposable
         if (spec.Layers.Count == 0) throw new ModelSpecException($"{spec.Name}: the model has no layers");
         if (spec.CodeLayer < 0 || spec.CodeLayer >= spec.Layers.Count)
             throw new ModelSpecException($"{spec.Name}: code layer {spec.CodeLayer} is not one of the {spec.Layers.Count} layers");
-        var shape = new Shape(spec.InputShape);
+        var shape = SpecShape(spec.Name, "input shape", spec.InputShape);
         var layers = new Layer[spec.Layers.Count];
         int outputLayer = Array.FindLastIndex(spec.Layers.ToArray(), l => l is DenseSpec or Conv2DSpec or Conv2DTransposeSpec);
         outputActivation = Activation.Linear;
@@ -290,17 +302,41 @@ internal sealed class Network : IDisposable
                 MaxPool2DSpec p => new MaxPool2DLayer(name, shape, p.Size, p.Stride ?? p.Size, p.Padding),
                 UpSample2DSpec u => new UpSample2DLayer(name, shape, u.Scale),
                 FlattenSpec => new ReshapeLayer(name, shape, new Shape((int)shape.ElementCount)),
-                ReshapeSpec r => new ReshapeLayer(name, shape, new Shape(r.Shape)),
+                ReshapeSpec r => new ReshapeLayer(name, shape, SpecShape(name, "reshape target", r.Shape)),
                 VaeLatentSpec v => new VaeLatentLayer(name, shape, v.Units, v.Beta),
                 _ => throw new ModelSpecException($"{spec.Name}: layer {i} has an unknown type {layerSpec.GetType().Name}"),
             };
             shape = layers[i].OutputShape;
+            CheckSampleSize(name, "output", shape);
         }
         CheckVariational(spec);
         if (shape.ElementCount != new Shape(spec.InputShape).ElementCount)
             throw new ModelSpecException(
                 $"{spec.Name}: the output {shape} has {shape.ElementCount} values but the input [{string.Join(", ", spec.InputShape)}] has {new Shape(spec.InputShape).ElementCount}; an autoencoder must reconstruct its input");
         return layers;
+    }
+
+    /// <summary>A per-sample shape written in the spec (the input, a reshape target): positive dimensions that fit
+    /// <see cref="CheckSampleSize"/>.</summary>
+    private static Shape SpecShape(string owner, string what, int[] dims)
+    {
+        if (dims.Length is 0 or > 3 || dims.Any(d => d <= 0))
+            throw new ModelSpecException($"{owner}: {what} [{string.Join(", ", dims)}] must have 1 to 3 positive dimensions ([features] or [C, H, W])");
+        var shape = new Shape(dims);
+        CheckSampleSize(owner, what, shape);
+        return shape;
+    }
+
+    /// <summary>Tensors are indexed with int, so one sample's values must number at most int.MaxValue.</summary>
+    private static void CheckSampleSize(string owner, string what, Shape shape)
+    {
+        long count = 1;
+        foreach (int dim in shape.Dims)
+        {
+            count *= dim; // each factor is at most int.MaxValue, so this cannot wrap before the check
+            if (count > int.MaxValue)
+                throw new ModelSpecException($"{owner}: {what} {shape} has more than {int.MaxValue} values per sample");
+        }
     }
 
     /// <summary>A VAE has one Gaussian latent, it is the code (codes are its mean) and a decoder follows it.</summary>

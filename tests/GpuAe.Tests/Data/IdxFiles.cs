@@ -23,6 +23,14 @@ internal static class IdxFiles
         return Write(path, Bytes(0x08, dims, payload));
     }
 
+    public static byte[] Gzip(byte[] bytes)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
+            gzip.Write(bytes);
+        return output.ToArray();
+    }
+
     /// <summary>Writes <paramref name="bytes"/>, gzipped when the path ends in .gz.</summary>
     public static string Write(string path, byte[] bytes)
     {
