@@ -1,6 +1,7 @@
 using System.Globalization;
 using GpuAe.Backends;
 using GpuAe.Checkpoints;
+using GpuAe.Layers;
 using GpuAe.Models;
 
 namespace GpuAe.Training;
@@ -78,6 +79,7 @@ public sealed class SavedCheckpoint
         Step = Int(Checkpoint.StepKey, 0);
         Epoch = Int(Checkpoint.EpochKey, 0);
         Run = RunInfo.FromMetadata(file.Metadata, path, Recipe.BatchSize);
+        CheckParameters();
         foreach (var tensor in file.Tensors) CheckFinite(tensor);
         bool has1 = file.TryGet(Checkpoint.State1, out var state1), has2 = file.TryGet(Checkpoint.State2, out var state2);
         if (has1 != has2)
@@ -116,35 +118,18 @@ public sealed class SavedCheckpoint
     public bool HasOptimizerState { get; }
 
     /// <summary>The trainer with the saved parameters, optimizer state and counters, on <paramref name="backend"/>.</summary>
-    /// <exception cref="InvalidDataException">A parameter is missing or has the wrong shape, a tensor belongs to no parameter,
-    /// the optimizer state has the wrong size, or the model cannot be built; the message names the file and tensor or key.</exception>
+    /// <exception cref="InvalidDataException">The optimizer state has the wrong size for the model; the message names the file
+    /// and tensor. (Parameters and the spec were checked when the file was read.)</exception>
     public Trainer CreateTrainer(IBackend backend, Func<TrainingRecipe, TrainingRecipe>? adjustRecipe = null)
     {
-        Trainer trainer;
-        try
-        {
-            trainer = new Trainer(backend, Model, adjustRecipe?.Invoke(Recipe) ?? Recipe, Seed);
-        }
-        catch (ModelSpecException e)
-        {
-            throw new InvalidDataException($"{Path}: metadata '{Checkpoint.ModelKey}' describes a model that cannot be built ({e.Message})", e);
-        }
+        // The spec and every parameter's name and shape were checked against the file when it was read, so nothing
+        // below can allocate for a model the file does not hold.
+        var trainer = new Trainer(backend, Model, adjustRecipe?.Invoke(Recipe) ?? Recipe, Seed);
         try
         {
             var store = trainer.Network.Parameters;
-            var expected = new HashSet<string>(StringComparer.Ordinal) { Checkpoint.State1, Checkpoint.State2 };
             foreach (var entry in store.Entries)
-            {
-                expected.Add(entry.Decl.Name);
-                if (!_file.TryGet(entry.Decl.Name, out var tensor))
-                    throw new InvalidDataException($"{Path}: parameter '{entry.Decl.Name}' of model {Model.Name} is missing");
-                if (!tensor.Shape.SequenceEqual(entry.Decl.Shape.ToArray()))
-                    throw new InvalidDataException(
-                        $"{Path}: parameter '{entry.Decl.Name}' has shape [{string.Join(", ", tensor.Shape)}], the model expects {entry.Decl.Shape}");
-                backend.Upload(store.Values.Slice(entry.Offset, entry.Length), tensor.Data);
-            }
-            if (_file.Tensors.FirstOrDefault(t => !expected.Contains(t.Name)) is { } stray)
-                throw new InvalidDataException($"{Path}: tensor '{stray.Name}' is not a parameter of model {Model.Name}");
+                backend.Upload(store.Values.Slice(entry.Offset, entry.Length), _file[entry.Decl.Name].Data);
             if (HasOptimizerState)
             {
                 foreach (var (name, buffer) in new[] { (Checkpoint.State1, store.State1), (Checkpoint.State2, store.State2) })
@@ -164,6 +149,33 @@ public sealed class SavedCheckpoint
             trainer.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Builds nothing: checks the spec (<see cref="Network.Validate"/>) and that the file holds exactly its
+    /// parameters with their shapes, before any buffer is sized from the spec (a crafted spec can declare billions of values).</summary>
+    private void CheckParameters()
+    {
+        IReadOnlyList<ParameterDecl> declared;
+        try
+        {
+            declared = Network.Validate(Model);
+        }
+        catch (ModelSpecException e)
+        {
+            throw new InvalidDataException($"{Path}: metadata '{Checkpoint.ModelKey}' describes a model that cannot be built ({e.Message})", e);
+        }
+        var expected = new HashSet<string>(StringComparer.Ordinal) { Checkpoint.State1, Checkpoint.State2 };
+        foreach (var decl in declared)
+        {
+            expected.Add(decl.Name);
+            if (!_file.TryGet(decl.Name, out var tensor))
+                throw new InvalidDataException($"{Path}: parameter '{decl.Name}' of model {Model.Name} is missing");
+            if (!tensor.Shape.SequenceEqual(decl.Shape.ToArray()))
+                throw new InvalidDataException(
+                    $"{Path}: parameter '{decl.Name}' has shape [{string.Join(", ", tensor.Shape)}], the model expects {decl.Shape}");
+        }
+        if (_file.Tensors.FirstOrDefault(t => !expected.Contains(t.Name)) is { } stray)
+            throw new InvalidDataException($"{Path}: tensor '{stray.Name}' is not a parameter of model {Model.Name}");
     }
 
     private string Meta(string key) => _file.Metadata.TryGetValue(key, out var v) ? v

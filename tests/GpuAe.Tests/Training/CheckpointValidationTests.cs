@@ -1,3 +1,4 @@
+using GpuAe.Backends;
 using GpuAe.Backends.Cpu;
 using GpuAe.Checkpoints;
 using GpuAe.Models;
@@ -49,6 +50,18 @@ public sealed class CheckpointValidationTests : IDisposable
         var error = Assert.Throws<InvalidDataException>(() => Checkpoint.Read(path));
         Assert.Contains(path, error.Message);
         foreach (string part in parts) Assert.Contains(part, error.Message);
+    }
+
+    [Fact]
+    public void A_spec_declaring_more_than_the_file_holds_is_refused_before_anything_is_allocated()
+    {
+        // 784 x 2^28 weights (over 800 GB as float32) if it were built: the file's tensors must be checked first.
+        var huge = new ModelBuilder("huge", 1, 28, 28).Flatten().Dense(1 << 28, Activation.Relu).Code()
+            .Dense(784, Activation.Sigmoid).Build(ReconstructionLoss.BinaryCrossEntropy);
+        string path = Tampered(t => t, meta => meta[Checkpoint.ModelKey] = huge.ToJson());
+        var error = Assert.Throws<InvalidDataException>(() => Checkpoint.Read(path));
+        Assert.Contains(path, error.Message);
+        Assert.Contains("layers.", error.Message);
     }
 
     [Fact]
