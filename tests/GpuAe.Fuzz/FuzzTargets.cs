@@ -40,6 +40,7 @@ internal static class FuzzTargets
         new("safetensors", typeof(InvalidDataException), bytes => Touch(SafeTensors.Read(new MemoryStream(bytes), "in.safetensors")), "in.safetensors: "),
         new("idx", typeof(InvalidDataException), bytes => Touch(IdxReader.Parse(bytes, "in.idx")), "in.idx: "), // plain and gzip seeds
         new("model-spec", typeof(ModelSpecException), bytes => Touch(ModelSpec.FromJson(Encoding.UTF8.GetString(bytes)))),
+        new("metrics", typeof(InvalidDataException), bytes => Touch(RunMetrics.Parse(Encoding.UTF8.GetString(bytes), "in.metrics.json")), "in.metrics.json"), // read on --resume
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);
@@ -62,6 +63,18 @@ internal static class FuzzTargets
             throw new InvalidOperationException($"IDX shape [{string.Join(",", array.Shape)}] does not match its {values.Length} values");
         if (array.ElementType == IdxElementType.UInt8)
             _ = array.Bytes.Length;
+    }
+
+    private static void Touch(RunMetrics metrics)
+    {
+        int previous = 0;
+        foreach (EpochMetrics epoch in metrics.Epochs)
+        {
+            if (epoch.Epoch <= previous)
+                throw new InvalidOperationException($"metrics: epoch {epoch.Epoch} does not follow epoch {previous}");
+            previous = epoch.Epoch;
+        }
+        _ = metrics.Model.Length + metrics.Seed + (metrics.Started?.Year ?? 0);
     }
 
     private static void Touch(ModelSpec spec)

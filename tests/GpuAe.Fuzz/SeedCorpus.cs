@@ -52,6 +52,17 @@ internal static class SeedCorpus
             File.WriteAllText(Path.Combine(dir, name + ".json"), Presets.Get(name).Model.ToJson());
         string dense32 = Presets.Get("dense32").Model.ToJson();
         File.WriteAllText(Path.Combine(dir, "truncated.json"), dense32[..(dense32.Length / 2)]);
+
+        // metrics.json as gpuae train writes it (the members --resume reads, among others it ignores).
+        dir = Folder(root, "metrics");
+        const string metrics = """
+            {"model": "dense32", "seed": 3, "backend": "cpu", "started": "2026-11-30T11:54:01Z", "train_samples": 600,
+             "epochs": [{"epoch": 1, "train_loss": 0.41, "val_loss": 0.39, "val_mse": 0.11, "epoch_seconds": 0.2, "samples_per_second": 3000},
+                        {"epoch": 2, "train_loss": 0.31, "val_loss": null, "val_mse": null, "epoch_seconds": 0.2, "samples_per_second": 3100}]}
+            """;
+        File.WriteAllText(Path.Combine(dir, "two-epochs.json"), metrics);
+        File.WriteAllText(Path.Combine(dir, "no-epochs.json"), """{"model": "vae", "seed": -1, "epochs": []}""");
+        File.WriteAllText(Path.Combine(dir, "truncated.json"), metrics[..(metrics.Length / 2)]);
     }
 
     private static string Folder(string root, string target) => Directory.CreateDirectory(Path.Combine(root, target)).FullName;
