@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using GpuAe.Data;
 
 namespace GpuAe.Training;
 
@@ -23,13 +24,14 @@ internal readonly record struct JsonFields(JsonElement Element, string File, str
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{subject} is not valid JSON ({e.Message})", e);
+            throw new InvalidDataException(DataFormat.OneLine($"{subject} is not valid JSON ({e.Message})"), e);
         }
         return root.ValueKind == JsonValueKind.Object ? new JsonFields(root, file, prefix)
             : throw new InvalidDataException($"{subject} holds a JSON {Kind(root)}, expected an object");
     }
 
-    public InvalidDataException Error(string key, string problem) => new($"{File}: '{Prefix}{key}' {problem}");
+    /// <summary>One line, whatever the file put into the member name or the quoted value.</summary>
+    public InvalidDataException Error(string key, string problem) => new(DataFormat.OneLine($"{File}: '{Prefix}{key}' {problem}"));
 
     public bool Has(string key) => Element.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null;
 

@@ -41,6 +41,16 @@ public class RunMetricsTests
         Assert.Contains(expected, error.Message);
     }
 
+    [Theory]
+    [InlineData("{\"model\": \"m\", \"seed\": 1, \"epochs\": [], \"started\": \"a\\nb\"}")] // a quoted value with a line break
+    [InlineData("{\"mo\n\ndel\": 1 x}")]                                                       // the JSON reader quotes the bad token with its line breaks (found by the fuzzer)
+    public void Errors_stay_on_one_line(string json)
+    {
+        var error = Assert.Throws<InvalidDataException>(() => RunMetrics.Parse(json, "m.json"));
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.StartsWith("m.json", error.Message);
+    }
+
     [Fact]
     public void Deep_nesting_is_an_InvalidDataException()
     {
