@@ -133,8 +133,10 @@ gpuae_status gpuae_model_parameter_count(const gpuae_model *model, uint64_t *cou
  * is written. count = 0 writes nothing and succeeds (the pointers may then be NULL). The calls block until the
  * results are in the output (they synchronise the context's device). */
 
-/* Codes: count * code_size floats into `codes` (row per sample), the same bits as the C# Trainer.Encode on the
- * same backend. Since: 1. */
+/* Codes: count * code_size floats into `codes` (row per sample): the same bits as the C# Trainer.Encode of the
+ * same `count` samples on the same backend. (Samples go through in batches of the model's recipe batch size, and
+ * a GEMM's rounding may depend on a batch's row count: encoding the samples in other groups may change last bits.)
+ * Since: 1. */
 gpuae_status gpuae_model_encode(gpuae_model *model, const float *input, size_t count, float *codes, size_t codes_length);
 
 /* Reconstructions: count * input_size floats into `output`. A denoising model reconstructs its evaluation-noised
