@@ -32,11 +32,12 @@ internal sealed class NativeApiException(Status status, string message) : Except
 /// </summary>
 internal static unsafe class Errors
 {
-    [ThreadStatic] private static byte* _message;
-    private static readonly byte* Empty = (byte*)NativeMemory.AllocZeroed(1);
+    // A pinned managed array rather than native memory: it lives as long as the thread refers to it and is
+    // collected with the thread, so a host's worker threads leak nothing.
+    [ThreadStatic] private static byte[]? _message;
 
     /// <summary>The thread's message as NUL-terminated UTF-8, owned by this thread; "" before any failure.</summary>
-    public static byte* Last => _message is null ? Empty : _message;
+    public static byte* Last => _message is null ? Utf8(""u8) : (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_message));
 
     /// <summary>Runs an export's body; an exception becomes its status, with its message kept for gpuae_last_error.</summary>
     public static Status Guard(Func<Status> body)
@@ -64,11 +65,11 @@ internal static unsafe class Errors
         _ => (Status.Internal, $"internal error: {e.Message}"),
     };
 
-    /// <summary>Replaces the thread's message (the previous one is freed: gpuae_last_error's pointer lives until then).</summary>
+    /// <summary>Replaces the thread's message (gpuae_last_error's pointer to the previous one lives until then).</summary>
     public static void Remember(string message)
     {
-        var copy = Copy(message);
-        NativeMemory.Free(_message);
+        var copy = GC.AllocateUninitializedArray<byte>(Encoding.UTF8.GetByteCount(message) + 1, pinned: true);
+        copy[Encoding.UTF8.GetBytes(message, copy)] = 0;
         _message = copy;
     }
 
