@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using GpuAe.Backends;
 using GpuAe.Layers;
 
@@ -73,7 +74,7 @@ public sealed record ModelSpec(string Name, int[] InputShape, IReadOnlyList<Laye
         init => Penalties = value ?? [];
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, SpecJson.Options);
+    public string ToJson() => JsonSerializer.Serialize(this, SpecJsonContext.Default.ModelSpec);
 
     /// <summary>True for a VAE (a <see cref="VaeLatentSpec"/> layer): its losses are sums over the pixels plus
     /// beta·KL, averaged per image (the PyTorch examples' convention); other models report means per pixel.</summary>
@@ -85,7 +86,7 @@ public sealed record ModelSpec(string Name, int[] InputShape, IReadOnlyList<Laye
     /// <exception cref="ModelSpecException">The JSON is malformed or incomplete (the only exception any text may cause).</exception>
     public static ModelSpec FromJson(string json)
     {
-        var spec = SpecJson.Parse<ModelSpec>(json, "model spec");
+        var spec = SpecJson.Parse(json, SpecJsonContext.Default.ModelSpec, "model spec");
         // Element nullability is not enforced by the serializer: "layers": [null] arrives as a null layer.
         int missing = spec.Layers.ToList().FindIndex(l => l is null);
         if (missing >= 0)
@@ -121,34 +122,34 @@ public sealed record ModelSpec(string Name, int[] InputShape, IReadOnlyList<Laye
 /// a denoising autoencoder (inputs clamp(x + Noise * N(0,1), 0, 1), target the clean x).</summary>
 public sealed record TrainingRecipe(OptimizerKind Optimizer, float LearningRate, int BatchSize, int Epochs, float WeightDecay = 0f, float Noise = 0f)
 {
-    public string ToJson() => JsonSerializer.Serialize(this, SpecJson.Options);
+    public string ToJson() => JsonSerializer.Serialize(this, SpecJsonContext.Default.TrainingRecipe);
     /// <exception cref="ModelSpecException">The JSON is malformed or incomplete.</exception>
-    public static TrainingRecipe FromJson(string json) => SpecJson.Parse<TrainingRecipe>(json, "training recipe");
+    public static TrainingRecipe FromJson(string json) => SpecJson.Parse(json, SpecJsonContext.Default.TrainingRecipe, "training recipe");
 }
 
-/// <summary>The JSON dialect of specs, recipes and metrics files: snake_case names and enum values.</summary>
+/// <summary>The JSON dialect of specs and recipes: snake_case names and enum values, compact. Source-generated
+/// (no reflection), so the library stays trim- and NativeAOT-clean.</summary>
+// Reading is stricter than writing would need: a missing constructor argument or a null where the type allows none is
+// an error rather than a default or a null that fails later.
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false,
+    RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true,
+    Converters = [typeof(SnakeCaseEnum<Activation>), typeof(SnakeCaseEnum<Padding>), typeof(SnakeCaseEnum<ReconstructionLoss>),
+                  typeof(SnakeCaseEnum<OptimizerKind>), typeof(SnakeCaseEnum<ActivityPenaltyKind>)])]
+[JsonSerializable(typeof(ModelSpec))]
+[JsonSerializable(typeof(TrainingRecipe))]
+internal sealed partial class SpecJsonContext : JsonSerializerContext;
+
+/// <summary>Enum values as snake_case strings ("leaky_relu", "binary_cross_entropy"), without reflection.</summary>
+internal sealed class SnakeCaseEnum<TEnum>() : JsonStringEnumConverter<TEnum>(JsonNamingPolicy.SnakeCaseLower)
+    where TEnum : struct, Enum;
+
 internal static class SpecJson
 {
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = false,
-    };
-
-    /// <summary>Reading is stricter than writing: a missing constructor argument or a null where the type allows none is
-    /// an error rather than a default or a null that fails later.</summary>
-    private static readonly JsonSerializerOptions Strict = new(Options)
-    {
-        RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-    };
-
-    public static T Parse<T>(string json, string what)
+    public static T Parse<T>(string json, JsonTypeInfo<T> type, string what)
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(json, Strict) ?? throw new ModelSpecException($"{what} JSON is empty");
+            return JsonSerializer.Deserialize(json, type) ?? throw new ModelSpecException($"{what} JSON is empty");
         }
         catch (JsonException e)
         {

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds libgpuae and runs its C tests: publishes src/GpuAe.Native with NativeAOT into native/build/libgpuae.so,
+# makes a reference run with the gpuae command line (a 1-epoch dense32 checkpoint on the CPU and the codes
+# `gpuae encode` writes from it), builds the C tests with CMake and runs them with ctest (each also under
+# valgrind memcheck when valgrind is installed). Extra arguments go to `dotnet publish`, e.g.
+#   bash native/build.sh -p:NvccExe=/nonexistent
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build="$root/native/build"
+mkdir -p "$build"
+
+echo "== libgpuae: NativeAOT publish (minutes)"
+# The symbol table stays (function names in a host's backtraces, and valgrind suppressions can name the .NET
+# runtime's functions); the DWARF goes (valgrind 3.19 cannot read the debug file the SDK splits off).
+dotnet publish "$root/src/GpuAe.Native/GpuAe.Native.csproj" -r linux-x64 -c Release -nologo -v:q \
+  -p:StripSymbols=false -o "$build/publish" "$@"
+strip --strip-debug -o "$build/libgpuae.so" "$build/publish/GpuAe.Native.so"
+
+echo "== reference: gpuae train + encode on the CPU (the C test compares its codes bit for bit)"
+reference="$build/reference"
+rm -rf "$reference"
+"$root/gpuae" train --model dense32 --backend cpu --epochs 1 --train-samples 2048 --seed 5 --out "$reference" >/dev/null
+"$root/gpuae" encode --from "$reference" --backend cpu --count 300 >/dev/null
+
+echo "== C tests"
+cmake -S "$root/native" -B "$build" -DGPUAE_REFERENCE_DIR="$reference" >/dev/null
+cmake --build "$build" >/dev/null
+ctest --test-dir "$build" --output-on-failure

@@ -1,0 +1,113 @@
+using System.Runtime.InteropServices;
+using GpuAe.Backends;
+using GpuAe.Backends.Cpu;
+using GpuAe.Backends.Cuda;
+using GpuAe.Backends.OpenCL;
+using GpuAe.Data;
+using GpuAe.Training;
+
+namespace GpuAe.Native;
+
+/// <summary>
+/// gpuae_context: one backend. Models keep their context alive: gpuae_context_destroy only lets go of the caller's
+/// reference, and the backend is disposed when the last model made on it is destroyed too.
+/// </summary>
+internal sealed unsafe class NativeContext
+{
+    private int _references = 1;
+
+    private NativeContext(IBackend backend)
+    {
+        Backend = backend;
+        Name = Errors.Copy(backend.Name);
+    }
+
+    public IBackend Backend { get; }
+
+    /// <summary>The backend's name as NUL-terminated UTF-8, freed with the context.</summary>
+    public byte* Name { get; }
+
+    /// <summary>A backend by name: cpu, opencl, cuda, or auto (CUDA, then an OpenCL GPU, then the CPU).</summary>
+    public static NativeContext Create(string name, int device) => new(name switch
+    {
+        "cpu" => new CpuBackend(),
+        "opencl" => OpenCl(device, out string reason) ?? throw new BackendUnavailableException($"opencl: {reason}"),
+        "cuda" => Cuda(device, out string reason) ?? throw new BackendUnavailableException($"cuda: {reason}"),
+        "auto" => (IBackend?)Cuda(device, out _) ?? (IBackend?)OpenClGpu(device) ?? new CpuBackend(),
+        _ => throw new NativeApiException(Status.NotFound, $"backend '{name}' is not one of cpu, opencl, cuda, auto"),
+    });
+
+    private static OpenClBackend? OpenCl(int device, out string reason) =>
+        OpenClBackend.TryCreate(device.ToString(System.Globalization.CultureInfo.InvariantCulture), out var backend, out reason) ? backend : null;
+
+    private static CudaBackend? Cuda(int device, out string reason) =>
+        CudaBackend.TryCreate(device, null, out var backend, out reason) ? backend : null;
+
+    /// <summary>An OpenCL GPU for auto; an OpenCL CPU device (PoCL) is passed over, as the CLI does: the CPU backend is faster there.</summary>
+    private static OpenClBackend? OpenClGpu(int device)
+    {
+        var devices = OpenClBackend.ListDevices(out _);
+        return device < devices.Count && devices[device].Type == "GPU" ? OpenCl(device, out _) : null;
+    }
+
+    public void AddReference() => _references++;
+
+    public void Release()
+    {
+        if (--_references > 0) return;
+        Backend.Dispose();
+        NativeMemory.Free(Name);
+    }
+}
+
+/// <summary>gpuae_model: a <see cref="Trainer"/> (weights, plans) on a context's backend.</summary>
+internal sealed class NativeModel(NativeContext context, Trainer trainer)
+{
+    public NativeContext Context { get; } = context;
+    public Trainer Trainer { get; } = trainer;
+
+    /// <summary>Values per sample (the product of the input shape).</summary>
+    public int SampleSize => Trainer.Model.InputShape.Aggregate(1, (a, b) => a * b);
+
+    /// <summary>Uploads <paramref name="count"/> host samples as a data set on the model's backend.</summary>
+    public unsafe DeviceDataset Upload(float* input, nuint count)
+    {
+        var shape = Trainer.Model.InputShape;
+        int size = SampleSize;
+        if (count > (nuint)(int.MaxValue / size))
+            throw new NativeApiException(Status.InvalidArgument, $"count = {count}: at most {int.MaxValue / size} samples of {size} values per call");
+        var images = new ReadOnlySpan<float>(input, (int)count * size).ToArray();
+        var (c, h, w) = shape.Length == 3 ? (shape[0], shape[1], shape[2]) : (1, 1, size);
+        return new DeviceDataset(Trainer.Backend, new Dataset("input", images, (int)count, c, h, w));
+    }
+
+    public void Release()
+    {
+        Trainer.Dispose();
+        Context.Release();
+    }
+}
+
+/// <summary>Opaque handles: a GCHandle per object, checked for NULL and for the expected kind.</summary>
+internal static class Handles
+{
+    public static nint New(object target) => GCHandle.ToIntPtr(GCHandle.Alloc(target));
+
+    public static T Get<T>(nint handle, string what) where T : class
+    {
+        if (handle == 0) throw new NativeApiException(Status.InvalidHandle, $"{what} is NULL");
+        return GCHandle.FromIntPtr(handle).Target as T
+            ?? throw new NativeApiException(Status.InvalidHandle, $"{what} is not a {Kind<T>()} handle");
+    }
+
+    /// <summary>Frees the handle and returns its object; NULL gives null (destroy(NULL) does nothing).</summary>
+    public static T? Free<T>(nint handle, string what) where T : class
+    {
+        if (handle == 0) return null;
+        var target = Get<T>(handle, what);
+        GCHandle.FromIntPtr(handle).Free();
+        return target;
+    }
+
+    private static string Kind<T>() => typeof(T) == typeof(NativeContext) ? "gpuae_context" : "gpuae_model";
+}
