@@ -90,16 +90,25 @@ public static class DataSource
         return loaded with { Preparation = loaded.Preparation with { TestData = request.TestData is null ? null : Path.GetFullPath(request.TestData), ValSplit = split } };
     }
 
-    /// <summary>Reads new data for a trained model the way <paramref name="preparation"/> says (same columns, same scaling); a
-    /// folder or named dataset gives its test split.</summary>
-    public static Dataset LoadLike(string data, InputScaling preparation, Action<string> report)
+    /// <summary>
+    /// Reads data for a trained model the way <paramref name="preparation"/> says (same columns, same scaling). With
+    /// <paramref name="data"/> null, the run's own data (<paramref name="recordedSource"/>) with its split; a folder or named
+    /// dataset gives its train and test sets; a single file given here is used whole, as both.
+    /// </summary>
+    public static (Dataset Train, Dataset Test) LoadLike(string? data, InputScaling preparation, string? recordedSource, int seed, Action<string> report)
     {
-        bool named = data.Equals(MnistName, StringComparison.OrdinalIgnoreCase) || data.Equals(FashionMnistName, StringComparison.OrdinalIgnoreCase);
-        Dataset set = Directory.Exists(data) || (named && !Path.Exists(data))
-            ? Load(new DataRequest(data), report).Test
-            : File.Exists(data) ? ReadFile(data, new DataRequest(data, LabelColumn: preparation.LabelColumn, Features: preparation.Features)).Set
-            : throw new FileNotFoundException($"--data {data}: no such file or folder", data);
-        return preparation.Apply(set);
+        string? source = data ?? recordedSource;
+        bool single = source is not null && File.Exists(source);
+        var request = new DataRequest(source, Scale: ScaleKind.None, LabelColumn: single ? preparation.LabelColumn : null, Seed: seed, Features: preparation.Features);
+        if (single && data is null)
+            request = request with { TestData = preparation.TestData, ValSplit = preparation.TestData is null ? preparation.ValSplit : null };
+        if (single && data is not null)
+        {
+            var whole = preparation.Apply(ReadFile(source!, request).Set);
+            return (whole, whole);
+        }
+        var loaded = Load(request, report);
+        return (preparation.Apply(loaded.Train), preparation.Apply(loaded.Test));
     }
 
     /// <summary>Fashion-MNIST's folder, or an error naming the Debian package that installs it.</summary>
