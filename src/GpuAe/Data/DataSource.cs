@@ -219,7 +219,8 @@ internal static class FileFingerprint
     public static DataFingerprint Of(string source, IEnumerable<string> paths) =>
         new(source, paths.Select(p => Of(p)).ToList());
 
-    private static DataFile Of(string path)
+    /// <summary>The file's name, and the size and SHA-256 of its content (uncompressed when it is gzip, by its first bytes).</summary>
+    public static DataFile Of(string path)
     {
         using var file = File.OpenRead(path);
         bool gzip = file.Length >= 2 && file.ReadByte() == 0x1F && file.ReadByte() == 0x8B;
