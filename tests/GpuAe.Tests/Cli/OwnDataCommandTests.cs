@@ -48,6 +48,11 @@ public class OwnDataCommandTests
         (code, output, error) = CliRunner.Run("train", "--resume", run, "--epochs", "2");
         Assert.True(code == 0, error);
         Assert.Contains("epoch   2/2", output);
+
+        File.AppendAllText(csv, "999,0.5,1,0.5,2,1\n");
+        (code, _, error) = CliRunner.Run("train", "--resume", run, "--epochs", "3", "--data", csv);
+        Assert.Equal(1, code);
+        Assert.StartsWith($"error: --data {csv}: not the data the run in {run} was made with, {csv} (rows.csv ", error);
     }
 
     [Fact]
