@@ -24,17 +24,12 @@ internal static class ModelChoice
         {
             throw new ModelSpecException($"--model {model}: {e.Message}");
         }
-        return new Preset(spec.Name, $"model spec {model}", spec, FileRecipe);
-    }
-
-    /// <summary>The preset built for samples of <paramref name="sampleShape"/>; a spec file must already take that shape.</summary>
-    public static Preset SizeTo(Preset preset, int[] sampleShape)
-    {
-        if (preset.Model.InputShape.SequenceEqual(sampleShape)) return preset;
-        if (preset.Description.StartsWith("model spec ", StringComparison.Ordinal))
-            throw new ModelSpecException($"--model {preset.Description["model spec ".Length..]}: its input_shape is [{string.Join(", ", preset.Model.InputShape)}], " +
-                                         $"the data's samples are [{string.Join(", ", sampleShape)}]");
-        return preset.For(sampleShape);
+        // a spec is not resized: it takes the shape it declares, and says so when the data has another
+        return new Preset(spec.Name, $"model spec {model}", spec, FileRecipe)
+        {
+            Sized = shape => throw new ModelSpecException(
+                $"--model {model}: its input_shape is [{string.Join(", ", spec.InputShape)}], the data's samples are [{string.Join(", ", shape)}]"),
+        };
     }
 
     /// <summary>Checks the model takes the data's samples, and that a BCE model gets targets in [0, 1].</summary>

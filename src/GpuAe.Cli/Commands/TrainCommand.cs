@@ -145,7 +145,7 @@ internal static class TrainCommand
         var (trainSet, testSet) = (loaded.Train, loaded.Test);
         var preparation = loaded.Preparation;
         foreach (string note in loaded.Notes) console.MarkupLine($"[yellow]note: {Markup.Escape(note)}[/]");
-        preset = preset is null ? null : ModelChoice.SizeTo(preset, preparation.SampleShape);
+        preset = preset?.For(preparation.SampleShape);
         int samples = recorded?.TrainSamples ?? o.TrainSamples ?? trainSet.Count;
         if (samples > trainSet.Count)
             throw new ArgumentException($"--train-samples must be in 1..{trainSet.Count}, got {samples}");
