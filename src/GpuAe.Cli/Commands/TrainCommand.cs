@@ -221,6 +221,15 @@ internal static class TrainCommand
         string? recordedSource = saved?.Run?.Data?.Source is { } source && Path.Exists(source) ? source : null;
         if (madeWith is null)
             return new DataRequest(o.Data ?? recordedSource, o.TestData, o.ValSplit, o.ScaleKind, o.LabelColumn, o.DropColumnList, seed);
+        // options that change what the run trains on must agree with the checkpoint, as --seed and --train-samples do
+        void Same(string option, object? given, object? made, string shown)
+        {
+            if (given is not null && !given.Equals(made))
+                throw new ArgumentException($"{option} {given} conflicts with --resume {o.Resume}: that run was made with {shown} (leave {option} out to continue it)");
+        }
+        Same("--val-split", o.ValSplit, madeWith.ValSplit, $"--val-split {madeWith.ValSplit}");
+        Same("--scale", o.Scale is null ? null : InputScaling.KindName(o.ScaleKind!.Value), InputScaling.KindName(madeWith.Kind), $"--scale {InputScaling.KindName(madeWith.Kind)}");
+        Same("--label-column", o.LabelColumn, madeWith.LabelColumn, madeWith.LabelColumn is null ? "no --label-column" : $"--label-column {madeWith.LabelColumn}");
         return new DataRequest(o.Data ?? recordedSource, o.TestData ?? madeWith.TestData, o.ValSplit ?? (madeWith.ValSplit > 0 ? madeWith.ValSplit : null),
             o.ScaleKind ?? madeWith.Kind, o.LabelColumn ?? madeWith.LabelColumn, o.DropColumnList, seed,
             o.DropColumns is null ? madeWith.Features : null);

@@ -49,6 +49,13 @@ public class OwnDataCommandTests
         Assert.True(code == 0, error);
         Assert.Contains("epoch   2/2", output);
 
+        (code, _, error) = CliRunner.Run("train", "--resume", run, "--epochs", "3", "--scale", "standard");
+        Assert.Equal(1, code);
+        Assert.Equal($"error: --scale standard conflicts with --resume {run}: that run was made with --scale minmax (leave --scale out to continue it)", error.Trim());
+        (code, _, error) = CliRunner.Run("train", "--resume", run, "--epochs", "3", "--val-split", "0.5");
+        Assert.Equal(1, code);
+        Assert.Contains("--val-split 0.5 conflicts with --resume", error);
+
         File.AppendAllText(csv, "999,0.5,1,0.5,2,1\n");
         (code, _, error) = CliRunner.Run("train", "--resume", run, "--epochs", "3", "--data", csv);
         Assert.Equal(1, code);
