@@ -32,6 +32,11 @@ internal static class ModelChoice
         };
     }
 
+    /// <summary>Whether <paramref name="model"/> (a preset name, or a spec FILE.json) names <paramref name="spec"/>, the
+    /// model a run was made with: a preset by its name (the run's copy may be sized to its data), a file by its content.</summary>
+    public static bool Names(string model, ModelSpec spec) =>
+        model.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? Resolve(model).Model.ToJson() == spec.ToJson() : model == spec.Name;
+
     /// <summary>Checks the model takes the data's samples, and that a BCE model gets targets in [0, 1].</summary>
     public static void CheckFits(ModelSpec model, InputScaling preparation, Dataset train)
     {

@@ -102,7 +102,7 @@ internal static class TrainCommand
         var saved = Checkpoint.Read(path);
         void Conflict(string option, string given, string made) => throw new ArgumentException(
             $"{option} {given} conflicts with --resume {from}: that run was made with {option} {made} (leave {option} out to continue it)");
-        if (o.Model is { } model && model != saved.Model.Name) Conflict("--model", model, saved.Model.Name);
+        if (o.Model is { } model && !ModelChoice.Names(model, saved.Model)) Conflict("--model", model, saved.Model.Name);
         if (o.Seed is { } seed && seed != saved.Seed) Conflict("--seed", $"{seed}", $"{saved.Seed}");
         if (o.TrainSamples is { } n && saved.Run is { } run && n != run.TrainSamples) Conflict("--train-samples", $"{n}", $"{run.TrainSamples}");
         int target = o.Epochs ?? saved.Recipe.Epochs;

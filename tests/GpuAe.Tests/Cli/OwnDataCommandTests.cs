@@ -121,6 +121,14 @@ public class OwnDataCommandTests
         Assert.True(trained == 0, trainError);
         Assert.Contains("mine: flatten > dense 256 relu > dense 32 relu > dense 256 relu > dense 4 sigmoid", output);
 
+        // --resume with the same spec file continues the run; a file holding another spec is a conflict.
+        (trained, _, trainError) = CliRunner.Run("train", "--resume", dir.File("run"), "--model", dir.File("mine.json"), "--epochs", "2");
+        Assert.True(trained == 0, trainError);
+        File.WriteAllText(dir.File("other.json"), File.ReadAllText(dir.File("mine.json")).Replace("32", "16"));
+        (trained, _, trainError) = CliRunner.Run("train", "--resume", dir.File("run"), "--model", dir.File("other.json"), "--epochs", "3");
+        Assert.Equal(1, trained);
+        Assert.Contains($"--model {dir.File("other.json")} conflicts with --resume", trainError);
+
         (trained, _, trainError) = CliRunner.Run("train", "--data", csv, "--model", dir.File("mine.json"), "--backend", "cpu", "--epochs", "1", "--out", dir.File("run2"));
         Assert.Equal(1, trained);
         Assert.Contains("its input_shape is [4], the data's samples are [6]", trainError);
