@@ -1,8 +1,6 @@
 using System.Runtime.InteropServices;
 using GpuAe.Backends;
-using GpuAe.Backends.Cpu;
-using GpuAe.Backends.Cuda;
-using GpuAe.Backends.OpenCL;
+using GpuAe.Cli;
 using GpuAe.Data;
 using GpuAe.Training;
 
@@ -27,28 +25,12 @@ internal sealed unsafe class NativeContext
     /// <summary>The backend's name as NUL-terminated UTF-8, freed with the context.</summary>
     public byte* Name { get; }
 
-    /// <summary>A backend by name: cpu, opencl, cuda, or auto (CUDA, then an OpenCL GPU, then the CPU).</summary>
-    public static NativeContext Create(string name, int device) => new(name switch
-    {
-        "cpu" => new CpuBackend(),
-        "opencl" => OpenCl(device, out string reason) ?? throw new BackendUnavailableException($"opencl: {reason}"),
-        "cuda" => Cuda(device, out string reason) ?? throw new BackendUnavailableException($"cuda: {reason}"),
-        "auto" => (IBackend?)Cuda(device, out _) ?? (IBackend?)OpenClGpu(device) ?? new CpuBackend(),
-        _ => throw new NativeApiException(Status.NotFound, $"backend '{name}' is not one of cpu, opencl, cuda, auto"),
-    });
-
-    private static OpenClBackend? OpenCl(int device, out string reason) =>
-        OpenClBackend.TryCreate(device.ToString(System.Globalization.CultureInfo.InvariantCulture), out var backend, out reason) ? backend : null;
-
-    private static CudaBackend? Cuda(int device, out string reason) =>
-        CudaBackend.TryCreate(device, null, out var backend, out reason) ? backend : null;
-
-    /// <summary>An OpenCL GPU for auto; an OpenCL CPU device (PoCL) is passed over, as the CLI does: the CPU backend is faster there.</summary>
-    private static OpenClBackend? OpenClGpu(int device)
-    {
-        var devices = OpenClBackend.ListDevices(out _);
-        return device < devices.Count && devices[device].Type == "GPU" ? OpenCl(device, out _) : null;
-    }
+    /// <summary>A backend by name: cpu, opencl, cuda, or auto (CUDA, then an OpenCL GPU, then the CPU), chosen as
+    /// `gpuae --backend NAME --device DEVICE` chooses.</summary>
+    public static NativeContext Create(string name, int device) =>
+        BackendChooser.Names.Contains(name, StringComparer.Ordinal)
+            ? new(BackendChooser.Create(name, device.ToString(System.Globalization.CultureInfo.InvariantCulture)).Backend)
+            : throw new NativeApiException(Status.NotFound, $"backend '{name}' is not one of {string.Join(", ", BackendChooser.Names)}");
 
     public void AddReference() => _references++;
 

@@ -5,7 +5,8 @@ using GpuAe.Backends.OpenCL;
 
 namespace GpuAe.Cli;
 
-/// <summary>Creates the backend a user asked for; "auto" takes the best one that works here, CPU last.</summary>
+/// <summary>Creates the backend a user asked for; "auto" takes the best one that works here, CPU last.
+/// One policy for every host: the command line and libgpuae (src/GpuAe.Native compiles this file too).</summary>
 internal static class BackendChooser
 {
     public static readonly string[] Names = ["auto", "cpu", "opencl", "cuda"];
