@@ -58,43 +58,83 @@
 #define ACT_TANH 5
 #define ACT_SOFTPLUS 6
 
+/* The fixed parameters of the fused activations (the `activation` field of dense/conv layers, GEMM epilogues):
+ * PyTorch's defaults. The standalone activation kernels take their parameters as arguments instead. */
 #ifndef LEAKY_RELU_SLOPE
 #define LEAKY_RELU_SLOPE 0.01f
 #endif
 #ifndef ELU_ALPHA
 #define ELU_ALPHA 1.0f
 #endif
+#ifndef SOFTPLUS_BETA
+#define SOFTPLUS_BETA 1.0f
+#endif
+#ifndef SOFTPLUS_THRESHOLD
+#define SOFTPLUS_THRESHOLD 20.0f
+#endif
 
-/* log(1 + e) for e in [0, 1] (softplus, BCE): log(1 + e) instead of log1p(e) costs at most ~1.2e-7
+/* log(1 + e) for e in [0, 1] (BCE on logits): log(1 + e) instead of log1p(e) costs at most ~1.2e-7
  * absolute, and vectorises on PoCL where log1p is a scalar library call (10x slower for the MNIST loss). */
 DEVICE_FN float gpuae_log_1p_unit(float e) { return log(1.0f + e); }
 
-/* y = f(x). */
-DEVICE_FN float act_forward(int act, float x)
+/* log1p(e) for e > -1 to a few ulps at any magnitude, from log alone (Goldberg's form): the rounding of u = 1 + e
+ * is divided back out, so tiny e keep their digits (log(1 + e) is 0 below 6e-8 and 17% off at e = exp(-15)).
+ * Branch-free selects, so it vectorises where log1p would be a scalar library call. */
+DEVICE_FN float gpuae_log1p(float e)
+{
+    float u = 1.0f + e;
+    return u == 1.0f ? e : log(u) * (e / (u - 1.0f));
+}
+
+/* expm1(x) to a few ulps from exp and log alone (Kahan's form): exp(x) - 1 loses every digit for |x| below 6e-8. */
+DEVICE_FN float gpuae_expm1(float x)
+{
+    float u = exp(x);
+    float um1 = u - 1.0f;
+    return u == 1.0f ? x : (um1 == -1.0f ? -1.0f : um1 * (x / log(u)));
+}
+
+/* y = f(x) with the activation's parameters (PyTorch's semantics): LeakyReLU slope, ELU alpha, Softplus beta and
+ * threshold (linear where beta*x > threshold). */
+DEVICE_FN float act_forward_p(int act, float x, float slope, float alpha, float beta, float threshold)
 {
     switch (act) {
     case ACT_RELU: return x > 0.0f ? x : 0.0f;
-    case ACT_LEAKY_RELU: return x > 0.0f ? x : LEAKY_RELU_SLOPE * x;
-    case ACT_ELU: return x > 0.0f ? x : ELU_ALPHA * (exp(x) - 1.0f);
+    case ACT_LEAKY_RELU: return x > 0.0f ? x : slope * x;
+    case ACT_ELU: return x > 0.0f ? x : alpha * gpuae_expm1(x);
     case ACT_SIGMOID: return 1.0f / (1.0f + exp(-x));
     case ACT_TANH: return tanh(x);
-    case ACT_SOFTPLUS: return fmax(x, 0.0f) + gpuae_log_1p_unit(exp(-fabs(x)));
+    case ACT_SOFTPLUS: {
+        float bx = beta * x;
+        /* max(bx, 0) + log1p(exp(-|bx|)): no overflow for large |bx|, every digit for very negative bx */
+        return bx > threshold ? x : (fmax(bx, 0.0f) + gpuae_log1p(exp(-fabs(bx)))) / beta;
+    }
     default: return x;
     }
 }
 
-/* f'(x) written through y = f(x). */
-DEVICE_FN float act_derivative(int act, float y)
+/* f'(x) written through y = f(x), for slope >= 0 and alpha >= 0 (then y > 0 exactly where x > 0).
+ * Softplus: sigmoid(beta x) = 1 - exp(-beta y) = -expm1(-beta y); 1 where beta y > threshold. */
+DEVICE_FN float act_derivative_p(int act, float y, float slope, float alpha, float beta, float threshold)
 {
     switch (act) {
     case ACT_RELU: return y > 0.0f ? 1.0f : 0.0f;
-    case ACT_LEAKY_RELU: return y > 0.0f ? 1.0f : LEAKY_RELU_SLOPE;
-    case ACT_ELU: return y > 0.0f ? 1.0f : y + ELU_ALPHA;
+    case ACT_LEAKY_RELU: return y > 0.0f ? 1.0f : slope;
+    case ACT_ELU: return y > 0.0f ? 1.0f : y + alpha;
     case ACT_SIGMOID: return y * (1.0f - y);
     case ACT_TANH: return 1.0f - y * y;
-    case ACT_SOFTPLUS: return 1.0f - exp(-y);
+    case ACT_SOFTPLUS: {
+        float by = beta * y;
+        return by > threshold ? 1.0f : -gpuae_expm1(-by);
+    }
     default: return 1.0f;
     }
+}
+
+/* A fused activation (GEMM epilogues, channel_bias_activation): the fixed parameters above. */
+DEVICE_FN float act_forward(int act, float x)
+{
+    return act_forward_p(act, x, LEAKY_RELU_SLOPE, ELU_ALPHA, SOFTPLUS_BETA, SOFTPLUS_THRESHOLD);
 }
 
 #endif /* GPUAE_PORTABLE_H */

@@ -1,20 +1,24 @@
 /* activation.cl - pointwise activations, forward and backward. Portable body.
- * The formulas live in portable.h (act_forward / act_derivative) so GEMM epilogues share them. */
+ * The formulas live in portable.h (act_forward_p / act_derivative_p) so GEMM epilogues share them.
+ * The standalone kernels take the activation's parameters as arguments (LeakyReLU slope, ELU alpha, Softplus beta
+ * and threshold; ignored by the others); the fused channel_bias_activation uses the fixed ones (act_forward). */
 #include "portable.h"
 
 /* y = f(x). Overwrites; x and y may be the same view. */
-KERNEL void activation_forward(int act, int n, GLOBAL const float* x, int xOff, GLOBAL float* y, int yOff)
+KERNEL void activation_forward(int act, int n, GLOBAL const float* x, int xOff, GLOBAL float* y, int yOff,
+                               float slope, float alpha, float beta, float threshold)
 {
     int i = GID(0);
-    if (i < n) y[yOff + i] = act_forward(act, x[xOff + i]);
+    if (i < n) y[yOff + i] = act_forward_p(act, x[xOff + i], slope, alpha, beta, threshold);
 }
 
 /* dx = dy * f'(x), with f' written through y = f(x). Overwrites; dx may alias dy. */
 KERNEL void activation_backward(int act, int n, GLOBAL const float* y, int yOff,
-                                GLOBAL const float* dy, int dyOff, GLOBAL float* dx, int dxOff)
+                                GLOBAL const float* dy, int dyOff, GLOBAL float* dx, int dxOff,
+                                float slope, float alpha, float beta, float threshold)
 {
     int i = GID(0);
-    if (i < n) dx[dxOff + i] = dy[dyOff + i] * act_derivative(act, y[yOff + i]);
+    if (i < n) dx[dxOff + i] = dy[dyOff + i] * act_derivative_p(act, y[yOff + i], slope, alpha, beta, threshold);
 }
 
 /* One kernel per activation (activation_forward_<name>, activation_backward_<name>,
@@ -23,16 +27,18 @@ KERNEL void activation_backward(int act, int n, GLOBAL const float* y, int yOff,
  * and tests. channel_bias_activation: y[n, c, i] = f(x[n, c, i] + bias[c]) over NCHW planes, NDRange
  * (i, n*channels + c) so the channel is one division per row; overwrites, x and y may be the same view. */
 #define GPUAE_ACTIVATION_KERNELS(name, ACT)                                                            \
-KERNEL void activation_forward_##name(int n, GLOBAL const float* x, int xOff, GLOBAL float* y, int yOff) \
+KERNEL void activation_forward_##name(int n, GLOBAL const float* x, int xOff, GLOBAL float* y, int yOff, \
+                                      float slope, float alpha, float beta, float threshold)          \
 {                                                                                                     \
     int i = GID(0);                                                                                   \
-    if (i < n) y[yOff + i] = act_forward(ACT, x[xOff + i]);                                           \
+    if (i < n) y[yOff + i] = act_forward_p(ACT, x[xOff + i], slope, alpha, beta, threshold);          \
 }                                                                                                     \
 KERNEL void activation_backward_##name(int n, GLOBAL const float* y, int yOff,                        \
-                                       GLOBAL const float* dy, int dyOff, GLOBAL float* dx, int dxOff) \
+                                       GLOBAL const float* dy, int dyOff, GLOBAL float* dx, int dxOff, \
+                                       float slope, float alpha, float beta, float threshold)         \
 {                                                                                                     \
     int i = GID(0);                                                                                   \
-    if (i < n) dx[dxOff + i] = dy[dyOff + i] * act_derivative(ACT, y[yOff + i]);                      \
+    if (i < n) dx[dxOff + i] = dy[dyOff + i] * act_derivative_p(ACT, y[yOff + i], slope, alpha, beta, threshold); \
 }                                                                                                     \
 KERNEL void channel_bias_activation_##name(int plane, int channels, GLOBAL const float* x, int xOff,  \
                                            GLOBAL const float* bias, int biasOff, GLOBAL float* y, int yOff) \

@@ -44,15 +44,32 @@
 #define BIAS_PER_COLUMN 1
 #define BIAS_PER_ROW 2
 
+/* gpuae_log1p and gpuae_expm1 of portable.h, 16 lanes at a time. */
+static inline float16 log1p16(float16 e)
+{
+    float16 u = 1.0f + e;
+    return select(log(u) * (e / (u - 1.0f)), e, u == (float16)1.0f);
+}
+
+static inline float16 expm116(float16 x)
+{
+    float16 u = exp(x), um1 = u - 1.0f;
+    return select(select(um1 * (x / log(u)), (float16)-1.0f, um1 == (float16)-1.0f), x, u == (float16)1.0f);
+}
+
+/* act_forward of portable.h (the fixed parameters), 16 lanes at a time. */
 static inline float16 act_forward16(int act, float16 x)
 {
     switch (act) {
     case ACT_RELU: return fmax(x, (float16)0.0f);
     case ACT_LEAKY_RELU: return select(LEAKY_RELU_SLOPE * x, x, x > (float16)0.0f);
-    case ACT_ELU: return select(ELU_ALPHA * (exp(x) - 1.0f), x, x > (float16)0.0f);
+    case ACT_ELU: return select(ELU_ALPHA * expm116(x), x, x > (float16)0.0f);
     case ACT_SIGMOID: return 1.0f / (1.0f + exp(-x));
     case ACT_TANH: return tanh(x);
-    case ACT_SOFTPLUS: return fmax(x, (float16)0.0f) + log(1.0f + exp(-fabs(x)));
+    case ACT_SOFTPLUS: {
+        float16 bx = SOFTPLUS_BETA * x;
+        return select((fmax(bx, (float16)0.0f) + log1p16(exp(-fabs(bx)))) / SOFTPLUS_BETA, x, bx > (float16)SOFTPLUS_THRESHOLD);
+    }
     default: return x;
     }
 }

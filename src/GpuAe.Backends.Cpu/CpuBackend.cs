@@ -70,11 +70,17 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
     public void BiasGradient(BiasMode mode, int rows, int cols, BufferView dy, BufferView dbias, bool accumulate) =>
         ReduceKernels.BiasGradient(mode, rows, cols, Reals(dy, (long)rows * cols), Reals(dbias, mode == BiasMode.PerRow ? rows : cols), accumulate);
 
-    public void ActivationForward(Activation activation, BufferView x, BufferView y) =>
-        ActivationKernels.Forward(activation, Reals(x, y.Length), Reals(y));
+    public void ActivationForward(Activation activation, in ActivationParameters parameters, BufferView x, BufferView y)
+    {
+        parameters.Check(nameof(ActivationForward));
+        ActivationKernels.Forward(activation, parameters, Reals(x, y.Length), Reals(y));
+    }
 
-    public void ActivationBackward(Activation activation, BufferView y, BufferView dy, BufferView dx) =>
-        ActivationKernels.Backward(activation, Reals(y, dx.Length), Reals(dy, dx.Length), Reals(dx));
+    public void ActivationBackward(Activation activation, in ActivationParameters parameters, BufferView y, BufferView dy, BufferView dx)
+    {
+        parameters.Check(nameof(ActivationBackward));
+        ActivationKernels.Backward(activation, parameters, Reals(y, dx.Length), Reals(dy, dx.Length), Reals(dx));
+    }
 
     public void ChannelBiasActivation(Activation activation, int batch, int channels, int plane, BufferView x, BufferView bias, BufferView y) =>
         ActivationKernels.ChannelBiasForward(activation, batch, channels, plane, Reals(x, PlaneSize(batch * channels, plane, 1)),

@@ -235,19 +235,21 @@ public abstract unsafe class GpuBackend : IBackend
 
     // ---- activations --------------------------------------------------------------------------
 
-    public void ActivationForward(Activation activation, BufferView x, BufferView y)
+    public void ActivationForward(Activation activation, in ActivationParameters parameters, BufferView x, BufferView y)
     {
+        parameters.Check(nameof(ActivationForward));
         var vx = Real(x);
         var vy = Real(y);
         SameLength(x, y);
         if (vx.IsEmpty) return;
         var kernel = PortableKernels.ActivationForward(activation);
         var a = new KernelArgs(stackalloc byte[KernelArgs.BufferBytes]).Int(vx.Length).View(vx).View(vy);
-        Launch(kernel, a, LaunchShape.Elementwise(vx.Length));
+        Launch(kernel, ActivationArgs(a, parameters), LaunchShape.Elementwise(vx.Length));
     }
 
-    public void ActivationBackward(Activation activation, BufferView y, BufferView dy, BufferView dx)
+    public void ActivationBackward(Activation activation, in ActivationParameters parameters, BufferView y, BufferView dy, BufferView dx)
     {
+        parameters.Check(nameof(ActivationBackward));
         var vy = Real(y);
         var vdy = Real(dy);
         var vdx = Real(dx);
@@ -256,8 +258,12 @@ public abstract unsafe class GpuBackend : IBackend
         if (vy.IsEmpty) return;
         var kernel = PortableKernels.ActivationBackward(activation);
         var a = new KernelArgs(stackalloc byte[KernelArgs.BufferBytes]).Int(vy.Length).View(vy).View(vdy).View(vdx);
-        Launch(kernel, a, LaunchShape.Elementwise(vy.Length));
+        Launch(kernel, ActivationArgs(a, parameters), LaunchShape.Elementwise(vy.Length));
     }
+
+    /// <summary>The trailing (slope, alpha, beta, threshold) of the standalone activation kernels.</summary>
+    private static KernelArgs ActivationArgs(KernelArgs args, in ActivationParameters p) =>
+        args.Float(p.NegativeSlope).Float(p.Alpha).Float(p.Beta).Float(p.Threshold);
 
     public void ChannelBiasActivation(Activation activation, int batch, int channels, int plane, BufferView x, BufferView bias, BufferView y)
     {

@@ -69,13 +69,15 @@ public interface IBackend : IDisposable
 
     // ---- activations --------------------------------------------------------------------------
 
-    /// <summary>y = f(x). Overwrites; x and y may be the same view.</summary>
-    void ActivationForward(Activation activation, BufferView x, BufferView y);
+    /// <summary>y = f(x) with the activation's <paramref name="parameters"/> (see <see cref="ActivationParameters"/>;
+    /// <see cref="ActivationParameters.Default"/> gives the fused activations' values). Overwrites; x and y may be the same view.</summary>
+    void ActivationForward(Activation activation, in ActivationParameters parameters, BufferView x, BufferView y);
 
-    /// <summary>dx = dy * f'(x) written through y = f(x). Overwrites; dx may alias dy.</summary>
-    void ActivationBackward(Activation activation, BufferView y, BufferView dy, BufferView dx);
+    /// <summary>dx = dy * f'(x) written through y = f(x) (the same <paramref name="parameters"/> as the forward pass).
+    /// Overwrites; dx may alias dy.</summary>
+    void ActivationBackward(Activation activation, in ActivationParameters parameters, BufferView y, BufferView dy, BufferView dx);
 
-    /// <summary>y[n, c, i] = f(x[n, c, i] + bias[c]) over NCHW data [batch, channels, plane] (plane = H*W): the
+    /// <summary>y[n, c, i] = f(x[n, c, i] + bias[c]) (f with the fixed parameters of <see cref="ActivationParameters.Default"/>) over NCHW data [batch, channels, plane] (plane = H*W): the
     /// per-channel bias and activation of a layer whose output comes from a col2im rather than a GEMM epilogue
     /// (transposed convolution). Overwrites; x and y may be the same view.</summary>
     void ChannelBiasActivation(Activation activation, int batch, int channels, int plane, BufferView x, BufferView bias, BufferView y);

@@ -76,9 +76,19 @@ public readonly record struct PoolGeometry(
     public int OutWidth => (Width + PadLeft + PadRight - WindowW) / StrideW + 1;
 }
 
-/// <summary>Fixed constants of the parameter-free activations, identical on every backend.</summary>
+/// <summary>The fixed parameters of the fused activations (PyTorch's defaults), identical on every backend; kernels/common/portable.h
+/// has the same values.</summary>
 public static class ActivationConstants
 {
     /// <summary>Negative slope of LeakyReLU (PyTorch's default).</summary>
     public const float LeakyReluSlope = 0.01f;
+
+    /// <summary>ELU's alpha (PyTorch's default).</summary>
+    public const float EluAlpha = 1f;
+
+    /// <summary>Softplus' beta (PyTorch's default).</summary>
+    public const float SoftplusBeta = 1f;
+
+    /// <summary>Softplus is x itself where beta·x exceeds this (PyTorch's default).</summary>
+    public const float SoftplusThreshold = 20f;
 }

@@ -27,6 +27,7 @@ public static partial class ConformanceSuite
         new("ActivationForward", Transcendental, ActivationForwardCheck),
         new("ActivationBackward", Transcendental, ActivationBackwardCheck),
         new("ChannelBiasActivation", Transcendental, ChannelBiasActivationCheck),
+        .. ActivationLossChecks,
         new("Im2Col", Bitwise, Im2ColCheck),
         new("Col2Im", ShortSums, Col2ImCheck),
         new("SwapLeadingAxes", Bitwise, SwapCheck),
@@ -173,35 +174,37 @@ public static partial class ConformanceSuite
     private static void ActivationForwardCheck(Session s)
     {
         foreach (var act in Enum.GetValues<Activation>())
-            foreach (int n in new[] { 1, 61, 4099 })
-                foreach (bool inPlace in new[] { false, true })
-                    s.Case($"{act} n={n} in-place={inPlace}", () =>
-                    {
-                        var x = s.Real(s.Uniform(n, -8f, 8f));
-                        var y = inPlace ? x : s.Real(n);
-                        s.Ref.ActivationForward(act, x.R, y.R);
-                        s.Sub.ActivationForward(act, x.S, y.S);
-                        s.Compare("y", y);
-                    });
+            foreach (var parameters in ParameterSets(act))
+                foreach (int n in new[] { 1, 61, 4099 })
+                    foreach (bool inPlace in new[] { false, true })
+                        s.Case($"{act} {parameters} n={n} in-place={inPlace}", () =>
+                        {
+                            var x = s.Real(s.Uniform(n, -8f, 8f));
+                            var y = inPlace ? x : s.Real(n);
+                            s.Ref.ActivationForward(act, parameters, x.R, y.R);
+                            s.Sub.ActivationForward(act, parameters, x.S, y.S);
+                            s.Compare("y", y);
+                        });
     }
 
     private static void ActivationBackwardCheck(Session s)
     {
         foreach (var act in Enum.GetValues<Activation>())
-            foreach (int n in new[] { 1, 61, 4099 })
-                s.Case($"{act} n={n}", () =>
-                {
-                    // y must be an output of f: take the reference's forward pass of random x.
-                    var x = s.Real(s.Uniform(n, -6f, 6f));
-                    var y0 = s.Real(n);
-                    s.Ref.ActivationForward(act, x.R, y0.R);
-                    var y = s.Real(s.ReferenceValues(y0));
-                    var dy = s.Real(s.Uniform(n));
-                    var dx = s.Real(n);
-                    s.Ref.ActivationBackward(act, y.R, dy.R, dx.R);
-                    s.Sub.ActivationBackward(act, y.S, dy.S, dx.S);
-                    s.Compare("dx", dx);
-                });
+            foreach (var parameters in ParameterSets(act))
+                foreach (int n in new[] { 1, 61, 4099 })
+                    s.Case($"{act} {parameters} n={n}", () =>
+                    {
+                        // y must be an output of f: take the reference's forward pass of random x.
+                        var x = s.Real(s.Uniform(n, -6f, 6f));
+                        var y0 = s.Real(n);
+                        s.Ref.ActivationForward(act, parameters, x.R, y0.R);
+                        var y = s.Real(s.ReferenceValues(y0));
+                        var dy = s.Real(s.Uniform(n));
+                        var dx = s.Real(n);
+                        s.Ref.ActivationBackward(act, parameters, y.R, dy.R, dx.R);
+                        s.Sub.ActivationBackward(act, parameters, y.S, dy.S, dx.S);
+                        s.Compare("dx", dx);
+                    });
     }
 
     private static void ChannelBiasActivationCheck(Session s)

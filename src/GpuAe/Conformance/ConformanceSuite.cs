@@ -57,7 +57,7 @@ public static partial class ConformanceSuite
     private readonly record struct Pair(BufferView R, BufferView S, DeviceBuffer RBuffer, DeviceBuffer SBuffer, int Length);
 
     /// <summary>State of one kernel's run: both backends, the random source, the running comparison.</summary>
-    private sealed class Session(IBackend reference, IBackend subject, string kernel, Tolerance tolerance, int seed)
+    private sealed partial class Session(IBackend reference, IBackend subject, string kernel, Tolerance tolerance, int seed)
     {
         private readonly List<DeviceBuffer> _owned = [];
         private int _cases, _failed;

@@ -53,7 +53,7 @@ internal abstract class Layer
 
     protected static int Batch(Tensor x) => x.Shape[0];
 
-    /// <summary>Emits dx = dy * f'(y) for a fused activation (nothing for linear).</summary>
+    /// <summary>Emits dx = dy * f'(y) for a fused activation (fixed parameters; nothing for linear).</summary>
     protected static Tensor ActivationGradient(GraphBuilder graph, string name, Activation activation, Tensor y, Tensor dy)
     {
         if (activation == Activation.Linear) return dy;
@@ -62,7 +62,7 @@ internal abstract class Layer
         {
             BufferView yv = r[y], dyv = r[dy], dzv = r[dz];
             var backend = graph.Backend;
-            return () => backend.ActivationBackward(activation, yv, dyv, dzv);
+            return () => backend.ActivationBackward(activation, ActivationParameters.Default, yv, dyv, dzv);
         });
         return dz;
     }

@@ -212,7 +212,7 @@ internal sealed class Network : IDisposable
         g.Add("output_activation", [prediction], [reconstruction], r =>
         {
             BufferView pv = r[prediction], rv = r[reconstruction];
-            return () => backend.ActivationForward(activation, pv, rv);
+            return () => backend.ActivationForward(activation, ActivationParameters.Default, pv, rv);
         });
         return reconstruction;
     }

@@ -73,8 +73,10 @@ public sealed class ConformanceSuiteTests
             float beta, BufferView c, int ldc, BiasMode biasMode = BiasMode.None, BufferView? bias = null, Activation activation = Activation.Linear)
             => _inner.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, biasMode, bias, activation);
         public void BiasGradient(BiasMode mode, int rows, int cols, BufferView dy, BufferView dbias, bool accumulate) => _inner.BiasGradient(mode, rows, cols, dy, dbias, accumulate);
-        public void ActivationForward(Activation activation, BufferView x, BufferView y) => _inner.ActivationForward(activation, x, y);
-        public void ActivationBackward(Activation activation, BufferView y, BufferView dy, BufferView dx) => _inner.ActivationBackward(activation, y, dy, dx);
+        public void ActivationForward(Activation activation, in ActivationParameters parameters, BufferView x, BufferView y) =>
+            _inner.ActivationForward(activation, parameters, x, y);
+        public void ActivationBackward(Activation activation, in ActivationParameters parameters, BufferView y, BufferView dy, BufferView dx) =>
+            _inner.ActivationBackward(activation, parameters, y, dy, dx);
         public void ChannelBiasActivation(Activation activation, int batch, int channels, int plane, BufferView x, BufferView bias, BufferView y) =>
             _inner.ChannelBiasActivation(activation, batch, channels, plane, x, bias, y);
         public void Im2Col(ConvGeometry g, int batch, BufferView x, BufferView columns) => _inner.Im2Col(g, batch, x, columns);

@@ -32,7 +32,7 @@ public class CpuKernelActivationTests
         foreach (double[] x in Inputs())
         {
             var y = _cpu.Allocate(x.Length).All;
-            _cpu.ActivationForward(activation, _cpu.Reals(x), y);
+            _cpu.ActivationForward(activation, ActivationParameters.Default, _cpu.Reals(x), y);
             float[] got = _cpu.Floats(y);
             Assert.All(got, v => Assert.True(float.IsFinite(v), $"{activation} produced {v}"));
             Kernel.AssertClose(x.Select(v => F(activation, v)).ToArray(), got, $"{activation} forward n={x.Length}");
@@ -48,9 +48,9 @@ public class CpuKernelActivationTests
         {
             double[] dy = Kernel.RandomValues(random, x.Length);
             var y = _cpu.Allocate(x.Length).All;
-            _cpu.ActivationForward(activation, _cpu.Reals(x), y);
+            _cpu.ActivationForward(activation, ActivationParameters.Default, _cpu.Reals(x), y);
             var dx = _cpu.Allocate(x.Length).All;
-            _cpu.ActivationBackward(activation, y, _cpu.Reals(dy), dx);
+            _cpu.ActivationBackward(activation, ActivationParameters.Default, y, _cpu.Reals(dy), dx);
             float[] got = _cpu.Floats(dx);
             Assert.All(got, v => Assert.True(float.IsFinite(v), $"{activation} backward produced {v}"));
             Kernel.AssertClose(x.Select((v, i) => dy[i] * DF(activation, v)).ToArray(), got, $"{activation} backward n={x.Length}");
@@ -66,14 +66,14 @@ public class CpuKernelActivationTests
             double[] dy = Kernel.RandomValues(new System.Random(x.Length), x.Length);
             var y = _cpu.Allocate(x.Length).All;
             var dx = _cpu.Allocate(x.Length).All;
-            _cpu.ActivationForward(activation, _cpu.Reals(x), y);
-            _cpu.ActivationBackward(activation, y, _cpu.Reals(dy), dx);
+            _cpu.ActivationForward(activation, ActivationParameters.Default, _cpu.Reals(x), y);
+            _cpu.ActivationBackward(activation, ActivationParameters.Default, y, _cpu.Reals(dy), dx);
 
             var inPlace = _cpu.Reals(x);
-            _cpu.ActivationForward(activation, inPlace, inPlace);
+            _cpu.ActivationForward(activation, ActivationParameters.Default, inPlace, inPlace);
             Assert.Equal(_cpu.Floats(y), _cpu.Floats(inPlace));
             var gradientInPlace = _cpu.Reals(dy);
-            _cpu.ActivationBackward(activation, inPlace, gradientInPlace, gradientInPlace);
+            _cpu.ActivationBackward(activation, ActivationParameters.Default, inPlace, gradientInPlace, gradientInPlace);
             Assert.Equal(_cpu.Floats(dx), _cpu.Floats(gradientInPlace));
         }
     }

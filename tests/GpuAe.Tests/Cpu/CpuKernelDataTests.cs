@@ -176,7 +176,7 @@ public class CpuKernelDataTests
             ("Fill", () => _cpu.Fill(bad, 1f)),
             ("Copy", () => _cpu.Copy(good, bad)),
             ("Axpy", () => _cpu.Axpy(1f, bad, good)),
-            ("ActivationForward", () => _cpu.ActivationForward(Activation.Relu, bad, good)),
+            ("ActivationForward", () => _cpu.ActivationForward(Activation.Relu, ActivationParameters.Default, bad, good)),
             ("Gemm", () => _cpu.Gemm(Transpose.No, Transpose.No, 4, 4, 4, 1f, good, 4, bad, 4, 0f, good, 4)),
             ("Gemm bias", () => _cpu.Gemm(Transpose.No, Transpose.No, 4, 4, 4, 1f, good, 4, good, 4, 0f, good, 4, BiasMode.PerColumn, bad)),
             ("Loss", () => _cpu.Loss(LossKind.SquaredError, good, good, 1f, bad, false, null)),

@@ -36,8 +36,8 @@ public sealed class CudaBackendFakeDriverTests
                     0.5f, z.Slice(2, 35), 5, BiasMode.PerColumn, x.Slice(0, 5), Activation.Relu);
         b.BiasGradient(BiasMode.PerColumn, 9, 4, x.Slice(0, 36), y.Slice(0, 4), false);
         b.BiasGradient(BiasMode.PerRow, 9, 4, x.Slice(0, 36), y.Slice(0, 9), true);
-        b.ActivationForward(Activation.Elu, x.Slice(0, 9), y.Slice(0, 9));
-        b.ActivationBackward(Activation.Tanh, x.Slice(0, 9), y.Slice(0, 9), z.Slice(0, 9));
+        b.ActivationForward(Activation.Elu, new ActivationParameters(0.25f, 1.5f, 2f, 12f), x.Slice(0, 9), y.Slice(0, 9));
+        b.ActivationBackward(Activation.Tanh, ActivationParameters.Default, x.Slice(0, 9), y.Slice(0, 9), z.Slice(0, 9));
         b.ChannelBiasActivation(Activation.Relu, 2, 3, 5, x.Slice(1, 30), y.Slice(2, 3), z.Slice(3, 30));
         b.Im2Col(conv, 2, x.Slice(0, 2 * 3 * 7 * 5), y.Slice(0, conv.PatchSize * 2 * conv.OutHeight * conv.OutWidth));
         b.Col2Im(conv, 2, y.Slice(0, conv.PatchSize * 2 * conv.OutHeight * conv.OutWidth), x.Slice(0, 2 * 3 * 7 * 5));
@@ -77,6 +77,12 @@ public sealed class CudaBackendFakeDriverTests
         Assert.Equal(new object[] { 7, 5, 3, 1f }, gemm.Arguments[..4]);
         Assert.Equal(1, gemm.Arguments[5]);
         Assert.Equal((int)Activation.Relu, gemm.Arguments[17]);
+        // the standalone activations take (n, x, xOff, y, yOff, slope, alpha, beta, threshold)
+        var elu = d.Launches.First(l => l.Entry == "activation_forward_elu");
+        Assert.Equal(9, elu.Arguments[0]);
+        Assert.Equal(new object[] { 0.25f, 1.5f, 2f, 12f }, elu.Arguments[5..]);
+        var tanh = d.Launches.First(l => l.Entry == "activation_backward_tanh");
+        Assert.Equal(new object[] { 0.01f, 1f, 1f, 20f }, tanh.Arguments[7..]);
         var rand = d.Launches.First(l => l.Entry == "random_fill");
         Assert.Equal(42UL, rand.Arguments[1]);
         Assert.Equal(7UL, rand.Arguments[2]);
@@ -147,9 +153,9 @@ public sealed class CudaBackendFakeDriverTests
         {
             // Activation.LeakyRelu -> leaky_relu (the suffix of activation.cl's GPUAE_ACTIVATION_KERNELS)
             var name = System.Text.RegularExpressions.Regex.Replace(activation.ToString(), "(?<=[a-z])([A-Z])", "_$1").ToLowerInvariant();
-            b.ActivationForward(activation, x.All, x.All);
+            b.ActivationForward(activation, ActivationParameters.Default, x.All, x.All);
             Assert.Equal($"activation_forward_{name}", d.Launches[^1].Entry);
-            b.ActivationBackward(activation, x.All, x.All, x.All);
+            b.ActivationBackward(activation, ActivationParameters.Default, x.All, x.All, x.All);
             Assert.Equal($"activation_backward_{name}", d.Launches[^1].Entry);
             b.ChannelBiasActivation(activation, 1, 2, 3, x.All, x.Slice(0, 2), x.All);
             Assert.Equal($"channel_bias_activation_{name}", d.Launches[^1].Entry);

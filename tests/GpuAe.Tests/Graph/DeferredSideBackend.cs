@@ -83,9 +83,16 @@ internal sealed class DeferredSideBackend(IBackend backend) : IBackend, IStreamF
 
     public void BiasGradient(BiasMode mode, int rows, int cols, BufferView dy, BufferView dbias, bool accumulate) =>
         Launch(() => _inner.BiasGradient(mode, rows, cols, dy, dbias, accumulate));
-    public void ActivationForward(Activation activation, BufferView x, BufferView y) => Launch(() => _inner.ActivationForward(activation, x, y));
-    public void ActivationBackward(Activation activation, BufferView y, BufferView dy, BufferView dx) =>
-        Launch(() => _inner.ActivationBackward(activation, y, dy, dx));
+    public void ActivationForward(Activation activation, in ActivationParameters parameters, BufferView x, BufferView y)
+    {
+        var p = parameters;
+        Launch(() => _inner.ActivationForward(activation, p, x, y));
+    }
+    public void ActivationBackward(Activation activation, in ActivationParameters parameters, BufferView y, BufferView dy, BufferView dx)
+    {
+        var p = parameters;
+        Launch(() => _inner.ActivationBackward(activation, p, y, dy, dx));
+    }
     public void ChannelBiasActivation(Activation activation, int batch, int channels, int plane, BufferView x, BufferView bias, BufferView y) =>
         Launch(() => _inner.ChannelBiasActivation(activation, batch, channels, plane, x, bias, y));
     public void Im2Col(ConvGeometry g, int batch, BufferView x, BufferView columns) => Launch(() => _inner.Im2Col(g, batch, x, columns));

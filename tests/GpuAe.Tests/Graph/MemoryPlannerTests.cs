@@ -53,7 +53,7 @@ public class MemoryPlannerTests
         var d = g.Planned("d", new Shape(100));
         g.Add("write a", [], [a], r => { var v = r[a]; return () => backend.Fill(v, 1f); });
         g.Add("a -> b", [a], [b], r => { BufferView x = r[a], y = r[b]; return () => backend.Copy(x, y); });
-        g.Add("b -> c", [b], [c], r => { BufferView x = r[b], y = r[c]; return () => backend.ActivationForward(Activation.Sigmoid, x, y); });
+        g.Add("b -> c", [b], [c], r => { BufferView x = r[b], y = r[c]; return () => backend.ActivationForward(Activation.Sigmoid, ActivationParameters.Default, x, y); });
         g.Add("c -> d", [c], [d], r => { BufferView x = r[c], y = r[d]; return () => backend.Copy(x, y); });
         b.IsOutput = true;
         using var plan = new ExecutionPlan(g);

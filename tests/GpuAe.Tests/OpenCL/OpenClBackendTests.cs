@@ -172,7 +172,7 @@ public sealed class OpenClBackendTests(OpenClFixture fixture)
         {
             backend.Fill(x.All, 0.5f);
             backend.Axpy(2f, x.All, y.All);
-            backend.ActivationForward(Activation.Sigmoid, y.All, y.All);
+            backend.ActivationForward(Activation.Sigmoid, ActivationParameters.Default, y.All, y.All);
             backend.Gemm(Transpose.No, Transpose.Yes, 8, 8, 8, 1f, x.All, 8, y.All, 8, 0f, y.All, 8, BiasMode.PerColumn, x.Slice(0, 8), Activation.Relu);
             backend.Loss(LossKind.BinaryCrossEntropyWithLogits, x.All, y.All, 1f / 64, loss.All, false, grad.All);
             backend.Sum(x.All, loss.All, accumulate: true);
