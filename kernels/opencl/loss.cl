@@ -8,10 +8,21 @@
 #define LOSS_SQUARED 0
 #define LOSS_ABSOLUTE 1
 #define LOSS_BCE_LOGITS 2
+#define LOSS_BCE_PROBABILITIES 3
+
+/* PyTorch's BCELoss: the gradient's denominator p(1-p) is kept from 0 by this. */
+#define BCE_EPSILON 1e-12f
 
 /* l(p, t) and dl/dp for one element. */
 DEVICE_FN float loss_term(int kind, float z, float y, float* g)
 {
+    if (kind == LOSS_BCE_PROBABILITIES) {
+        /* BCE on probabilities as PyTorch's BCELoss: each log clamped at -100 (so p = 0 or 1 give finite values),
+         * log(1 - p) as log1p(-p); dl/dp = (p - t) / max(p (1 - p), 1e-12). */
+        float logP = fmax(log(z), -100.0f), log1mP = fmax(gpuae_log1p(-z), -100.0f);
+        *g = (z - y) / fmax((1.0f - z) * z, BCE_EPSILON);
+        return (y - 1.0f) * log1mP - y * logP;
+    }
     if (kind == LOSS_SQUARED) {
         float d = z - y;
         *g = 2.0f * d;
@@ -68,3 +79,4 @@ KERNEL void loss_elementwise_##name(int n, GLOBAL const float* p, int pOff, GLOB
 GPUAE_LOSS_ELEMENTWISE(squared, LOSS_SQUARED)
 GPUAE_LOSS_ELEMENTWISE(absolute, LOSS_ABSOLUTE)
 GPUAE_LOSS_ELEMENTWISE(bce_logits, LOSS_BCE_LOGITS)
+GPUAE_LOSS_ELEMENTWISE(bce_probabilities, LOSS_BCE_PROBABILITIES)

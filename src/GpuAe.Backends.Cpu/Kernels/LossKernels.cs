@@ -54,8 +54,26 @@ internal static class LossKernels
                 return double.CreateTruncating(TensorPrimitives.SumOfMagnitudes<T>(scratch));
             case LossKind.BinaryCrossEntropyWithLogits:
                 return BinaryCrossEntropyWithLogits(p, t, scale, gradient, scratch);
+            case LossKind.BinaryCrossEntropy:
+                return BinaryCrossEntropy(p, t, scale, gradient);
             default: throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
         }
+    }
+
+    /// <summary>PyTorch's BCELoss on probabilities: l = (t - 1)·max(log1p(-p), -100) - t·max(log p, -100) (finite at p = 0
+    /// and 1), dl/dp = (p - t) / max(p(1 - p), 1e-12).</summary>
+    private static double BinaryCrossEntropy<T>(ReadOnlySpan<T> p, ReadOnlySpan<T> t, T scale, Span<T> gradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T floor = T.CreateTruncating(-100), epsilon = T.CreateTruncating(1e-12);
+        double sum = 0;
+        for (int i = 0; i < p.Length; i++)
+        {
+            T logP = T.Max(T.Log(p[i]), floor), log1mP = T.Max(AccurateMath.LogP1(-p[i]), floor);
+            sum += double.CreateTruncating((t[i] - T.One) * log1mP - t[i] * logP);
+            if (!gradient.IsEmpty) gradient[i] = scale * ((p[i] - t[i]) / T.Max((T.One - p[i]) * p[i], epsilon));
+        }
+        return sum;
     }
 
     /// <summary>

@@ -42,7 +42,7 @@ internal static class ModelChoice
     {
         if (model.InputShape.Aggregate(1, (a, b) => a * b) != train.SampleSize)
             throw new ModelSpecException($"model {model.Name} takes samples of [{string.Join(", ", model.InputShape)}], the data's are [{string.Join(", ", preparation.SampleShape)}]");
-        if (model.Loss != ReconstructionLoss.BinaryCrossEntropy) return;
+        if (model.Loss is not (ReconstructionLoss.BinaryCrossEntropy or ReconstructionLoss.BinaryCrossEntropyOnProbabilities)) return;
         int outside = Array.FindIndex(train.Images, v => v is < 0f or > 1f);
         if (outside >= 0)
             throw new InvalidDataException(

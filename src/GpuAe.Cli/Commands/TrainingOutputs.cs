@@ -103,6 +103,7 @@ internal sealed class TrainingOutputs(string directory)
         string loss = model.Loss switch
         {
             ReconstructionLoss.BinaryCrossEntropy => "BCE",
+            ReconstructionLoss.BinaryCrossEntropyOnProbabilities => "BCE (probabilities)",
             ReconstructionLoss.MeanSquaredError => "MSE",
             ReconstructionLoss.MeanAbsoluteError => "MAE",
             var other => other.ToString(),

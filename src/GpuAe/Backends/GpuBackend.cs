@@ -417,7 +417,7 @@ public abstract unsafe class GpuBackend : IBackend
         var vl = Real(loss);
         SameLength(prediction, target);
         if (loss.Length < 1) throw new ArgumentException("Loss needs a one-element loss view");
-        if ((uint)kind > (uint)LossKind.BinaryCrossEntropyWithLogits) throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown loss");
+        if (!Enum.IsDefined(kind)) throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown loss");
         var vg = new KernelView(Dummy, 0, 0);
         if (gradient is { } gv)
         {

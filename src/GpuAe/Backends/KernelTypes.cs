@@ -23,6 +23,9 @@ public enum LossKind
     AbsoluteError,
     /// <summary>Binary cross-entropy on logits z: max(z,0) - z*t + log(1 + exp(-|z|)) (stable).</summary>
     BinaryCrossEntropyWithLogits,
+    /// <summary>Binary cross-entropy on probabilities p as PyTorch's BCELoss: -(t·max(log p, -100) + (1-t)·max(log(1-p), -100));
+    /// gradient (p - t) / max(p(1-p), 1e-12).</summary>
+    BinaryCrossEntropy,
 }
 
 /// <summary>Parameter update rules; one launch updates the whole flat parameter buffer.</summary>

@@ -42,7 +42,8 @@ public static class PortableKernels
 
     // loss.cl: the element-parallel loss terms of CPU OpenCL devices, indexed by LossKind
     private static readonly KernelEntry[] LossTerms =
-        [new("loss", "loss_elementwise_squared"), new("loss", "loss_elementwise_absolute"), new("loss", "loss_elementwise_bce_logits")];
+        [new("loss", "loss_elementwise_squared"), new("loss", "loss_elementwise_absolute"), new("loss", "loss_elementwise_bce_logits"),
+         new("loss", "loss_elementwise_bce_probabilities")];
 
     /// <summary>activation_forward_&lt;kind&gt;.</summary>
     public static KernelEntry ActivationForward(Activation activation) => Pick(Forward, activation);

@@ -16,6 +16,7 @@ namespace GpuAe.Models;
 [JsonDerivedType(typeof(FlattenSpec), "flatten")]
 [JsonDerivedType(typeof(ReshapeSpec), "reshape")]
 [JsonDerivedType(typeof(VaeLatentSpec), "vae_latent")]
+[JsonDerivedType(typeof(ActivationSpec), "activation")]
 public abstract record LayerSpec;
 
 /// <summary>Fully connected layer: units outputs, weight [units, inputs].</summary>
@@ -47,13 +48,76 @@ public sealed record ReshapeSpec(int[] Shape) : LayerSpec;
 /// </summary>
 public sealed record VaeLatentSpec(int Units, float Beta = 1f) : LayerSpec;
 
-/// <summary>Reconstruction loss, reported as the mean per pixel (Keras' convention).</summary>
+/// <summary>
+/// A standalone activation layer with its parameters, as PyTorch's modules (nn.ReLU, nn.LeakyReLU(negative_slope),
+/// nn.ELU(alpha), nn.Sigmoid, nn.Tanh, nn.Softplus(beta, threshold)); JSON
+/// <c>{"type":"activation","activation":"leaky_relu","negative_slope":0.2}</c>. A parameter may only be given to the
+/// activation it belongs to; absent ones take PyTorch's defaults (<see cref="ActivationParameters.Default"/>).
+/// The <c>activation</c> field of dense and conv layers stays fused with those fixed defaults.
+/// </summary>
+public sealed record ActivationSpec(
+    Activation Activation,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float? NegativeSlope = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float? Alpha = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float? Beta = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float? Threshold = null) : LayerSpec
+{
+    /// <summary>The parameters the kernels take: the given ones, PyTorch's defaults for the rest.</summary>
+    public ActivationParameters Parameters
+    {
+        get
+        {
+            var d = ActivationParameters.Default;
+            return new(NegativeSlope ?? d.NegativeSlope, Alpha ?? d.Alpha, Beta ?? d.Beta, Threshold ?? d.Threshold);
+        }
+    }
+
+    /// <summary>Null when every given parameter belongs to <see cref="Activation"/> and the values are usable, else why not.</summary>
+    public string? Problem()
+    {
+        string name = SnakeCase(Activation);
+        if (NegativeSlope is not null && Activation != Activation.LeakyRelu) return $"negative_slope applies to leaky_relu, not {name}";
+        if (Alpha is not null && Activation != Activation.Elu) return $"alpha applies to elu, not {name}";
+        if (Beta is not null && Activation != Activation.Softplus) return $"beta applies to softplus, not {name}";
+        if (Threshold is not null && Activation != Activation.Softplus) return $"threshold applies to softplus, not {name}";
+        return Parameters.Problem();
+    }
+
+    internal static string SnakeCase(Activation activation) => JsonNamingPolicy.SnakeCaseLower.ConvertName(activation.ToString());
+
+    /// <summary>"leaky_relu(negative_slope=0.2)", "softplus(beta=2, threshold=10)", "sigmoid".</summary>
+    public override string ToString()
+    {
+        var given = new List<string>();
+        if (NegativeSlope is { } s) given.Add($"negative_slope={s:g}");
+        if (Alpha is { } a) given.Add($"alpha={a:g}");
+        if (Beta is { } b) given.Add($"beta={b:g}");
+        if (Threshold is { } t) given.Add($"threshold={t:g}");
+        return SnakeCase(Activation) + (given.Count > 0 ? $"({string.Join(", ", given)})" : "");
+    }
+}
+
+/// <summary>Reconstruction loss, reported as the mean per pixel (Keras' convention) unless <see cref="ModelSpec.Reduction"/>
+/// or a VAE makes it a sum per image.</summary>
 public enum ReconstructionLoss
 {
     /// <summary>Binary cross-entropy; the output layer must be sigmoid, which is fused into a stable BCE-on-logits.</summary>
     BinaryCrossEntropy,
     MeanSquaredError,
     MeanAbsoluteError,
+    /// <summary>Binary cross-entropy on probabilities as PyTorch's BCELoss computes it: each log clamped at -100, gradient
+    /// (p - t) / max(p(1-p), 1e-12). The output must come from a sigmoid (fused or an activation layer); nothing is folded.</summary>
+    BinaryCrossEntropyOnProbabilities,
+}
+
+/// <summary>How the reconstruction loss is reduced over the batch (PyTorch's <c>reduction</c>).</summary>
+public enum LossReduction
+{
+    /// <summary>The mean over every element of the batch (PyTorch's default); reported per pixel.</summary>
+    Mean,
+    /// <summary>The sum over every element of the batch, so gradients are batch-size times the per-image mean's
+    /// (PyTorch's reduction='sum'); reported per image, as the PyTorch examples print it.</summary>
+    Sum,
 }
 
 /// <summary>
@@ -74,12 +138,19 @@ public sealed record ModelSpec(string Name, int[] InputShape, IReadOnlyList<Laye
         init => Penalties = value ?? [];
     }
 
+    /// <summary>The loss reduction; null (the default, absent from JSON) keeps the model's own convention: the mean per
+    /// element for most models, the per-image mean of the summed loss for a VAE. A VAE takes only null or
+    /// <see cref="LossReduction.Sum"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public LossReduction? Reduction { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, SpecJsonContext.Default.ModelSpec);
 
-    /// <summary>True for a VAE (a <see cref="VaeLatentSpec"/> layer): its losses are sums over the pixels plus
-    /// beta·KL, averaged per image (the PyTorch examples' convention); other models report means per pixel.</summary>
+    /// <summary>True for a VAE (a <see cref="VaeLatentSpec"/> layer) or a <see cref="LossReduction.Sum"/> reduction:
+    /// losses are sums over the pixels (plus beta·KL), reported per image (the PyTorch examples' convention); other
+    /// models report means per pixel.</summary>
     [JsonIgnore]
-    public bool LossPerImage => Layers.Any(l => l is VaeLatentSpec);
+    public bool LossPerImage => Reduction == LossReduction.Sum || Layers.Any(l => l is VaeLatentSpec);
 
     /// <summary>Parses <see cref="ToJson"/>'s output. Every field without a default must be there and not null; whether
     /// the layers fit together is checked when a network is built from the spec.</summary>
@@ -111,6 +182,7 @@ public sealed record ModelSpec(string Name, int[] InputShape, IReadOnlyList<Laye
         FlattenSpec => "flatten",
         ReshapeSpec r => $"reshape [{string.Join(",", r.Shape)}]",
         VaeLatentSpec v => $"vae latent {v.Units}{(v.Beta != 1f ? $" beta {v.Beta:g}" : "")}",
+        ActivationSpec a => a.ToString(),
         _ => layer.GetType().Name,
     };
 
@@ -134,7 +206,8 @@ public sealed record TrainingRecipe(OptimizerKind Optimizer, float LearningRate,
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false,
     RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true,
     Converters = [typeof(SnakeCaseEnum<Activation>), typeof(SnakeCaseEnum<Padding>), typeof(SnakeCaseEnum<ReconstructionLoss>),
-                  typeof(SnakeCaseEnum<OptimizerKind>), typeof(SnakeCaseEnum<ActivityPenaltyKind>)])]
+                  typeof(SnakeCaseEnum<OptimizerKind>), typeof(SnakeCaseEnum<ActivityPenaltyKind>),
+                  typeof(SnakeCaseEnum<LossReduction>)])]
 [JsonSerializable(typeof(ModelSpec))]
 [JsonSerializable(typeof(TrainingRecipe))]
 internal sealed partial class SpecJsonContext : JsonSerializerContext;
@@ -190,6 +263,18 @@ public sealed class ModelBuilder
     public ModelBuilder UpSample2D(int scale = 2) => Add(new UpSample2DSpec(scale));
     public ModelBuilder Flatten() => Add(new FlattenSpec());
     public ModelBuilder Reshape(params int[] shape) => Add(new ReshapeSpec(shape));
+    /// <summary>A standalone <paramref name="activation"/> layer (PyTorch's activation modules) with its parameters: LeakyReLU's
+    /// <paramref name="negativeSlope"/>, ELU's <paramref name="alpha"/>, Softplus' <paramref name="beta"/> and
+    /// <paramref name="threshold"/> (null: PyTorch's default; only the activation's own may be given).</summary>
+    public ModelBuilder ActivationLayer(Activation activation, float? negativeSlope = null, float? alpha = null, float? beta = null, float? threshold = null) =>
+        Add(new ActivationSpec(activation, negativeSlope, alpha, beta, threshold));
+    /// <summary>nn.LeakyReLU(negative_slope) as a layer.</summary>
+    public ModelBuilder LeakyRelu(float negativeSlope) => ActivationLayer(Backends.Activation.LeakyRelu, negativeSlope: negativeSlope);
+    /// <summary>nn.ELU(alpha) as a layer.</summary>
+    public ModelBuilder Elu(float alpha) => ActivationLayer(Backends.Activation.Elu, alpha: alpha);
+    /// <summary>nn.Softplus(beta, threshold) as a layer.</summary>
+    public ModelBuilder Softplus(float beta, float threshold = ActivationConstants.SoftplusThreshold) =>
+        ActivationLayer(Backends.Activation.Softplus, beta: beta, threshold: threshold);
     /// <summary>A VAE's Gaussian latent of <paramref name="units"/> with KL weight <paramref name="beta"/>; follow it with <see cref="Code"/>.</summary>
     public ModelBuilder VaeLatent(int units, float beta = 1f) => Add(new VaeLatentSpec(units, beta));
 
@@ -218,9 +303,9 @@ public sealed class ModelBuilder
     /// <summary>Contractive penalty lambda · ‖∂code/∂x‖²_F (dense sigmoid or relu code layer).</summary>
     public ModelBuilder Contractive(float lambda) => Penalty(new ContractivePenaltySpec(lambda));
 
-    public ModelSpec Build(ReconstructionLoss loss)
+    public ModelSpec Build(ReconstructionLoss loss, LossReduction? reduction = null)
     {
         if (_codeLayer < 0) throw new ModelSpecException($"{_name}: no code layer marked (call Code() after the bottleneck layer)");
-        return new ModelSpec(_name, _inputShape, _layers.ToArray(), loss, _codeLayer) { Penalties = _penalties.ToArray() };
+        return new ModelSpec(_name, _inputShape, _layers.ToArray(), loss, _codeLayer) { Penalties = _penalties.ToArray(), Reduction = reduction };
     }
 }

@@ -101,6 +101,7 @@ internal sealed class Network : IDisposable
         ReconstructionLoss.BinaryCrossEntropy => LossKind.BinaryCrossEntropyWithLogits,
         ReconstructionLoss.MeanSquaredError => LossKind.SquaredError,
         ReconstructionLoss.MeanAbsoluteError => LossKind.AbsoluteError,
+        ReconstructionLoss.BinaryCrossEntropyOnProbabilities => LossKind.BinaryCrossEntropy,
         _ => throw new ModelSpecException($"{Spec.Name}: unknown loss {Spec.Loss}"),
     };
 
@@ -162,6 +163,7 @@ internal sealed class Network : IDisposable
             Tensor? dy = g.Alias(dPrediction, h.Shape, "output.grad");
             for (int i = Layers.Count - 1; i >= Math.Max(firstTrainable, 0) && dy is not null; i--)
                 dy = rules[i]?.Invoke(g, dy, needInputGradient: i > firstTrainable);
+            if (Spec.Reduction == LossReduction.Sum) SumOverBatch(g, batch);
             if (kind == PlanKind.Train)
             {
                 var step = optimizerStep ?? throw new ArgumentNullException(nameof(optimizerStep));
@@ -199,6 +201,19 @@ internal sealed class Network : IDisposable
             input.IsOutput = true;
         }
         return new CompiledPlan(new ExecutionPlan(g), batch, input, reconstruction, code!);
+    }
+
+    /// <summary>Reduction 'sum': the steps above differentiate the per-image mean (the loss the host reports); the batch's
+    /// summed objective has batch times its gradient, so one launch scales the flat gradient buffer.</summary>
+    private void SumOverBatch(GraphBuilder g, int batch)
+    {
+        var gradients = g.External("gradients.sum_reduction", new Shape(checked((int)Parameters.Gradients.Length)), Parameters.Gradients.All);
+        var backend = Backend;
+        g.Add("sum_reduction", [gradients], [gradients], r =>
+        {
+            var gv = r[gradients];
+            return () => backend.Scale(gv, batch);
+        });
     }
 
     /// <summary>The reconstruction the host reads: <paramref name="prediction"/> with the output activation that BCE
@@ -286,7 +301,8 @@ internal sealed class Network : IDisposable
             throw new ModelSpecException($"{spec.Name}: code layer {spec.CodeLayer} is not one of the {spec.Layers.Count} layers");
         var shape = SpecShape(spec.Name, "input shape", spec.InputShape);
         var layers = new Layer[spec.Layers.Count];
-        int outputLayer = Array.FindLastIndex(spec.Layers.ToArray(), l => l is DenseSpec or Conv2DSpec or Conv2DTransposeSpec);
+        int outputLayer = Array.FindLastIndex(spec.Layers.ToArray(), l => l is DenseSpec or Conv2DSpec or Conv2DTransposeSpec or ActivationSpec);
+        CheckLoss(spec, outputLayer);
         outputActivation = Activation.Linear;
         for (int i = 0; i < layers.Length; i++)
         {
@@ -304,6 +320,7 @@ internal sealed class Network : IDisposable
                 FlattenSpec => new ReshapeLayer(name, shape, new Shape((int)shape.ElementCount)),
                 ReshapeSpec r => new ReshapeLayer(name, shape, SpecShape(name, "reshape target", r.Shape)),
                 VaeLatentSpec v => new VaeLatentLayer(name, shape, v.Units, v.Beta),
+                ActivationSpec a => ActivationLayer.FromSpec(name, shape, a),
                 _ => throw new ModelSpecException($"{spec.Name}: layer {i} has an unknown type {layerSpec.GetType().Name}"),
             };
             shape = layers[i].OutputShape;
@@ -353,9 +370,31 @@ internal sealed class Network : IDisposable
             throw new ModelSpecException($"{spec.Name}: the vae_latent layer (layers.{latent}) needs a decoder after it (a dense or conv2d layer)");
     }
 
+    private static Activation OutputActivationOf(LayerSpec layer) => layer switch
+    {
+        DenseSpec d => d.Activation, Conv2DSpec c => c.Activation, Conv2DTransposeSpec t => t.Activation, ActivationSpec a => a.Activation,
+        _ => Activation.Linear,
+    };
+
+    /// <summary>BCE on probabilities needs outputs in [0, 1]: a sigmoid last (pooling, upsampling and reshapes after it keep
+    /// the range). PyTorch's BCELoss refuses other inputs when it runs; a kernel cannot, so the spec is refused up front.
+    /// A VAE's loss is a sum per image, so it takes no 'mean' reduction.</summary>
+    private static void CheckLoss(ModelSpec spec, int outputLayer)
+    {
+        if (spec.Loss == ReconstructionLoss.BinaryCrossEntropyOnProbabilities)
+        {
+            var activation = outputLayer < 0 ? Activation.Linear : OutputActivationOf(spec.Layers[outputLayer]);
+            if (activation != Activation.Sigmoid)
+                throw new ModelSpecException(
+                    $"{spec.Name}: binary_cross_entropy_on_probabilities needs outputs in [0, 1] from a sigmoid, the last layer has {ActivationSpec.SnakeCase(activation)} (end with a sigmoid, or use binary_cross_entropy on logits)");
+        }
+        if (spec.Reduction == LossReduction.Mean && spec.Layers.Any(l => l is VaeLatentSpec))
+            throw new ModelSpecException($"{spec.Name}: a VAE's loss is summed over the pixels per image (plus KL); its reduction may be 'sum' or absent, not 'mean'");
+    }
+
     private static LayerSpec FoldSigmoid(ModelSpec spec, LayerSpec layer, out Activation outputActivation)
     {
-        var activation = layer switch { DenseSpec d => d.Activation, Conv2DSpec c => c.Activation, Conv2DTransposeSpec t => t.Activation, _ => Activation.Linear };
+        var activation = OutputActivationOf(layer);
         if (activation != Activation.Sigmoid)
             throw new ModelSpecException(
                 $"{spec.Name}: binary cross-entropy needs a sigmoid output layer, the last layer has {activation.ToString().ToLowerInvariant()}");
@@ -365,6 +404,7 @@ internal sealed class Network : IDisposable
             DenseSpec d => d with { Activation = Activation.Linear },
             Conv2DSpec c => c with { Activation = Activation.Linear },
             Conv2DTransposeSpec t => t with { Activation = Activation.Linear },
+            ActivationSpec a => a with { Activation = Activation.Linear },
             _ => layer,
         };
     }
