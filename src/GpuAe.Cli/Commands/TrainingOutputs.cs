@@ -110,7 +110,8 @@ internal sealed class TrainingOutputs(string directory)
         };
         // code penalties add to the training loss only; validation is the reconstruction loss alone
         string penalties = model.Penalties.Count == 0 ? "" : $" (train + {string.Join(" + ", model.Penalties)})";
-        string axis = model.LossPerImage ? $"{loss} summed over pixels + KL, per image{penalties}" : $"{loss}, mean per pixel{penalties}";
+        string kl = model.Layers.Any(l => l is VaeLatentSpec) ? " + KL" : "";
+        string axis = model.LossPerImage ? $"{loss} summed over pixels{kl}, per image{penalties}" : $"{loss}, mean per pixel{penalties}";
         using var chart = Charts.LossCurves(title, axis, _history.Select(m => m.Epoch).ToList(), _history.Select(m => m.TrainLoss).ToList(),
                                             _history.Select(m => m.ValLoss).ToList());
         chart.SavePngAndSvg(Path(LossChartFile));
