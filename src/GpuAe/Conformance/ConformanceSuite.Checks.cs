@@ -396,9 +396,9 @@ public static partial class ConformanceSuite
                         if (!gradient && accumulate && n < 100) continue;
                         s.Case($"{kind} n={n} gradient={gradient} accumulate={accumulate}", () =>
                         {
-                            bool bce = kind == LossKind.BinaryCrossEntropyWithLogits;
-                            var p = s.Real(bce ? s.Uniform(n, -8f, 8f) : s.Uniform(n));
-                            var t = s.Real(bce ? s.Uniform(n, 0f, 1f) : s.Uniform(n));
+                            bool logits = kind == LossKind.BinaryCrossEntropyWithLogits, probabilities = kind == LossKind.BinaryCrossEntropy;
+                            var p = s.Real(logits ? s.Uniform(n, -8f, 8f) : probabilities ? Probabilities(s, n) : s.Uniform(n));
+                            var t = s.Real(logits || probabilities ? s.Uniform(n, 0f, 1f) : s.Uniform(n));
                             var loss = s.Real(s.Uniform(1, 0.5f, 1.5f));
                             var g = s.Real(n);
                             float scale = 1f / n;

@@ -63,6 +63,7 @@ public sealed record ActivationSpec(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float? Threshold = null) : LayerSpec
 {
     /// <summary>The parameters the kernels take: the given ones, PyTorch's defaults for the rest.</summary>
+    [JsonIgnore]
     public ActivationParameters Parameters
     {
         get

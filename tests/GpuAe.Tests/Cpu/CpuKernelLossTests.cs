@@ -26,9 +26,10 @@ public class CpuKernelLossTests
     public void LossAndGradient_MatchNaive(LossKind kind, int length)
     {
         var random = new System.Random(length + (int)kind);
-        double[] p = Kernel.RandomValues(random, length, -4, 4);
-        double[] t = kind == LossKind.BinaryCrossEntropyWithLogits ? Kernel.RandomValues(random, length, 0, 1) : Kernel.RandomValues(random, length, -4, 4);
-        for (int i = 0; i < length; i += 17) t[i] = kind == LossKind.BinaryCrossEntropyWithLogits ? Math.Round(t[i]) : p[i]; // hard labels; zero residuals
+        bool bce = kind is LossKind.BinaryCrossEntropyWithLogits or LossKind.BinaryCrossEntropy;
+        double[] p = kind == LossKind.BinaryCrossEntropy ? Kernel.RandomValues(random, length, 0, 1) : Kernel.RandomValues(random, length, -4, 4);
+        double[] t = bce ? Kernel.RandomValues(random, length, 0, 1) : Kernel.RandomValues(random, length, -4, 4);
+        for (int i = 0; i < length; i += 17) t[i] = bce ? Math.Round(t[i]) : p[i]; // hard labels; zero residuals
         Check(kind, p, t);
     }
 
@@ -79,6 +80,9 @@ public class CpuKernelLossTests
         LossKind.BinaryCrossEntropyWithLogits => (p >= 0
             ? (1 - t) * p + Math.Log(1 + Math.Exp(-p))
             : -t * p + Math.Log(1 + Math.Exp(p)), 1 / (1 + Math.Exp(-p)) - t),
+        // PyTorch's BCELoss on probabilities: logs clamped at -100, the gradient's denominator at 1e-12
+        LossKind.BinaryCrossEntropy => (-(t * Math.Max(Math.Log(p), -100) + (1 - t) * Math.Max(Math.Log(1 - p), -100)),
+            (p - t) / Math.Max(p * (1 - p), 1e-12)),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 }
