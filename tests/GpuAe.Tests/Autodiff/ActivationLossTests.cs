@@ -137,7 +137,8 @@ public class ActivationLossTests
             {
                 // the parameters are float32 here (0.01f), PyTorch's Python floats: 2e-7 relative
                 Close(y[i], ActivationReference.Forward(activation, p, x[i]), 1e-300, 2e-7, $"{activation} {p} f({x[i]})");
-                Close(dx[i], ActivationReference.Derivative(activation, p, x[i]), 1e-300, 2e-7, $"{activation} {p} f'({x[i]})");
+                // PyTorch's sigmoid and tanh backward go through y in float64 too: sigmoid'(88.7) is 0 there, 3e-39 here
+                Close(dx[i], ActivationReference.Derivative(activation, p, x[i]), 1e-16, 2e-7, $"{activation} {p} f'({x[i]})");
             }
         }
     }
