@@ -78,6 +78,13 @@ internal sealed unsafe class FakeCudaDriver : ICudaDriver
         if (!_allocations.Remove(pointer)) throw new InvalidOperationException($"double free of 0x{pointer:x}");
     }
 
+    public (ulong Base, long Bytes) AddressRange(ulong pointer)
+    {
+        foreach (var (start, bytes) in _allocations)
+            if (pointer >= start && pointer < start + (ulong)Math.Max(bytes, 4)) return (start, Math.Max(bytes, 4));
+        throw new CudaException($"cuMemGetAddressRange(0x{pointer:x}) failed: CUDA_ERROR_NOT_FOUND (500)", 500);
+    }
+
     public void* AllocatePinned(long bytes) => System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)bytes, 64);
     public void FreePinned(void* pointer) => System.Runtime.InteropServices.NativeMemory.AlignedFree(pointer);
 
