@@ -5,8 +5,8 @@
  *
  * It checks that the results equal (bit for bit) what a GpuAe-owned OpenCL context on the same device gives through
  * the host-pointer calls, and agree with the CPU backend within abs + rel * |ref| (TOLERANCE_* below); that the error
- * paths return a status and a message; and that GpuAe leaves the caller's queue and context as it found them
- * (reference counts back to the caller's own, still usable).
+ * paths return a status and a message; and that GpuAe takes one reference to the caller's queue and context and gives
+ * back exactly that one, leaving both usable.
  *
  *   opencl_external_queue [PRESET]      (default dense32; exit status 0 when every check passed)
  *   opencl_external_queue --cpu-only    (only the CPU-context part: what valgrind memcheck runs, see CMakeLists.txt) */
@@ -68,6 +68,24 @@ static cl_uint reference_count(cl_command_queue queue, cl_context context, cl_ui
     CL_CHECK(clGetCommandQueueInfo(queue, CL_QUEUE_REFERENCE_COUNT, sizeof q, &q, NULL));
     CL_CHECK(clGetContextInfo(context, CL_CONTEXT_REFERENCE_COUNT, sizeof *context_count, context_count, NULL));
     return q;
+}
+
+/* gpuae_context_create_opencl takes one reference to the queue and the context, destroy gives exactly those back.
+ * (Measured around a context with no work: PoCL's buffers and commands hold references of their own.) */
+static void retain_and_release(caller_cl *cl) {
+    cl_uint context_before, context_during, context_after;
+    cl_uint queue_before = reference_count(cl->queue, cl->context, &context_before);
+    gpuae_context *context = NULL;
+    CHECK_STATUS(GPUAE_OK, gpuae_context_create_opencl(cl->context, cl->queue, &context));
+    cl_uint queue_during = reference_count(cl->queue, cl->context, &context_during);
+    gpuae_context_destroy(context);
+    cl_uint queue_after = reference_count(cl->queue, cl->context, &context_after);
+    CHECK(queue_during == queue_before + 1);
+    CHECK(queue_after == queue_before);
+    CHECK(context_after == context_before);
+    CHECK(context_during > context_before);
+    printf("caller's queue references %u -> %u -> %u, context %u -> %u -> %u (before, with GpuAe, after)\n",
+           queue_before, queue_during, queue_after, context_before, context_during, context_after);
 }
 
 /* Values equal bit for bit; prints the first difference. */
@@ -222,7 +240,7 @@ int main(int argc, char **argv) {
 
     caller_cl cl;
     if (!open_caller_cl(&cl)) { fprintf(stderr, "no OpenCL device here\n"); return 1; }
-    cl_uint context_refs_before, queue_refs_before = reference_count(cl.queue, cl.context, &context_refs_before);
+    retain_and_release(&cl);
 
     /* GpuAe on the caller's context and queue, a model on it. */
     gpuae_context *context = NULL;
@@ -234,8 +252,6 @@ int main(int argc, char **argv) {
     size_t input_size = 0, code_size = 0;
     CHECK_STATUS(GPUAE_OK, gpuae_model_input_size(model, &input_size));
     CHECK_STATUS(GPUAE_OK, gpuae_model_code_size(model, &code_size));
-    cl_uint context_refs_during, queue_refs_during = reference_count(cl.queue, cl.context, &context_refs_during);
-    CHECK(queue_refs_during == queue_refs_before + 1); /* retained once while GpuAe uses it */
 
     /* The caller's buffers, with offsets; the samples written by the caller. */
     size_t n_in = COUNT * input_size, n_codes = COUNT * code_size;
@@ -280,32 +296,30 @@ int main(int argc, char **argv) {
     /* 2. The CPU backend (the reference): within the tolerance. */
     host_results cpu = {0};
     CHECK(host_run("cpu", preset, samples, &cpu));
-    double *ref = malloc(n_in * sizeof(double));
+    double *ref = malloc((n_in > n_codes ? n_in : n_codes) * sizeof(double));   /* a conv code may be larger than a sample */
     to_double(cpu.codes, ref, n_codes);
     CHECK(within("codes vs CPU", got_codes, ref, n_codes, TOLERANCE_ABS, TOLERANCE_REL));
     to_double(cpu.output, ref, n_in);
     CHECK(within("reconstruction vs CPU", got_output, ref, n_in, TOLERANCE_ABS, TOLERANCE_REL));
     CHECK(within("scores vs CPU", got_scores, cpu.scores, COUNT, TOLERANCE_ABS, TOLERANCE_REL));
-    /* decode(encode(x)) runs the decoder on the same codes as reconstruct(x) does (dense32: no noise, no sampling) */
-    CHECK(within("decode(encode(x)) vs CPU reconstruction", got_decoded, ref, n_in, TOLERANCE_ABS, TOLERANCE_REL));
-    int decode_bits = same_bits("decode(encode(x)) vs reconstruct(x) on the caller's queue", got_decoded, got_output, n_in);
-    printf("decode(encode(x)) %s reconstruct(x) bit for bit\n", decode_bits ? "equals" : "differs from");
+    /* decode(encode(x)) runs the decoder on the codes reconstruct(x) decodes, when the model neither adds noise nor
+     * samples its latent (dense32; not denoise or vae) */
+    if (strcmp(preset, "dense32") == 0) {
+        CHECK(within("decode(encode(x)) vs CPU reconstruction", got_decoded, ref, n_in, TOLERANCE_ABS, TOLERANCE_REL));
+        int decode_bits = same_bits("decode(encode(x)) vs reconstruct(x) on the caller's queue", got_decoded, got_output, n_in);
+        printf("decode(encode(x)) %s reconstruct(x) bit for bit\n", decode_bits ? "equals" : "differs from");
+    }
     free(ref);
     free_results(&cpu);
 
     error_paths(&cl, context, model, input, codes, code_size);
 
-    /* GpuAe lets go of exactly its references; the caller's queue still works. */
+    /* After GpuAe is gone the caller's queue, context and buffers still work. */
     gpuae_model_destroy(model);
     gpuae_context_destroy(context);
-    cl_uint context_refs_after, queue_refs_after = reference_count(cl.queue, cl.context, &context_refs_after);
-    CHECK(queue_refs_after == queue_refs_before);
-    CHECK(context_refs_after < context_refs_during);
     float probe = 0;
     CL_CHECK(clEnqueueReadBuffer(cl.queue, scores, CL_TRUE, OUTPUT_OFFSET * sizeof(float), sizeof(float), &probe, 0, NULL, NULL));
     CHECK(probe == got_scores[0]);
-    printf("caller's queue references %u -> %u (while GpuAe ran) -> %u; context %u -> %u -> %u\n", queue_refs_before,
-           queue_refs_during, queue_refs_after, context_refs_before, context_refs_during, context_refs_after);
 
     clReleaseMemObject(input);
     clReleaseMemObject(codes);
