@@ -165,8 +165,9 @@ gpuae_status gpuae_model_reconstruction_error(gpuae_model *model, const float *i
  * The results are ready for any later work on the same queue/stream; for the host, call gpuae_context_synchronize
  * (or wait on the queue/stream yourself). What waits, and only on the context's queue/stream (never device-wide):
  *   - gpuae_context_synchronize;
- *   - the host-pointer calls (gpuae_model_encode, _reconstruct, _reconstruction_error) and gpuae_model_create_preset /
- *     gpuae_model_load, which move host memory: their transfers are blocking reads/writes on that queue/stream;
+ *   - the calls that move host memory: the host-pointer calls (gpuae_model_encode, _reconstruct,
+ *     _reconstruction_error) and creating or loading a model (its weights): their transfers are blocking reads and
+ *     writes on that queue/stream;
  *   - CUDA only: gpuae_model_destroy and gpuae_context_destroy wait for the stream before freeing GpuAe's memory
  *     (cuMemFree itself may synchronise the device, as the CUDA driver does: create and destroy outside hot loops).
  *     OpenCL destroys do not wait (OpenCL keeps released buffers until the queued work using them has run).

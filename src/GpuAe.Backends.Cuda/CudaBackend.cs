@@ -106,7 +106,7 @@ public sealed unsafe class CudaBackend : GpuBackend, IStepCapture, IStreamFork
     /// <exception cref="BackendUnavailableException">No CUDA driver here.</exception>
     public static CudaBackend CreateOnStream(nint context, nint stream, CudaOptions? options = null)
     {
-        if (context == 0) throw new ArgumentException("the CUDA context (CUcontext) is NULL", nameof(context));
+        if (context == 0) throw new ArgumentException("the CUDA context (CUcontext) is NULL");
         var driver = CudaDriver.OpenOnContext(context, Native.Cu.DriverFileName);
         var scoped = new ContextScopedDriver(driver, new CudaContextStack(), context);
         try

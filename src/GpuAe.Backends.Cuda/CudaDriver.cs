@@ -83,7 +83,7 @@ internal sealed unsafe class CudaDriver : ICudaDriver
     /// The driver on a caller's context (not retained, never released or made current for good: a caller's
     /// backend wraps this in <see cref="ContextScopedDriver"/>, which pushes it around every call).
     /// </summary>
-    /// <exception cref="BackendUnavailableException">No CUDA driver here.</exception>
+    /// <exception cref="BackendUnavailableException">No CUDA driver here, or it does not start (no GPU).</exception>
     /// <exception cref="ArgumentException">The context is not valid (cuCtxPushCurrent or cuCtxGetDevice fails).</exception>
     internal static CudaDriver OpenOnContext(nint context, string driverLibrary)
     {
@@ -91,17 +91,18 @@ internal sealed unsafe class CudaDriver : ICudaDriver
             throw new BackendUnavailableException($"cuda: no CUDA driver ({driverLibrary}) found");
         System.Runtime.InteropServices.NativeLibrary.Free(probe);
         Cu.EnsureResolver();
-        Check(Cu.cuInit(0), "cuInit");
+        int started = Cu.cuInit(0);
+        if (started != Cu.CUDA_SUCCESS) throw new BackendUnavailableException($"cuda: {Describe(started, "cuInit")}");
         int version, device;
         Check(Cu.cuDriverGetVersion(&version), "cuDriverGetVersion");
         int pushed = Cu.cuCtxPushCurrent(context);
         if (pushed != Cu.CUDA_SUCCESS)
-            throw new ArgumentException($"the CUDA context 0x{context:x} cannot be made current: {Describe(pushed, "cuCtxPushCurrent")}", nameof(context));
+            throw new ArgumentException($"the CUDA context 0x{context:x} cannot be made current: {Describe(pushed, "cuCtxPushCurrent")}");
         try
         {
             int found = Cu.cuCtxGetDevice(&device);
             if (found != Cu.CUDA_SUCCESS)
-                throw new ArgumentException($"the CUDA context 0x{context:x} has no device: {Describe(found, "cuCtxGetDevice")}", nameof(context));
+                throw new ArgumentException($"the CUDA context 0x{context:x} has no device: {Describe(found, "cuCtxGetDevice")}");
             // a CUdevice is its ordinal (cuDeviceGet(&d, n) gives d = n)
             return new CudaDriver(device, context, Describe(device, device, version), ownsContext: false);
         }

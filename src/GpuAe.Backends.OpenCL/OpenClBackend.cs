@@ -154,20 +154,20 @@ public sealed unsafe class OpenClBackend : GpuBackend
     /// <exception cref="BackendUnavailableException">No OpenCL ICD loader here.</exception>
     public static OpenClBackend CreateOnQueue(nint context, nint queue, OpenClOptions? options = null)
     {
-        if (context == 0) throw new ArgumentException("the OpenCL context (cl_context) is NULL", nameof(context));
-        if (queue == 0) throw new ArgumentException("the OpenCL command queue (cl_command_queue) is NULL", nameof(queue));
+        if (context == 0) throw new ArgumentException("the OpenCL context (cl_context) is NULL");
+        if (queue == 0) throw new ArgumentException("the OpenCL command queue (cl_command_queue) is NULL");
         if (!OpenClDevices.IsLoaderAvailable)
             throw new BackendUnavailableException($"opencl: no OpenCL ICD loader ({NativeLibraries.OpenClLoaderName}) found");
         var cl = Cl.Api;
         nint queueContext = QueueValue<nint>(queue, QueueContextInfo);
         if (queueContext != context)
-            throw new ArgumentException($"the command queue belongs to another cl_context (0x{queueContext:x}, not 0x{context:x})", nameof(queue));
+            throw new ArgumentException($"the command queue belongs to another cl_context (0x{queueContext:x}, not 0x{context:x})");
         ulong properties = QueueValue<ulong>(queue, QueuePropertiesInfo);
         if ((properties & OutOfOrderExecution) != 0)
-            throw new ArgumentException("the command queue is out-of-order (CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE): GpuAe's work depends on in-order execution", nameof(queue));
+            throw new ArgumentException("the command queue is out-of-order (CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE): GpuAe's work depends on in-order execution");
         nint device = QueueValue<nint>(queue, QueueDeviceInfo);
         var found = OpenClDevices.Enumerate().Where(d => d.Device == device).Select(d => d.Info).FirstOrDefault()
-            ?? throw new ArgumentException($"the command queue's device (0x{device:x}) is not a device of any OpenCL platform here (a sub-device is not supported)", nameof(queue));
+            ?? throw new ArgumentException($"the command queue's device (0x{device:x}) is not a device of any OpenCL platform here (a sub-device is not supported)");
         Cl.Check(cl.RetainContext(context), "clRetainContext");
         Cl.Check(cl.RetainCommandQueue(queue), "clRetainCommandQueue");
         try
@@ -191,7 +191,7 @@ public sealed unsafe class OpenClBackend : GpuBackend
     {
         T value = default;
         int status = Cl.Api.GetCommandQueueInfo(queue, (CommandQueueInfo)param, (nuint)sizeof(T), &value, null);
-        if (status != 0) throw new ArgumentException($"the command queue is not a valid cl_command_queue ({new OpenClException("clGetCommandQueueInfo", status).Message})", "queue");
+        if (status != 0) throw new ArgumentException($"the command queue is not a valid cl_command_queue ({new OpenClException("clGetCommandQueueInfo", status).Message})");
         return value;
     }
 

@@ -107,7 +107,7 @@ public abstract unsafe class GpuBackend : IBackend
     public DeviceBuffer Borrow(nint handle, long length, ElementType type = ElementType.Real)
     {
         ThrowIfDisposed();
-        if (handle == 0) throw new ArgumentException("a borrowed device buffer must not be NULL", nameof(handle));
+        if (handle == 0) throw new ArgumentException("a borrowed device buffer must not be NULL");
         if (length is < 0 or > int.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(length), length, $"{_api} buffers hold at most 2^31-1 elements (kernels index with int)");
         return new GpuBuffer(this, handle, length, type, owned: false);
