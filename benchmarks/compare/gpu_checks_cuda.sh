@@ -33,6 +33,16 @@ done
 # denoising noise drawn inside a captured CUDA graph (random_fill_stepped) against the CPU's
 step epoch-cpu-denoise  gpuae train -m dense32 --noise 0.5 --epochs 1 --seed 1 --backend cpu  -o "$out/run-cpu-denoise"
 step epoch-cuda-denoise gpuae train -m dense32 --noise 0.5 --epochs 1 --seed 1 --backend cuda -o "$out/run-cuda-denoise"
+# libgpuae on the caller's own CUDA context and stream (issue #9): native/examples/cuda_external_stream.c against the
+# NativeAOT library built beforehand on the development machine (bash native/build.sh -> native/build/libgpuae.so)
+cuda_home=${CUDA_HOME:-/usr/local/cuda}
+if [ -f native/build/libgpuae.so ]; then
+  step external-stream-build gcc -std=c99 -O2 -Inative/include -I"$cuda_home/include" native/examples/cuda_external_stream.c \
+    -o "$out/cuda_external_stream" native/build/libgpuae.so -L"$cuda_home/lib64/stubs" -lcuda -lm -Wl,-rpath,"$PWD/native/build"
+  step external-stream "$out/cuda_external_stream"
+else
+  echo "!! native/build/libgpuae.so missing (run bash native/build.sh first): external-stream check not run"; status=1
+fi
 step gemm-ours     gpuae bench gemm --backend cuda
 step gemm-ours-tf32 gpuae bench gemm --backend cuda --precision tf32
 step gemm-cublas      python3 benchmarks/compare/torch_gemm_cuda.py --json "$out/gemm-cublas.json"

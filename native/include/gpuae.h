@@ -22,10 +22,8 @@
  * gpuae_api_version() >= GPUAE_API_VERSION (the library is at least as new as the header), e.g. with
  * GPUAE_CHECK_VERSION() below. The API is exported as plain functions rather than one function table: a host
  * that uses a newer function than the library has fails at link or dlsym time, which names the function.
- * Later levels add (planned, issue #9): models from a spec JSON string and saving; decode; contexts on the
- * caller's OpenCL context + cl_command_queue and CUDA context + CUstream (borrowed, never released, no hidden
- * synchronisation); inference on caller-owned device buffers (cl_mem, CUdeviceptr); trainers, steps, epochs
- * with a progress callback and cancellation.
+ * Level 2 adds contexts on the caller's OpenCL context + cl_command_queue and CUDA context + CUstream, and
+ * inference on caller-owned device buffers (cl_mem, CUdeviceptr): the last section of this header.
  */
 #ifndef GPUAE_H
 #define GPUAE_H
@@ -44,7 +42,7 @@ extern "C" {
 #define GPUAE_VERSION_NUMBER (GPUAE_VERSION_MAJOR * 10000 + GPUAE_VERSION_MINOR * 100 + GPUAE_VERSION_PATCH)
 
 /* API level of this header (see "Versions and compatibility" above). */
-#define GPUAE_API_VERSION 1
+#define GPUAE_API_VERSION 2
 
 /* Nonzero when the loaded library offers every function of this header. */
 #define GPUAE_CHECK_VERSION() (gpuae_api_version() >= GPUAE_API_VERSION)
@@ -54,7 +52,7 @@ typedef enum gpuae_status {
     GPUAE_OK = 0,
     GPUAE_ERROR_INVALID_ARGUMENT = 1,    /* a NULL pointer, a negative index, an out-of-range value */
     GPUAE_ERROR_INVALID_HANDLE = 2,      /* a NULL handle, or a handle of the wrong kind */
-    GPUAE_ERROR_BUFFER_TOO_SMALL = 3,    /* an output length below what the call writes */
+    GPUAE_ERROR_BUFFER_TOO_SMALL = 3,    /* an output length below what the call writes; a device buffer too small */
     GPUAE_ERROR_NOT_FOUND = 4,           /* unknown backend or preset name, missing file */
     GPUAE_ERROR_BAD_FILE = 5,            /* a corrupt or incompatible checkpoint or model description */
     GPUAE_ERROR_BACKEND_UNAVAILABLE = 6, /* no such device, no driver, the runtime failed to start */
@@ -146,6 +144,90 @@ gpuae_status gpuae_model_reconstruct(gpuae_model *model, const float *input, siz
 /* The anomaly score: per sample, the mean squared difference between the clean sample and its reconstruction
  * (count doubles into `scores`), as Trainer.ReconstructionErrors computes it. Since: 1. */
 gpuae_status gpuae_model_reconstruction_error(gpuae_model *model, const float *input, size_t count, double *scores, size_t scores_length);
+
+/* ---- Running on your own OpenCL queue or CUDA stream (since: 2) -------------------------------------------------
+ * For an engine that owns its GPU work: GpuAe runs on the caller's OpenCL context and command queue, or CUDA context
+ * and stream, enqueues all its work there, in order with the caller's own, and reads and writes the caller's device
+ * buffers (the convention of CLBlast, cuBLAS's cublasSetStream and ONNX Runtime's user compute stream). The handle
+ * types are void* (and uint64_t for a CUdeviceptr) so that this header needs no OpenCL or CUDA header: pass your
+ * cl_context, cl_command_queue, cl_mem, CUcontext, CUstream as they are.
+ *
+ * Ownership: GpuAe never creates or destroys the caller's objects.
+ *   - OpenCL: gpuae_context_create_opencl retains the cl_context and cl_command_queue (clRetainContext,
+ *     clRetainCommandQueue) and releases exactly those references when the context and its models are gone; the
+ *     caller may release its own references at any time. cl_mem buffers are not retained: they must live until the
+ *     work enqueued on them has run.
+ *   - CUDA: nothing is retained (CUDA has no reference counts for contexts and streams): the CUcontext and CUstream
+ *     must outlive the gpuae_context and all its models; CUdeviceptr memory must live until the work on it has run.
+ *   GpuAe's own memory (weights, plan arenas) is allocated in the caller's context.
+ *
+ * Synchronisation: the device-buffer calls below only enqueue; they return before the results exist and never wait.
+ * The results are ready for any later work on the same queue/stream; for the host, call gpuae_context_synchronize
+ * (or wait on the queue/stream yourself). What waits, and only on the context's queue/stream (never device-wide):
+ *   - gpuae_context_synchronize;
+ *   - the calls that move host memory: the host-pointer calls (gpuae_model_encode, _reconstruct,
+ *     _reconstruction_error) and creating or loading a model (its weights): their transfers are blocking reads and
+ *     writes on that queue/stream;
+ *   - CUDA only: gpuae_model_destroy and gpuae_context_destroy wait for the stream before freeing GpuAe's memory
+ *     (cuMemFree itself may synchronise the device, as the CUDA driver does: create and destroy outside hot loops).
+ *     OpenCL destroys do not wait (OpenCL keeps released buffers until the queued work using them has run).
+ *
+ * CUDA contexts: each driver call GpuAe makes runs with the caller's CUcontext pushed (cuCtxPushCurrent) and popped
+ * after, so any thread may call and its current context is the same after every call as before it.
+ *
+ * Threads: as everywhere in this header, one thread at a time per gpuae_context (and its models). The caller's queue or
+ * stream may meanwhile be used by the caller from other threads (OpenCL queues and CUDA streams are thread-safe); the
+ * order between the caller's and GpuAe's work is the order in which the calls were made.
+ *
+ * Device-buffer calls (_cl: cl_mem of the context's cl_context; _cu: CUdeviceptr in its CUcontext, 4-byte aligned):
+ *   - offsets and lengths count floats (float32) from the start of the buffer; samples are NCHW, sample-major, as in
+ *     the host calls; input and output buffers must not overlap;
+ *   - GpuAe checks what it can: NULL handles; that a cl_mem belongs to the context (CL_MEM_CONTEXT) and that offset +
+ *     count * width floats fit its CL_MEM_SIZE; that a CUdeviceptr lies in an allocation (cuMemGetAddressRange) that
+ *     holds offset + count * width floats; too small: GPUAE_ERROR_BUFFER_TOO_SMALL, nothing enqueued. A model whose
+ *     context is not on the caller's objects of that API: GPUAE_ERROR_INVALID_HANDLE. count = 0 enqueues nothing;
+ *   - no copy through the host: each batch of samples is copied device-to-device on the queue/stream into GpuAe's plan
+ *     arena (decode: the codes into a buffer of the model's), and the results are copied device-to-device into the
+ *     output buffer;
+ *   - results: the same plans in the same batches as the host calls, so the same bits on the same device, except
+ *     reconstruction_error, which is float32 on the device (a fixed-order float sum per sample) where the host call
+ *     gives doubles: they agree to float rounding (about 1e-6 relative). */
+
+/* A context on the caller's OpenCL `cl_context` and in-order `cl_command_queue` (an out-of-order queue, a queue of
+ * another context or a NULL handle: GPUAE_ERROR_INVALID_ARGUMENT). Retains both; see the section notes. On success
+ * *out is a new context the caller owns; free it with gpuae_context_destroy. gpuae_context_backend gives "opencl".
+ * Since: 2. */
+gpuae_status gpuae_context_create_opencl(void *cl_context, void *cl_command_queue, gpuae_context **out);
+
+/* A context on the caller's `CUcontext` and `CUstream` (NULL: the legacy default stream; a NULL or invalid context:
+ * GPUAE_ERROR_INVALID_ARGUMENT; no CUDA driver: GPUAE_ERROR_BACKEND_UNAVAILABLE). All of GpuAe's work goes to that one
+ * stream. Retains nothing; see the section notes. On success *out is a new context the caller owns; free it with
+ * gpuae_context_destroy. gpuae_context_backend gives "cuda". Since: 2. */
+gpuae_status gpuae_context_create_cuda(void *cu_context, void *cu_stream, gpuae_context **out);
+
+/* Waits until all work GpuAe enqueued on the context has run: clFinish on its queue, cuStreamSynchronize on its stream
+ * (for a context from gpuae_context_create: its own queue or streams; the CPU: nothing to wait for). Since: 2. */
+gpuae_status gpuae_context_synchronize(gpuae_context *context);
+
+/* Codes of `count` samples: input[input_offset ...] holds count * input_size floats, codes[codes_offset ...] receives
+ * count * code_size floats. Enqueued only (see above). Since: 2. */
+gpuae_status gpuae_model_encode_cl(gpuae_model *model, void *input, size_t input_offset, size_t count, void *codes, size_t codes_offset);
+gpuae_status gpuae_model_encode_cu(gpuae_model *model, uint64_t input, size_t input_offset, size_t count, uint64_t codes, size_t codes_offset);
+
+/* Decoder outputs of `count` codes: codes[codes_offset ...] holds count * code_size floats, output[output_offset ...]
+ * receives count * input_size floats (output activation applied). Enqueued only. Since: 2. */
+gpuae_status gpuae_model_decode_cl(gpuae_model *model, void *codes, size_t codes_offset, size_t count, void *output, size_t output_offset);
+gpuae_status gpuae_model_decode_cu(gpuae_model *model, uint64_t codes, size_t codes_offset, size_t count, uint64_t output, size_t output_offset);
+
+/* Reconstructions of `count` samples: count * input_size floats each way (a denoising model reconstructs its
+ * evaluation-noised inputs, as gpuae_model_reconstruct). Enqueued only. Since: 2. */
+gpuae_status gpuae_model_reconstruct_cl(gpuae_model *model, void *input, size_t input_offset, size_t count, void *output, size_t output_offset);
+gpuae_status gpuae_model_reconstruct_cu(gpuae_model *model, uint64_t input, size_t input_offset, size_t count, uint64_t output, size_t output_offset);
+
+/* The anomaly score per sample: the mean squared difference between the clean sample and its reconstruction, `count`
+ * floats (float32, not double) into scores[scores_offset ...]. Enqueued only. Since: 2. */
+gpuae_status gpuae_model_reconstruction_error_cl(gpuae_model *model, void *input, size_t input_offset, size_t count, void *scores, size_t scores_offset);
+gpuae_status gpuae_model_reconstruction_error_cu(gpuae_model *model, uint64_t input, size_t input_offset, size_t count, uint64_t scores, size_t scores_offset);
 
 #ifdef __cplusplus
 }

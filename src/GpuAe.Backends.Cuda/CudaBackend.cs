@@ -38,14 +38,30 @@ public sealed unsafe class CudaBackend : GpuBackend, IStepCapture, IStreamFork
     /// <summary>A loaded function and the parameter list its PTX declares.</summary>
     private readonly record struct CudaKernel(nint Function, KernelSignature Signature);
 
-    /// <summary>Opens the backend on <paramref name="driver"/> (the real one or a test fake).</summary>
-    public CudaBackend(ICudaDriver driver, CudaOptions? options = null) : base("CUDA", Geometry.ReduceBlock)
+    private readonly bool _borrowedStream;   // _main is the caller's stream (CreateOnStream): one stream, never destroyed
+
+    /// <summary>Opens the backend on <paramref name="driver"/> (the real one or a test fake), on two streams of its own.</summary>
+    public CudaBackend(ICudaDriver driver, CudaOptions? options = null) : this(driver, options, callerStream: null)
+    {
+    }
+
+    /// <summary>
+    /// Opens the backend on <paramref name="driver"/> with every launch and copy on the caller's
+    /// <paramref name="stream"/> (0: the legacy default stream): see <see cref="CreateOnStream"/>.
+    /// </summary>
+    public CudaBackend(ICudaDriver driver, nint stream, CudaOptions? options = null) : this(driver, options, callerStream: stream)
+    {
+    }
+
+    private CudaBackend(ICudaDriver driver, CudaOptions? options, nint? callerStream) : base("CUDA", Geometry.ReduceBlock)
     {
         _driver = driver;
         _options = options ?? new CudaOptions();
         _kernels = new KernelTable<CudaKernel>(LoadKernel);
-        _main = driver.CreateStream();
-        _side = driver.CreateStream();
+        _borrowedStream = callerStream.HasValue;
+        // On a caller's stream everything goes there: no side stream (IStreamFork is then in order, see ForkToSide).
+        _main = callerStream ?? driver.CreateStream();
+        _side = callerStream ?? driver.CreateStream();
         _stream = _main;
         _forkEvent = driver.CreateEvent();
         _sideEvent = driver.CreateEvent();
@@ -75,6 +91,53 @@ public sealed unsafe class CudaBackend : GpuBackend, IStepCapture, IStreamFork
             reason = e.Message;
             return false;
         }
+    }
+
+    /// <summary>
+    /// A backend in the caller's CUDA <paramref name="context"/> on the caller's <paramref name="stream"/> (an engine
+    /// that owns its GPU work): every launch and copy goes to that stream, in order with the caller's own work; GpuAe
+    /// creates no context or stream and destroys neither (nor retains them: they must outlive the backend). The
+    /// context is pushed around each driver call and popped after (<see cref="ContextScopedDriver"/>), so the calling
+    /// thread's current context is the same before and after. Only <see cref="Synchronize"/>, the host transfers
+    /// (uploads and downloads wait for the stream: the pinned staging buffer is reused) and <see cref="GpuBackend.Dispose"/>
+    /// (which waits for the stream before freeing GpuAe's memory) synchronise, and only on that stream.
+    /// </summary>
+    /// <exception cref="ArgumentException">The context is NULL or not a valid CUDA context.</exception>
+    /// <exception cref="BackendUnavailableException">No CUDA driver here.</exception>
+    public static CudaBackend CreateOnStream(nint context, nint stream, CudaOptions? options = null)
+    {
+        if (context == 0) throw new ArgumentException("the CUDA context (CUcontext) is NULL");
+        var driver = CudaDriver.OpenOnContext(context, Native.Cu.DriverFileName);
+        var scoped = new ContextScopedDriver(driver, new CudaContextStack(), context);
+        try
+        {
+            return new CudaBackend(scoped, stream, options);
+        }
+        catch
+        {
+            scoped.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>True when every launch goes to a caller's stream (<see cref="CreateOnStream"/>).</summary>
+    public bool IsBorrowed => _borrowedStream;
+
+    /// <summary>
+    /// The caller's device memory at <paramref name="pointer"/> (a <c>CUdeviceptr</c> in this backend's context, 4-byte
+    /// aligned) as a borrowed buffer (<see cref="GpuBackend.Borrow"/>) reaching to the end of its allocation
+    /// (cuMemGetAddressRange), so views of it are bounds-checked like GpuAe's own. <paramref name="name"/> names it in messages.
+    /// </summary>
+    /// <exception cref="ArgumentException">NULL, misaligned, or not device memory of this context.</exception>
+    public DeviceBuffer BorrowBuffer(ulong pointer, string name, ElementType type = ElementType.Real)
+    {
+        if (pointer == 0) throw new ArgumentException($"{name} (a CUdeviceptr) is NULL");
+        if (pointer % sizeof(float) != 0) throw new ArgumentException($"{name} (0x{pointer:x}) is not 4-byte aligned");
+        (ulong Base, long Bytes) range;
+        try { range = _driver.AddressRange(pointer); }
+        catch (CudaException e) { throw new ArgumentException($"{name} (0x{pointer:x}) is not device memory of this CUDA context: {e.Message}"); }
+        long bytes = (long)(range.Base + (ulong)range.Bytes - pointer);
+        return Borrow((nint)pointer, Math.Min(bytes / sizeof(float), int.MaxValue), type);
     }
 
     /// <summary>Like <see cref="TryCreate(int, CudaOptions?, out CudaBackend?, out string)"/> but throws
@@ -153,6 +216,7 @@ public sealed unsafe class CudaBackend : GpuBackend, IStepCapture, IStreamFork
     /// <summary>Launches go to the side stream, which first waits for everything enqueued on the main stream so far.</summary>
     public void ForkToSide()
     {
+        if (_borrowedStream) return;   // one stream: side work runs in program order, a valid order of the schedule
         if (_stream == _side) throw new InvalidOperationException("ForkToSide: already on the side stream (BackToMain missing)");
         _driver.RecordEvent(_forkEvent, _main);
         _driver.WaitEvent(_side, _forkEvent);
@@ -163,6 +227,7 @@ public sealed unsafe class CudaBackend : GpuBackend, IStepCapture, IStreamFork
     /// again, which does not wait.</summary>
     public void BackToMain()
     {
+        if (_borrowedStream) return;
         if (_stream != _side) throw new InvalidOperationException("BackToMain: not on the side stream (ForkToSide missing)");
         _driver.RecordEvent(_sideEvent, _side);
         _stream = _main;
@@ -172,6 +237,7 @@ public sealed unsafe class CudaBackend : GpuBackend, IStepCapture, IStreamFork
     /// <summary>The main stream waits for the side stream's point recorded by the last <see cref="BackToMain"/>.</summary>
     public void JoinSide()
     {
+        if (_borrowedStream) return;
         if (_stream == _side) throw new InvalidOperationException("JoinSide: still on the side stream (BackToMain first)");
         if (!_sideUnjoined) throw new InvalidOperationException("JoinSide: no side work recorded since the last join");
         _driver.WaitEvent(_main, _sideEvent);
@@ -281,7 +347,10 @@ public sealed unsafe class CudaBackend : GpuBackend, IStepCapture, IStreamFork
 
     internal void FreeDevice(ulong pointer)
     {
-        if (!IsDisposed) _driver.Free(pointer);
+        if (IsDisposed) return;
+        // the caller's stream may still hold work that reads this memory (device-buffer calls do not wait)
+        if (_borrowedStream) _driver.SynchronizeStream(_main);
+        _driver.Free(pointer);
     }
 
     private void* Staging(long bytes)
@@ -330,7 +399,7 @@ public sealed unsafe class CudaBackend : GpuBackend, IStepCapture, IStreamFork
 
     public override void Synchronize()
     {
-        _driver.SynchronizeStream(_side);
+        if (_side != _main) _driver.SynchronizeStream(_side);
         _driver.SynchronizeStream(_main);
     }
 
@@ -343,8 +412,11 @@ public sealed unsafe class CudaBackend : GpuBackend, IStepCapture, IStreamFork
         if (_staging != null) _driver.FreePinned(_staging);
         _driver.DestroyEvent(_forkEvent);
         _driver.DestroyEvent(_sideEvent);
-        _driver.DestroyStream(_side);
-        _driver.DestroyStream(_main);
+        if (!_borrowedStream)
+        {
+            _driver.DestroyStream(_side);
+            _driver.DestroyStream(_main);
+        }
         _driver.Dispose();
     }
 }

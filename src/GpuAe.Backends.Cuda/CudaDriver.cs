@@ -8,13 +8,15 @@ internal sealed unsafe class CudaDriver : ICudaDriver
 {
     private readonly int _device;
     private readonly nint _context;
+    private readonly bool _ownsContext;   // false on a caller's context (OpenOnContext): never released here
     private readonly Dictionary<nint, nint> _graphs = [];   // exec -> graph
     private bool _disposed;
 
-    private CudaDriver(int device, nint context, CudaDeviceInfo info)
+    private CudaDriver(int device, nint context, CudaDeviceInfo info, bool ownsContext = true)
     {
         _device = device;
         _context = context;
+        _ownsContext = ownsContext;
         Device = info;
     }
 
@@ -45,14 +47,7 @@ internal sealed unsafe class CudaDriver : ICudaDriver
             if (count == 0) { reason = "the CUDA driver reports no device"; return false; }
             if (ordinal < 0 || ordinal >= count) { reason = $"no CUDA device {ordinal} (found {count})"; return false; }
             Check(Cu.cuDeviceGet(&device, ordinal), "cuDeviceGet");
-            byte* name = stackalloc byte[256];
-            Check(Cu.cuDeviceGetName(name, 256, device), "cuDeviceGetName");
-            nuint total;
-            Check(Cu.cuDeviceTotalMem(&total, device), "cuDeviceTotalMem");
-            var info = new CudaDeviceInfo(ordinal, new string((sbyte*)name),
-                Attribute(device, Cu.ATTR_COMPUTE_CAPABILITY_MAJOR), Attribute(device, Cu.ATTR_COMPUTE_CAPABILITY_MINOR),
-                Attribute(device, Cu.ATTR_MULTIPROCESSOR_COUNT), (long)total, version,
-                Attribute(device, Cu.ATTR_MAX_GRID_DIM_Y), Attribute(device, Cu.ATTR_MAX_GRID_DIM_Z));
+            var info = Describe(device, ordinal, version);
             nint context;
             Check(Cu.cuDevicePrimaryCtxRetain(&context, device), "cuDevicePrimaryCtxRetain");
             Check(Cu.cuCtxSetCurrent(context), "cuCtxSetCurrent");
@@ -69,6 +64,52 @@ internal sealed unsafe class CudaDriver : ICudaDriver
         {
             reason = $"the CUDA driver ({Cu.DriverFileName}) cannot be used: {e.Message}";
             return false;
+        }
+    }
+
+    private static CudaDeviceInfo Describe(int device, int ordinal, int driverVersion)
+    {
+        byte* name = stackalloc byte[256];
+        Check(Cu.cuDeviceGetName(name, 256, device), "cuDeviceGetName");
+        nuint total;
+        Check(Cu.cuDeviceTotalMem(&total, device), "cuDeviceTotalMem");
+        return new CudaDeviceInfo(ordinal, new string((sbyte*)name),
+            Attribute(device, Cu.ATTR_COMPUTE_CAPABILITY_MAJOR), Attribute(device, Cu.ATTR_COMPUTE_CAPABILITY_MINOR),
+            Attribute(device, Cu.ATTR_MULTIPROCESSOR_COUNT), (long)total, driverVersion,
+            Attribute(device, Cu.ATTR_MAX_GRID_DIM_Y), Attribute(device, Cu.ATTR_MAX_GRID_DIM_Z));
+    }
+
+    /// <summary>
+    /// The driver on a caller's context (not retained, never released or made current for good: a caller's
+    /// backend wraps this in <see cref="ContextScopedDriver"/>, which pushes it around every call).
+    /// </summary>
+    /// <exception cref="BackendUnavailableException">No CUDA driver here, or it does not start (no GPU).</exception>
+    /// <exception cref="ArgumentException">The context is not valid (cuCtxPushCurrent or cuCtxGetDevice fails).</exception>
+    internal static CudaDriver OpenOnContext(nint context, string driverLibrary)
+    {
+        if (!System.Runtime.InteropServices.NativeLibrary.TryLoad(driverLibrary, out var probe))
+            throw new BackendUnavailableException($"cuda: no CUDA driver ({driverLibrary}) found");
+        System.Runtime.InteropServices.NativeLibrary.Free(probe);
+        Cu.EnsureResolver();
+        int started = Cu.cuInit(0);
+        if (started != Cu.CUDA_SUCCESS) throw new BackendUnavailableException($"cuda: {Describe(started, "cuInit")}");
+        int version, device;
+        Check(Cu.cuDriverGetVersion(&version), "cuDriverGetVersion");
+        int pushed = Cu.cuCtxPushCurrent(context);
+        if (pushed != Cu.CUDA_SUCCESS)
+            throw new ArgumentException($"the CUDA context 0x{context:x} cannot be made current: {Describe(pushed, "cuCtxPushCurrent")}");
+        try
+        {
+            int found = Cu.cuCtxGetDevice(&device);
+            if (found != Cu.CUDA_SUCCESS)
+                throw new ArgumentException($"the CUDA context 0x{context:x} has no device: {Describe(found, "cuCtxGetDevice")}");
+            // a CUdevice is its ordinal (cuDeviceGet(&d, n) gives d = n)
+            return new CudaDriver(device, context, Describe(device, device, version), ownsContext: false);
+        }
+        finally
+        {
+            nint popped;
+            Cu.cuCtxPopCurrent(&popped);
         }
     }
 
@@ -148,6 +189,14 @@ internal sealed unsafe class CudaDriver : ICudaDriver
 
     public void Free(ulong pointer) => Check(Cu.cuMemFree(pointer), "cuMemFree");
 
+    public (ulong Base, long Bytes) AddressRange(ulong pointer)
+    {
+        ulong start;
+        nuint bytes;
+        Check(Cu.cuMemGetAddressRange(&start, &bytes, pointer), $"cuMemGetAddressRange(0x{pointer:x})");
+        return (start, (long)bytes);
+    }
+
     public void* AllocatePinned(long bytes)
     {
         void* p;
@@ -218,7 +267,20 @@ internal sealed unsafe class CudaDriver : ICudaDriver
         if (_disposed) return;
         _disposed = true;
         foreach (var exec in _graphs.Keys.ToArray()) DestroyGraph(exec);
-        Cu.cuDevicePrimaryCtxRelease(_device);
+        if (_ownsContext) Cu.cuDevicePrimaryCtxRelease(_device);
         _ = _context;
+    }
+}
+
+/// <summary>The real current-context stack of the calling thread.</summary>
+internal sealed unsafe class CudaContextStack : ICudaContextStack
+{
+    public void Push(nint context) => CudaDriver.Check(Cu.cuCtxPushCurrent(context), "cuCtxPushCurrent");
+
+    public nint Pop()
+    {
+        nint context;
+        CudaDriver.Check(Cu.cuCtxPopCurrent(&context), "cuCtxPopCurrent");
+        return context;
     }
 }

@@ -32,6 +32,9 @@ public unsafe interface ICudaDriver : IDisposable
     /// <summary>Free and total device memory in bytes now (cuMemGetInfo), for out-of-memory messages.</summary>
     (long Free, long Total) MemoryInfo();
     void Free(ulong pointer);
+    /// <summary>The allocation <paramref name="pointer"/> lies in: its base and size in bytes (cuMemGetAddressRange), to
+    /// bounds-check a caller's device pointer. Throws <see cref="CudaException"/> when it is not device memory of the context.</summary>
+    (ulong Base, long Bytes) AddressRange(ulong pointer);
     void* AllocatePinned(long bytes);
     void FreePinned(void* pointer);
     void CopyHostToDevice(ulong destination, void* source, long bytes, nint stream);
@@ -55,4 +58,16 @@ public unsafe interface ICudaDriver : IDisposable
     nint EndCaptureAndInstantiate(nint stream);
     void LaunchGraph(nint graphExec, nint stream);
     void DestroyGraph(nint graphExec);
+}
+
+/// <summary>
+/// The calling thread's stack of current CUDA contexts (cuCtxPushCurrent / cuCtxPopCurrent). A backend on a caller's
+/// context (<see cref="CudaBackend.CreateOnStream"/>) pushes that context around each driver call and pops it after,
+/// so whatever context the caller's thread had current is current again when GpuAe returns.
+/// </summary>
+public interface ICudaContextStack
+{
+    void Push(nint context);
+    /// <summary>Pops the thread's current context and returns it.</summary>
+    nint Pop();
 }

@@ -55,7 +55,28 @@ public sealed unsafe class OpenClBackend : GpuBackend
     private nint _terms;               // per-element loss terms on CPU devices (grow-only)
     private int _termsElements;
 
+    private readonly bool _borrowed;   // the queue and context are the caller's (CreateOnQueue)
+
+    /// <summary>Opens <paramref name="device"/> in a context and in-order queue of its own.</summary>
     private OpenClBackend(OpenClDeviceInfo info, nint device, OpenClOptions options)
+        : this(info, device, OwnContextAndQueue(device), options, borrowed: false)
+    {
+    }
+
+    private static (nint Context, nint Queue) OwnContextAndQueue(nint device)
+    {
+        var cl = Cl.Api;
+        int status;
+        nint d = device;
+        nint context = cl.CreateContext(null, 1, &d, null, null, &status);
+        Cl.Check(status, "clCreateContext");
+        nint queue = cl.CreateCommandQueue(context, device, CommandQueueProperties.ProfilingEnable, &status);
+        if (status != 0) { cl.ReleaseContext(context); Cl.Check(status, "clCreateCommandQueue"); }
+        return (context, queue);
+    }
+
+    /// <summary>Runs on <paramref name="handles"/>, whose references pass to this backend (released by <see cref="ReleaseDevice"/>).</summary>
+    private OpenClBackend(OpenClDeviceInfo info, nint device, (nint Context, nint Queue) handles, OpenClOptions options, bool borrowed)
         : base("OpenCL", ReduceLocalFor(info, options))
     {
         _cl = Cl.Api;
@@ -66,12 +87,8 @@ public sealed unsafe class OpenClBackend : GpuBackend
         _profile = options.ProfileLaunches || options.ProfileKernels;
         if (options.ProfileKernels) _kernelProfile = new Dictionary<string, (int, long)>(StringComparer.Ordinal);
         _kernels = new KernelTable<nint>(CreateKernel);
-        int status;
-        nint d = device;
-        _context = _cl.CreateContext(null, 1, &d, null, null, &status);
-        Cl.Check(status, "clCreateContext");
-        _queue = _cl.CreateCommandQueue(_context, device, CommandQueueProperties.ProfilingEnable, &status);
-        if (status != 0) { _cl.ReleaseContext(_context); Cl.Check(status, "clCreateCommandQueue"); }
+        (_context, _queue) = handles;
+        _borrowed = borrowed;
         var deviceKey = $"{info.Platform}|{info.PlatformVersion}|{info.Name}|{info.Version}|{info.DriverVersion}";
         var directory = options.CacheDirectory is null ? ProgramCache.DefaultDirectory()
             : options.CacheDirectory.Length == 0 ? null : options.CacheDirectory;
@@ -122,6 +139,82 @@ public sealed unsafe class OpenClBackend : GpuBackend
             reason = $"the OpenCL ICD loader could not be used ({e.Message})";
             return false;
         }
+    }
+
+    /// <summary>
+    /// A backend that runs on the caller's OpenCL context and in-order command queue (an engine that owns its device):
+    /// every kernel, copy and transfer is enqueued on <paramref name="queue"/>, in order with the caller's own work.
+    /// It creates no context or queue and synchronises only in <see cref="Synchronize"/> and the host transfers
+    /// (<see cref="GpuBackend.Download(BufferView, Span{float})"/> and uploads are blocking writes and reads on that
+    /// queue). It retains both handles (clRetainContext, clRetainCommandQueue) and releases those references on
+    /// <see cref="GpuBackend.Dispose"/>, so the caller may release its own at any time; disposing does not wait
+    /// (OpenCL keeps released buffers alive until the queued commands that use them have run).
+    /// </summary>
+    /// <exception cref="ArgumentException">A NULL or invalid handle, a queue of another context, or an out-of-order queue.</exception>
+    /// <exception cref="BackendUnavailableException">No OpenCL ICD loader here.</exception>
+    public static OpenClBackend CreateOnQueue(nint context, nint queue, OpenClOptions? options = null)
+    {
+        if (context == 0) throw new ArgumentException("the OpenCL context (cl_context) is NULL");
+        if (queue == 0) throw new ArgumentException("the OpenCL command queue (cl_command_queue) is NULL");
+        if (!OpenClDevices.IsLoaderAvailable)
+            throw new BackendUnavailableException($"opencl: no OpenCL ICD loader ({NativeLibraries.OpenClLoaderName}) found");
+        var cl = Cl.Api;
+        nint queueContext = QueueValue<nint>(queue, QueueContextInfo);
+        if (queueContext != context)
+            throw new ArgumentException($"the command queue belongs to another cl_context (0x{queueContext:x}, not 0x{context:x})");
+        ulong properties = QueueValue<ulong>(queue, QueuePropertiesInfo);
+        if ((properties & OutOfOrderExecution) != 0)
+            throw new ArgumentException("the command queue is out-of-order (CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE): GpuAe's work depends on in-order execution");
+        nint device = QueueValue<nint>(queue, QueueDeviceInfo);
+        var found = OpenClDevices.Enumerate().Where(d => d.Device == device).Select(d => d.Info).FirstOrDefault()
+            ?? throw new ArgumentException($"the command queue's device (0x{device:x}) is not a device of any OpenCL platform here (a sub-device is not supported)");
+        Cl.Check(cl.RetainContext(context), "clRetainContext");
+        Cl.Check(cl.RetainCommandQueue(queue), "clRetainCommandQueue");
+        try
+        {
+            return new OpenClBackend(found, device, (context, queue), options ?? new OpenClOptions(), borrowed: true);
+        }
+        catch
+        {
+            cl.ReleaseCommandQueue(queue);
+            cl.ReleaseContext(context);
+            throw;
+        }
+    }
+
+    // cl_command_queue_info and cl_mem_info values (OpenCL 1.2 headers)
+    private const uint QueueContextInfo = 0x1090, QueueDeviceInfo = 0x1091, QueuePropertiesInfo = 0x1093;
+    private const uint MemSizeInfo = 0x1102, MemContextInfo = 0x1106;
+    private const ulong OutOfOrderExecution = 1;   // CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE
+
+    private static T QueueValue<T>(nint queue, uint param) where T : unmanaged
+    {
+        T value = default;
+        int status = Cl.Api.GetCommandQueueInfo(queue, (CommandQueueInfo)param, (nuint)sizeof(T), &value, null);
+        if (status != 0) throw new ArgumentException($"the command queue is not a valid cl_command_queue ({new OpenClException("clGetCommandQueueInfo", status).Message})");
+        return value;
+    }
+
+    /// <summary>True when this backend runs on a caller's context and queue (<see cref="CreateOnQueue"/>).</summary>
+    public bool IsBorrowed => _borrowed;
+
+    /// <summary>
+    /// The caller's buffer <paramref name="memory"/> (a <c>cl_mem</c> of this backend's context) as a borrowed buffer of
+    /// its float or int elements (<see cref="GpuBackend.Borrow"/>): its size comes from clGetMemObjectInfo, so views
+    /// of it are bounds-checked like GpuAe's own. <paramref name="name"/> names it in messages.
+    /// </summary>
+    /// <exception cref="ArgumentException">NULL, not a cl_mem, or a buffer of another context.</exception>
+    public DeviceBuffer BorrowBuffer(nint memory, string name, ElementType type = ElementType.Real)
+    {
+        if (memory == 0) throw new ArgumentException($"{name} (a cl_mem) is NULL");
+        nint owner;
+        nuint bytes;
+        int status = _cl.GetMemObjectInfo(memory, (MemInfo)MemContextInfo, (nuint)sizeof(nint), &owner, null);
+        if (status != 0) throw new ArgumentException($"{name} is not a valid cl_mem ({new OpenClException("clGetMemObjectInfo", status).Message})");
+        if (owner != _context) throw new ArgumentException($"{name} is a buffer of another cl_context (0x{owner:x}), not of this context's (0x{_context:x})");
+        Cl.Check(_cl.GetMemObjectInfo(memory, (MemInfo)MemSizeInfo, (nuint)sizeof(nuint), &bytes, null), "clGetMemObjectInfo(CL_MEM_SIZE)");
+        // kernels index with int: a larger buffer is addressed up to its first 2^31-1 elements
+        return Borrow(memory, Math.Min((long)bytes / sizeof(float), int.MaxValue), type);
     }
 
     /// <summary>Every OpenCL platform/device (for <c>gpuae devices</c>); empty with a problem when none.</summary>
@@ -395,7 +488,8 @@ public sealed unsafe class OpenClBackend : GpuBackend
 
     protected override void ReleaseDevice()
     {
-        _cl.Finish(_queue);
+        // a caller's queue is not waited for: OpenCL defers releasing what its queued commands still use
+        if (!_borrowed) _cl.Finish(_queue);
         if (_lastEvent != 0) _cl.ReleaseEvent(_lastEvent);
         foreach (var kernel in _kernels.Loaded.Values) _cl.ReleaseKernel(kernel);
         foreach (var program in _programs.Values) _cl.ReleaseProgram(program);

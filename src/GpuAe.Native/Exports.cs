@@ -9,13 +9,13 @@ namespace GpuAe.Native;
 /// Every body runs inside <see cref="Errors.Guard"/>: a failure is a status plus gpuae_last_error, never an exception
 /// crossing into the host.
 /// </summary>
-internal static unsafe class Exports
+internal static unsafe partial class Exports
 {
     /// <summary>Library version, MAJOR*10000 + MINOR*100 + PATCH (GPUAE_VERSION_NUMBER of the header it was built with).</summary>
     public const uint Version = 100;
 
     /// <summary>The C API level (GPUAE_API_VERSION): grows by one whenever functions are appended.</summary>
-    public const uint ApiVersion = 1;
+    public const uint ApiVersion = 2;
 
     [UnmanagedCallersOnly(EntryPoint = "gpuae_version")]
     public static uint GetVersion() => Version;

@@ -14,7 +14,7 @@ internal sealed unsafe class NativeContext
 {
     private int _references = 1;
 
-    private NativeContext(IBackend backend)
+    internal NativeContext(IBackend backend)
     {
         Backend = backend;
         Name = Errors.Copy(backend.Name);

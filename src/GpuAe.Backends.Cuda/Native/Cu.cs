@@ -55,6 +55,10 @@ internal static unsafe partial class Cu
     [LibraryImport(Lib)] public static partial int cuDevicePrimaryCtxRetain(nint* context, int device);
     [LibraryImport(Lib, EntryPoint = "cuDevicePrimaryCtxRelease_v2")] public static partial int cuDevicePrimaryCtxRelease(int device);
     [LibraryImport(Lib)] public static partial int cuCtxSetCurrent(nint context);
+    [LibraryImport(Lib, EntryPoint = "cuCtxPushCurrent_v2")] public static partial int cuCtxPushCurrent(nint context);
+    [LibraryImport(Lib, EntryPoint = "cuCtxPopCurrent_v2")] public static partial int cuCtxPopCurrent(nint* context);
+    [LibraryImport(Lib)] public static partial int cuCtxGetDevice(int* device);
+    [LibraryImport(Lib, EntryPoint = "cuMemGetAddressRange_v2")] public static partial int cuMemGetAddressRange(ulong* pointerBase, nuint* bytes, ulong pointer);
 
     [LibraryImport(Lib)] public static partial int cuModuleLoadDataEx(nint* module, void* image, uint numOptions, int* options, void** optionValues);
     [LibraryImport(Lib)] public static partial int cuModuleUnload(nint module);

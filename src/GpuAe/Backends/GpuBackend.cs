@@ -98,6 +98,21 @@ public abstract unsafe class GpuBackend : IBackend
         return new GpuBuffer(this, AllocateMemory(Math.Max(length * 4, 4)), length, type);
     }
 
+    /// <summary>
+    /// Device memory someone else owns (a caller's <c>cl_mem</c> of this backend's context, or a <c>CUdeviceptr</c>
+    /// in its CUDA context) as a buffer of this backend, so kernels read and write it like their own. Nothing is
+    /// copied or allocated; disposing the result never frees <paramref name="handle"/>. The caller checks that the
+    /// memory holds <paramref name="length"/> elements (the backends' <c>BorrowBuffer</c> do, through their API).
+    /// </summary>
+    public DeviceBuffer Borrow(nint handle, long length, ElementType type = ElementType.Real)
+    {
+        ThrowIfDisposed();
+        if (handle == 0) throw new ArgumentException("a borrowed device buffer must not be NULL");
+        if (length is < 0 or > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"{_api} buffers hold at most 2^31-1 elements (kernels index with int)");
+        return new GpuBuffer(this, handle, length, type, owned: false);
+    }
+
     /// <summary>The error of an allocation the device has no room for: what was asked and what the device has
     /// (<paramref name="deviceMemory"/>, e.g. "1.2 GiB free of 80 GiB").</summary>
     protected InsufficientMemoryException OutOfDeviceMemory(long bytes, string deviceMemory, Exception? inner = null) =>

@@ -27,6 +27,9 @@ internal enum PlanKind
 internal sealed class PlanInputs
 {
     public DeviceDataset? Data;
+    /// <summary>Samples already on the device, in order (e.g. a C API caller's buffer): when set, plans copy rows
+    /// [Start, Start + batch) from here instead of gathering them from <see cref="Data"/> through its order.</summary>
+    public BufferView? Samples;
     public int Start;
     /// <summary>Evaluation plans of a denoising model corrupt their input when set (the default), else feed it clean.</summary>
     public bool Noisy = true;
@@ -122,6 +125,11 @@ internal sealed class Network : IDisposable
             var xv = r[x];
             return () =>
             {
+                if (inputs.Samples is { } samples)
+                {
+                    backend.Copy(samples.Slice((long)inputs.Start * sampleSize, (long)batch * sampleSize), xv);
+                    return;
+                }
                 var data = inputs.Data!;
                 backend.GatherRows(data.Images.All, sampleSize, data.Order.Slice(inputs.Start, batch), xv);
             };

@@ -17,7 +17,7 @@ public readonly record struct Evaluation(double Loss, double Mse);
 /// the device, forward, fused loss+gradient, backward, one optimizer launch); the host reads the loss
 /// accumulators back once per epoch. Same seed, same backend: same bits.
 /// </summary>
-public sealed class Trainer : IDisposable
+public sealed partial class Trainer : IDisposable
 {
     private readonly Network _network;
     private readonly DeviceBuffer _accumulators;
@@ -249,6 +249,12 @@ public sealed class Trainer : IDisposable
     private void ForEachBatch(DeviceDataset data, int count, Action<CompiledPlan, int, int> after)
     {
         _inputs.Data = data;
+        RunEvaluationBatches(count, after);
+    }
+
+    /// <summary>The batches of <see cref="ForEachBatch"/> on whatever <see cref="_inputs"/> holds.</summary>
+    private void RunEvaluationBatches(int count, Action<CompiledPlan, int, int> after)
+    {
         for (int start = 0; start < count; start += Recipe.BatchSize)
         {
             int rows = Math.Min(Recipe.BatchSize, count - start);
@@ -294,6 +300,7 @@ public sealed class Trainer : IDisposable
     {
         _captured?.Replay.Dispose();
         foreach (var plan in _plans.Values) plan.Dispose();
+        DisposeDevicePlans();
         _accumulators.Dispose();
         _network.Dispose();
     }

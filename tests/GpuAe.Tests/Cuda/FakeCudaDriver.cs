@@ -31,6 +31,13 @@ internal sealed unsafe class FakeCudaDriver : ICudaDriver
     }
 
     public CudaDeviceInfo Device { get; }
+
+    /// <summary>When set, the thread's current context (of a fake context stack): launches, copies and syncs then
+    /// note it in <see cref="Calls"/> (" in c0x…"), so tests see which context each ran in.</summary>
+    public Func<nint>? CurrentContext { get; set; }
+
+    private string InContext() => CurrentContext is { } current ? $" in c0x{current():x}" : "";
+
     public List<Launched> Launches { get; } = [];
     /// <summary>Every driver call in order ("launch gemm_f32_t64_nn", "record e1 on s1", "begin capture" ...).</summary>
     public List<string> Calls { get; } = [];
@@ -78,33 +85,45 @@ internal sealed unsafe class FakeCudaDriver : ICudaDriver
         if (!_allocations.Remove(pointer)) throw new InvalidOperationException($"double free of 0x{pointer:x}");
     }
 
+    public (ulong Base, long Bytes) AddressRange(ulong pointer)
+    {
+        foreach (var (start, bytes) in _allocations)
+            if (pointer >= start && pointer < start + (ulong)Math.Max(bytes, 4)) return (start, Math.Max(bytes, 4));
+        throw new CudaException($"cuMemGetAddressRange(0x{pointer:x}) failed: CUDA_ERROR_NOT_FOUND (500)", 500);
+    }
+
     public void* AllocatePinned(long bytes) => System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)bytes, 64);
     public void FreePinned(void* pointer) => System.Runtime.InteropServices.NativeMemory.AlignedFree(pointer);
 
     public void CopyHostToDevice(ulong destination, void* source, long bytes, nint stream)
     {
-        Calls.Add($"htod {bytes}");
+        Calls.Add($"htod {bytes} on s{stream}{InContext()}");
         HostToDevice.Add((destination, new ReadOnlySpan<byte>(source, (int)bytes).ToArray()));
     }
 
     public void CopyDeviceToHost(void* destination, ulong source, long bytes, nint stream)
     {
-        Calls.Add($"dtoh {bytes}");
+        Calls.Add($"dtoh {bytes} on s{stream}{InContext()}");
         new Span<byte>(destination, (int)bytes).Clear();
     }
 
     public void CopyDeviceToDevice(ulong destination, ulong source, long bytes, nint stream)
     {
         Work(stream, "a device-to-device copy");
-        Calls.Add($"dtod {bytes}");
+        Calls.Add($"dtod {bytes} on s{stream}{InContext()}");
     }
 
-    public nint CreateStream() => ++_handles;
-    public void DestroyStream(nint stream) { }
+    public nint CreateStream()
+    {
+        Calls.Add($"create s{++_handles}");
+        return _handles;
+    }
+
+    public void DestroyStream(nint stream) => Calls.Add($"destroy s{stream}");
     public void SynchronizeStream(nint stream)
     {
         if (_capturing != 0) throw new CudaException("cuStreamSynchronize failed: CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED (900)", 900);
-        Calls.Add($"sync s{stream}");
+        Calls.Add($"sync s{stream}{InContext()}");
     }
     public nint CreateEvent() => ++_handles;
     public void DestroyEvent(nint evt) { }
@@ -149,7 +168,7 @@ internal sealed unsafe class FakeCudaDriver : ICudaDriver
         if (geometry.GridY > Device.MaxGridY || geometry.GridZ > Device.MaxGridZ) throw new InvalidOperationException($"{entry}: grid too large {geometry}");
         Work(stream, entry);
         Launches.Add(new Launched(entry, geometry, stream, values));
-        Calls.Add($"launch {entry} on s{stream}");
+        Calls.Add($"launch {entry} on s{stream}{InContext()}");
     }
 
     public void BeginCapture(nint stream)
