@@ -3,15 +3,16 @@ using GpuAe.Backends;
 
 namespace GpuAe.Backends.Cpu.Kernels;
 
-/// <summary>One pass over the flat parameter buffer per step (PyTorch's update rules, operation by operation as in
-/// kernels/opencl/optim.cl), vectorised with <see cref="Vector{T}"/>; the tail runs the same code on a padded copy.</summary>
+/// <summary>One pass over the flat parameter buffer per step (PyTorch's update rules, operation by operation and with
+/// the same fused multiply-adds as kernels/opencl/optim.cl), vectorised with <see cref="Vector{T}"/>; the tail runs the
+/// same code on a padded copy.</summary>
 internal static class OptimizerKernels
 {
     /// <summary>The step's scalars (<see cref="OptimizerStep.Scalars"/>, formed in double, converted to T once), as vectors.</summary>
     private readonly struct Constants<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         public readonly Vector<T> C1, C1Complement, C2, C2Complement, Eps, L2, StepSize, Aux, Decay;
-        public readonly bool Centered, RmsMomentum;
+        public readonly bool Centered, RmsMomentum, HasL2;
 
         public Constants(in OptimizerStep s)
         {
@@ -21,6 +22,7 @@ internal static class OptimizerKernels
             Eps = V(c.Epsilon); L2 = V(c.L2); StepSize = V(c.StepSize); Aux = V(c.Aux); Decay = V(c.Decay);
             Centered = s.UsesState3;
             RmsMomentum = T.CreateTruncating(c.C2) != T.Zero;
+            HasL2 = T.CreateTruncating(c.L2) != T.Zero;
         }
     }
 
@@ -60,37 +62,47 @@ internal static class OptimizerKernels
         });
     }
 
+    /// <summary>a·b + c rounded once, as torch's add(alpha=) and addcmul are on the CPU (and the GPU kernels' fma).</summary>
+    private static Vector<T> Fma<T>(Vector<T> a, Vector<T> b, Vector<T> c) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+            return Vector.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>();
+        if (typeof(T) == typeof(double))
+            return Vector.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
+        throw new NotSupportedException($"optimizer update in {typeof(T).Name}");
+    }
+
     private static void Apply<T>(OptimizerKind kind, in Constants<T> c, Span<T> parameters, ReadOnlySpan<T> gradients,
         Span<T> state1, Span<T> state2, Span<T> state3)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var p = new Vector<T>(parameters);
         var g = new Vector<T>(gradients);
-        g += c.L2 * p;
+        if (c.HasL2) g = Fma(p, c.L2, g);
         switch (kind)
         {
             case OptimizerKind.Sgd:
-                p -= c.StepSize * g;
+                p = Fma(g, -c.StepSize, p);
                 break;
             case OptimizerKind.Momentum:
             case OptimizerKind.Nesterov:
             {
-                var b = new Vector<T>(state1) * c.C1 + c.Aux * g;
+                var b = Fma(g, c.Aux, new Vector<T>(state1) * c.C1);
                 b.CopyTo(state1);
-                g = kind == OptimizerKind.Nesterov ? g + c.C1 * b : b;
-                p -= c.StepSize * g;
+                g = kind == OptimizerKind.Nesterov ? Fma(b, c.C1, g) : b;
+                p = Fma(g, -c.StepSize, p);
                 break;
             }
             case OptimizerKind.RmsProp:
             {
-                var square = new Vector<T>(state1) * c.C1 + c.C1Complement * g * g;
+                var square = Fma(c.C1Complement * g, g, new Vector<T>(state1) * c.C1);
                 square.CopyTo(state1);
                 Vector<T> average;
                 if (c.Centered)
                 {
-                    var mean = new Vector<T>(state3) * c.C1 + c.C1Complement * g;
+                    var mean = Fma(g, c.C1Complement, new Vector<T>(state3) * c.C1);
                     mean.CopyTo(state3);
-                    average = Vector.SquareRoot(square - mean * mean);
+                    average = Vector.SquareRoot(Fma(-mean, mean, square));
                 }
                 else average = Vector.SquareRoot(square);
                 average += c.Eps;
@@ -98,7 +110,7 @@ internal static class OptimizerKernels
                 {
                     var b = new Vector<T>(state2) * c.C2 + g / average;
                     b.CopyTo(state2);
-                    p -= c.StepSize * b;
+                    p = Fma(b, -c.StepSize, p);
                 }
                 else p -= c.StepSize * g / average;
                 break;
@@ -107,8 +119,8 @@ internal static class OptimizerKernels
             case OptimizerKind.AdamW:
             {
                 if (kind == OptimizerKind.AdamW) p *= c.Decay;
-                var m = new Vector<T>(state1) * c.C1 + c.C1Complement * g;
-                var v = new Vector<T>(state2) * c.C2 + c.C2Complement * g * g;
+                var m = Fma(g, c.C1Complement, new Vector<T>(state1) * c.C1);
+                var v = Fma(c.C2Complement * g, g, new Vector<T>(state2) * c.C2);
                 m.CopyTo(state1);
                 v.CopyTo(state2);
                 p -= c.StepSize * m / (Vector.SquareRoot(v) / c.Aux + c.Eps);

@@ -111,7 +111,7 @@ internal sealed class EpochControl(TrainingRecipe recipe)
     {
         var f = JsonFields.ParseObject(json, path, $"metadata '{MetadataKey}'", MetadataKey + ".");
         double rate = f.Double("learning_rate");
-        if (!(rate > 0)) throw f.Error("learning_rate", string.Create(CultureInfo.InvariantCulture, $"= {rate} is not positive"));
+        if (!(rate >= 0)) throw f.Error("learning_rate", string.Create(CultureInfo.InvariantCulture, $"= {rate} is negative"));
         LearningRate = rate;
         _plateauBest = f.Has("plateau_best") ? f.Double("plateau_best") : double.PositiveInfinity;
         _plateauBad = f.Int("plateau_bad_epochs", min: 0);
