@@ -140,10 +140,12 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
             loss is { } l ? Reals(l, 1) : default, dh is { } d ? Reals(d, n) : default, dWeight is { } dw ? Reals(dw, w) : default);
     }
 
-    public void OptimizerUpdate(in OptimizerStep step, BufferView parameters, BufferView gradients, BufferView state1, BufferView state2) =>
+    public void OptimizerUpdate(in OptimizerStep step, BufferView parameters, BufferView gradients, BufferView state1, BufferView state2,
+        BufferView state3 = default) =>
         OptimizerKernels.Update(step, Reals(parameters), Reals(gradients, parameters.Length),
-            OptimizerKernels.NeedsState1(step.Kind) ? Reals(state1, parameters.Length) : default,
-            OptimizerKernels.NeedsState2(step.Kind) ? Reals(state2, parameters.Length) : default);
+            step.UsesState1 ? Reals(state1, parameters.Length) : default,
+            step.UsesState2 ? Reals(state2, parameters.Length) : default,
+            step.UsesState3 ? Reals(state3, parameters.Length) : default);
 
     public void GatherRows(BufferView source, int rowLength, BufferView indices, BufferView destination) =>
         GatherKernels.Rows(Reals(source), rowLength, Integers(indices, destination.Length / Math.Max(1, rowLength)), Reals(destination));

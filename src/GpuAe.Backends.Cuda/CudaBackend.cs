@@ -291,8 +291,8 @@ public sealed unsafe class CudaBackend : GpuBackend, IStepCapture, IStreamFork
 
     IStepReplay IStepCapture.CaptureStep(Action step, int maxStepsPerEpoch) => CaptureStep(step, maxStepsPerEpoch);
 
-    /// <summary>Device memory of a captured step: the step counter, lr and Adam bias corrections per step
-    /// (3 floats), and each step's optimizer t (for <see cref="RandomForStep"/>).</summary>
+    /// <summary>Device memory of a captured step: the step counter, the per-step optimizer scalars (step size, aux,
+    /// decay: 3 floats, <see cref="OptimizerScalars"/>), and each step's optimizer t (for <see cref="RandomForStep"/>).</summary>
     internal sealed record StepState(ulong Counter, ulong Table, ulong Steps, int MaxSteps);
 
     // ---- step-dependent launches: under capture they read the replayed step's values from device memory ----
@@ -305,11 +305,11 @@ public sealed unsafe class CudaBackend : GpuBackend, IStepCapture, IStreamFork
         Launch(KernelCatalog.GatherRowsStepped, args.Ptr(state.Counter), Geometry.Gather(rowLength, rows, Device.MaxGridY));
     }
 
-    protected override void LaunchOptimizer(in OptimizerStep step, KernelArgs args, int count)
+    protected override void LaunchOptimizer(in OptimizerScalars scalars, KernelArgs args, int count)
     {
-        if (_stepState is not { } state) { base.LaunchOptimizer(step, args, count); return; }
-        args = args.Float(step.Beta1).Float(step.Beta2).Float(step.Epsilon).Float(step.Momentum).Float(step.Rho).Float(step.WeightDecay)
-            .Ptr(state.Counter).Ptr(state.Table);
+        if (_stepState is not { } state) { base.LaunchOptimizer(scalars, args, count); return; }
+        // the run's fixed scalars are baked into the graph; the per-step ones (step size, aux, decay) come from the table
+        args = args.Ptr(state.Counter).Ptr(state.Table);
         Launch(KernelCatalog.OptimizerUpdateStepped, args, Geometry.Elementwise(count));
     }
 

@@ -2,8 +2,9 @@ namespace GpuAe.Backends.Cuda;
 
 /// <summary>
 /// A training step captured into a CUDA graph by <see cref="CudaBackend.CaptureStep"/>. Per epoch the host
-/// uploads the step table once (<see cref="BeginEpoch"/>: counter = 0, and lr / Adam bias corrections and t per
-/// step, computed in double as for an eager step); each <see cref="Replay"/> is one cuGraphLaunch, with no
+/// uploads the step table once (<see cref="BeginEpoch"/>: counter = 0, and the per-step optimizer scalars
+/// (<see cref="OptimizerScalars.StepSize"/>, Aux, Decay: the learning rate of the epoch's schedule, Adam's bias corrections,
+/// SGD's first-step buffer weight, AdamW's decay) and t per step, formed in double as for an eager step); each <see cref="Replay"/> is one cuGraphLaunch, with no
 /// host synchronisation: the graph reads its step's values through the device counter and advances it.
 /// </summary>
 public sealed unsafe class CudaStepGraph : IStepReplay
@@ -25,8 +26,8 @@ public sealed unsafe class CudaStepGraph : IStepReplay
     public int StepsThisEpoch => _steps;
     public int MaxStepsPerEpoch => _state.MaxSteps;
 
-    /// <summary>Uploads the epoch's table: one <see cref="OptimizerStep"/> per step (its LearningRate and Step are
-    /// what change; the kind and the other hyper-parameters were fixed at capture) and resets the counter.</summary>
+    /// <summary>Uploads the epoch's table: one <see cref="OptimizerStep"/> per step (its LearningRate and Step may change
+    /// from step to step and epoch to epoch; the kind and the other hyper-parameters were fixed at capture) and resets the counter.</summary>
     public void BeginEpoch(ReadOnlySpan<OptimizerStep> steps)
     {
         ObjectDisposedException.ThrowIf(_exec == 0, this);
@@ -40,10 +41,10 @@ public sealed unsafe class CudaStepGraph : IStepReplay
             int count = Math.Min(1024, steps.Length - start);
             for (int i = 0; i < count; i++)
             {
-                var (bc1, bc2) = steps[start + i].BiasCorrections();
-                table[3 * i] = steps[start + i].LearningRate;
-                table[3 * i + 1] = bc1;
-                table[3 * i + 2] = bc2;
+                var c = steps[start + i].Scalars();
+                table[3 * i] = (float)c.StepSize;
+                table[3 * i + 1] = (float)c.Aux;
+                table[3 * i + 2] = (float)c.Decay;
             }
             _backend.UploadRaw(_state.Table + (ulong)(3 * start * sizeof(float)), table, 3L * count * sizeof(float));
         }

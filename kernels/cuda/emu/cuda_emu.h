@@ -32,6 +32,7 @@ inline thread_local unsigned gpuae_emu_lane, gpuae_emu_warp;
 #define __syncthreads() gpuae_emu_barrier->arrive_and_wait()
 inline unsigned __umulhi(unsigned a, unsigned b) { return (unsigned)(((unsigned long long)a * b) >> 32); }
 inline unsigned __float_as_uint(float f) { unsigned u; __builtin_memcpy(&u, &f, 4); return u; }
+inline float __fmul_rn(float a, float b) { return a * b; }   /* a product never contracted into an fma */
 
 /* cvt.rna.tf32.f32: round the mantissa to 10 bits, to nearest, ties away from zero (finite inputs). */
 inline unsigned gpuae_emu_cvt_rna_tf32(float x)

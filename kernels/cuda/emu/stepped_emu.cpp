@@ -1,6 +1,6 @@
 /* stepped_emu.cpp - the CUDA-only step-state kernels (elementwise.cu, optim.cu) on the CPU emulator:
  * gather_rows_stepped == gather_rows at start counter*count, optimizer_update_stepped == optimizer_update
- * with (lr, bc1, bc2sqrt) from the table row of the counter, for every optimizer; step_advance adds one.
+ * with (step, aux, decay) from the table row of the counter, for every optimizer and option; step_advance adds one.
  *   g++-11 -std=c++20 -O1 -pthread -I kernels/common kernels/cuda/emu/stepped_emu.cpp -o /tmp/stepped_emu && /tmp/stepped_emu */
 #include "cuda_emu.h"
 #include "../elementwise.cu"
@@ -27,21 +27,32 @@ int main()
         if (a[i] != want) { failures++; printf("FAIL gather_rows element %d: %g, want %g\n", i, a[i], want); break; }
     }
 
-    for (int kind = 0; kind <= 5; kind++) {
+    /* every rule and option: (kind, flags, c1, c1c, c2, c2c, eps, l2) as OptimizerStep.Scalars forms them */
+    struct Variant { int kind, flags; float c1, c1c, c2, c2c, eps, l2, step, aux, decay; };
+    const Variant variants[] = {
+        {0, 0, 0, 0, 0, 0, 0, 0.01f, 1e-2f, 1, 1},                   /* SGD with L2 */
+        {1, 0, 0.9f, 0, 0, 0, 0, 0, 1e-2f, 0.5f, 1},                  /* momentum, dampening 0.5 */
+        {2, 0, 0.9f, 0, 0, 0, 0, 0.01f, 1e-2f, 1, 1},                 /* Nesterov with L2 */
+        {3, 0, 0.9f, 0.1f, 0, 0, 1e-7f, 0, 1e-2f, 1, 1},              /* RMSprop */
+        {3, 1, 0.99f, 0.01f, 0.5f, 0, 1e-8f, 0.01f, 1e-2f, 1, 1},     /* centred RMSprop with momentum and L2 */
+        {4, 0, 0.9f, 0.1f, 0.999f, 0.001f, 1e-7f, 0.01f, 3.7e-2f, 0.0547f, 1},  /* Adam (step size, sqrt(1 - b2^t)) */
+        {5, 0, 0.9f, 0.1f, 0.999f, 0.001f, 1e-8f, 0, 3.7e-2f, 0.0547f, 0.9999f}, /* AdamW (decay 1 - lr wd) */
+    };
+    for (const Variant& v : variants) {
         const int n = 37;
-        std::vector<float> p1(n), g(n), s11(n), s21(n);
-        for (int i = 0; i < n; i++) { p1[i] = 0.1f * i - 1; g[i] = 0.05f * (i % 7) - 0.1f; s11[i] = 0.01f * i; s21[i] = 0.001f * i; }
-        auto p2 = p1, s12 = s11, s22 = s21;
-        float lr = 1e-2f, b1 = 0.9f, b2 = 0.999f, eps = 1e-7f, mom = 0.9f, rho = 0.9f, wd = 0.01f;
-        int step = 3;
-        float bc1 = (float)(1 - pow((double)b1, step)), bc2 = (float)sqrt(1 - pow((double)b2, step));
-        std::vector<float> table = {0, 0, 0, 0, 0, 0, lr, bc1, bc2};
+        std::vector<float> p1(n), g(n), s11(n), s21(n), s31(n);
+        for (int i = 0; i < n; i++) { p1[i] = 0.1f * i - 1; g[i] = 0.05f * (i % 7) - 0.1f; s11[i] = 0.01f * i + 0.01f; s21[i] = 0.001f * i; s31[i] = 0.001f * (i % 5); }
+        auto p2 = p1, s12 = s11, s22 = s21, s32 = s31;
+        std::vector<float> table = {0, 0, 0, 0, 0, 0, v.step, v.aux, v.decay};
         int c = 2;
-        emu_launch(optimizer_update, dim3{1, 1, 1}, dim3{64, 1, 1}, kind, n, p1.data(), 0, (const float*)g.data(), 0, s11.data(), 0, s21.data(), 0,
-                   lr, b1, b2, eps, mom, rho, wd, bc1, bc2);
-        emu_launch(optimizer_update_stepped, dim3{1, 1, 1}, dim3{64, 1, 1}, kind, n, p2.data(), 0, (const float*)g.data(), 0, s12.data(), 0,
-                   s22.data(), 0, b1, b2, eps, mom, rho, wd, (const int*)&c, (const float*)table.data());
-        if (p1 != p2 || s11 != s12 || s21 != s22) { failures++; printf("FAIL optimizer_update_stepped kind %d\n", kind); }
+        emu_launch(optimizer_update, dim3{1, 1, 1}, dim3{64, 1, 1}, v.kind, v.flags, n, p1.data(), 0, (const float*)g.data(), 0, s11.data(), 0,
+                   s21.data(), 0, s31.data(), 0, v.c1, v.c1c, v.c2, v.c2c, v.eps, v.l2, v.step, v.aux, v.decay);
+        emu_launch(optimizer_update_stepped, dim3{1, 1, 1}, dim3{64, 1, 1}, v.kind, v.flags, n, p2.data(), 0, (const float*)g.data(), 0, s12.data(), 0,
+                   s22.data(), 0, s32.data(), 0, v.c1, v.c1c, v.c2, v.c2c, v.eps, v.l2, (const int*)&c, (const float*)table.data());
+        if (p1 != p2 || s11 != s12 || s21 != s22 || s31 != s32) { failures++; printf("FAIL optimizer_update_stepped kind %d flags %d\n", v.kind, v.flags); }
+        bool changed = false;
+        for (int i = 0; i < n; i++) changed |= p1[i] != 0.1f * i - 1;
+        if (!changed) { failures++; printf("FAIL optimizer_update kind %d left the parameters alone\n", v.kind); }
     }
     int steps = 41;
     emu_launch(step_advance, dim3{1, 1, 1}, dim3{1, 1, 1}, &steps);

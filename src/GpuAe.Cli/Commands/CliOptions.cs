@@ -18,6 +18,9 @@ internal static class CliOptions
     public static Option<float?> Float(string name, string description, params string[] aliases) =>
         new(name, aliases) { Description = description, CustomParser = r => ParseFloat(r, name) };
 
+    public static Option<double?> Double(string name, string description, params string[] aliases) =>
+        new(name, aliases) { Description = description, CustomParser = r => ParseDouble(r, name) };
+
     /// <summary>A repeatable whole-number option (--k 2 30 32).</summary>
     public static Option<int[]> Ints(string name, string description) => new(name)
     {
@@ -42,6 +45,14 @@ internal static class CliOptions
     {
         string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
         if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value)) return value;
+        result.AddError($"{name} {text}: expected a number");
+        return null;
+    }
+
+    private static double? ParseDouble(ArgumentResult result, string name)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)) return value;
         result.AddError($"{name} {text}: expected a number");
         return null;
     }

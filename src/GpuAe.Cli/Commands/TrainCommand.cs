@@ -39,15 +39,20 @@ internal static class TrainCommand
         var noise = CliOptions.Float("--noise", "Denoising: train on inputs clamp(x + NOISE * N(0,1), 0, 1) against the clean x (default: the preset's, 0 except denoise)");
         var profile = CliOptions.Flag("--profile", "Time every kernel launch (synchronising after each) and print where the time went");
         var singleStream = CliOptions.Flag("--single-stream", "CUDA: keep parameter gradients on the main stream (no overlap; same results)");
+        var recipeOptions = new RecipeOptions();
         var command = new Command("train", "Train an autoencoder on MNIST, Fashion-MNIST or your own CSV, NumPy or IDX data")
         {
             model, backend, device, epochs, batch, lr, noise, seed, data, testData, valSplit, scale, labelColumn, dropColumns, output, resume, limit, gemm,
             precision, profile, singleStream,
         };
+        foreach (var option in recipeOptions.All) command.Options.Add(option);
         command.SetAction(r => CliErrors.Run(() => Run(new Options(
             r.GetValue(model), r.GetValue(backend), r.GetValue(device), r.GetValue(epochs), r.GetValue(batch), r.GetValue(lr), r.GetValue(noise), r.GetValue(seed),
             r.GetValue(data), r.GetValue(output), r.GetValue(resume), r.GetValue(limit), r.GetValue(gemm), r.GetValue(precision), r.GetValue(profile),
-            r.GetValue(singleStream), r.GetValue(testData), r.GetValue(valSplit), r.GetValue(scale), r.GetValue(labelColumn), r.GetValue(dropColumns)))));
+            r.GetValue(singleStream), r.GetValue(testData), r.GetValue(valSplit), r.GetValue(scale), r.GetValue(labelColumn), r.GetValue(dropColumns))
+        {
+            Recipe = recipeOptions.Read(r),
+        })));
         return command;
     }
 
@@ -62,6 +67,9 @@ internal static class TrainCommand
 
         public IReadOnlyList<string> DropColumnList =>
             DropColumns?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
+
+        /// <summary>Optimizer, schedule and early-stopping options.</summary>
+        public RecipeOptions.Values Recipe { get; init; } = RecipeOptions.Values.None;
     }
 
     private static int Run(Options o)
@@ -73,6 +81,7 @@ internal static class TrainCommand
         CliOptions.Positive("--noise", o.Noise, zeroAllowed: true);
         _ = o.ScaleKind; // a bad --scale fails before anything is read
         var preset = o.Resume is null ? ModelChoice.Resolve(o.Model ?? DefaultModel) : null;
+        if (preset is not null) _ = Override(preset.Recipe, o); // bad optimizer, schedule or early-stopping options fail here too
 
         // A resumed run's folder is locked before its checkpoint is read, so no other process can be writing it.
         RunFolderLock? folder = o.Resume is { } from ? OutputFolder.Open(o.Out ?? from, o.Out is null ? $"--resume {from}" : $"--out {o.Out}", CommandName) : null;
@@ -105,6 +114,7 @@ internal static class TrainCommand
         if (o.Model is { } model && !ModelChoice.Names(model, saved.Model)) Conflict("--model", model, saved.Model.Name);
         if (o.Seed is { } seed && seed != saved.Seed) Conflict("--seed", $"{seed}", $"{saved.Seed}");
         if (o.TrainSamples is { } n && saved.Run is { } run && n != run.TrainSamples) Conflict("--train-samples", $"{n}", $"{run.TrainSamples}");
+        o.Recipe.CheckSame(saved.Recipe, from);
         int target = o.Epochs ?? saved.Recipe.Epochs;
         if (target <= saved.Epoch)
             throw new ArgumentException(o.Epochs is null
@@ -151,8 +161,10 @@ internal static class TrainCommand
             throw new ArgumentException($"--train-samples must be in 1..{trainSet.Count}, got {samples}");
         trainSet = trainSet.Subset(0, samples);
 
-        using var trainer = saved?.CreateTrainer(backend, recipe => Override(recipe, o))
+        using var trainer = saved?.CreateTrainer(backend, recipe => Override(recipe, o with { Recipe = RecipeOptions.Values.None }))
             ?? new Trainer(backend, preset!.Model, Override(preset.Recipe, o), seed);
+        if (trainer.StopReason is { } stopped)
+            throw new ArgumentException($"--resume {o.Resume}: the run stopped early at epoch {trainer.Epoch} ({stopped}); its best weights are in {TrainingOutputs.BestCheckpointFile}");
         ModelChoice.CheckFits(trainer.Model, preparation, trainSet);
         if (saved is not null) outputs.LoadHistory(o.Resume!, saved);
         trainer.SideStream = !o.SingleStream;
@@ -165,8 +177,11 @@ internal static class TrainCommand
 
         console.MarkupLine($"[bold]{Markup.Escape(trainer.Model.ToString())}[/]");
         console.MarkupLine($"backend [bold]{backend.Name}[/]: {Markup.Escape(backend.DeviceName)}");
-        console.MarkupLine($"{trainer.ParameterCount:N0} parameters; {trainer.Recipe.Optimizer} lr {trainer.Recipe.LearningRate:g3}, batch {outputs.Run.BatchUsed}, seed {trainer.Seed}; " +
+        console.MarkupLine($"{trainer.ParameterCount:N0} parameters; {Markup.Escape(DescribeOptimizer(trainer))}, batch {outputs.Run.BatchUsed}, seed {trainer.Seed}; " +
                            $"arena {Units.Bytes(planned)} planned ({Units.Bytes(naive)} without reuse)");
+        if (trainer.Recipe.EarlyStopping is { } stopping)
+            console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+                $"early stopping: patience {stopping.Patience}, min delta {stopping.MinDelta:g}; best weights to {TrainingOutputs.BestCheckpointFile}"));
         if (trainer.Recipe.Noise > 0)
             console.MarkupLine($"denoising: inputs clamp(x + {trainer.Recipe.Noise:g3} * N(0,1), 0, 1), loss against the clean x (validation too, with fixed noise)");
         console.MarkupLine($"data: {train.Count:N0} train / {test.Count:N0} test {(preparation.IsImage ? "images" : "rows")} of {Markup.Escape($"[{string.Join(", ", preparation.SampleShape)}]")} " +
@@ -182,17 +197,24 @@ internal static class TrainCommand
         {
             if (!written.Contains(file)) written.Add(file);
         }
-        while (trainer.Epoch < targetEpochs)
+        var scalingMetadata = new Dictionary<string, string> { [InputScaling.MetadataKey] = preparation.ToJson() };
+        while (trainer.Epoch < targetEpochs && trainer.StopReason is null)
         {
             var metrics = RunEpoch(console, trainer, train, test, targetEpochs);
             outputs.Add(metrics);
+            string rate = trainer.Recipe.Schedule is null ? "" : string.Create(CultureInfo.InvariantCulture, $"  lr {metrics.LearningRate:g4}");
             console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {metrics.Epoch,3}/{targetEpochs}  train {metrics.TrainLoss:0.00000}  val {metrics.ValLoss:0.00000}  val_mse {metrics.ValMse:0.00000}  " +
-                $"{metrics.EpochSeconds,6:0.00} s  {metrics.SamplesPerSecond,9:N0} samples/s"));
-            if (divergence.Check(metrics, trainer.Recipe.LearningRate) is { } warning) console.MarkupLine($"[yellow]warning: {Markup.Escape(warning)}[/]");
+                $"{metrics.EpochSeconds,6:0.00} s  {metrics.SamplesPerSecond,9:N0} samples/s{rate}{(metrics.IsBest ? "  best" : "")}"));
+            if (divergence.Check(metrics, (float)metrics.LearningRate) is { } warning) console.MarkupLine($"[yellow]warning: {Markup.Escape(warning)}[/]");
+            // the best epoch's weights first (atomic, like the checkpoint): a kill after it retrains this epoch to the same bits
+            if (metrics.IsBest)
+            {
+                Checkpoint.Save(trainer, outputs.Path(TrainingOutputs.BestCheckpointFile), outputs.Run, scalingMetadata);
+                Wrote(TrainingOutputs.BestCheckpointFile);
+            }
             // checkpoint first: a kill between the two leaves metrics.json an epoch behind, never ahead of the checkpoint
-            Checkpoint.Save(trainer, outputs.Path(TrainingOutputs.CheckpointFile), outputs.Run,
-                new Dictionary<string, string> { [InputScaling.MetadataKey] = preparation.ToJson() });
+            Checkpoint.Save(trainer, outputs.Path(TrainingOutputs.CheckpointFile), outputs.Run, scalingMetadata);
             Wrote(TrainingOutputs.CheckpointFile);
             outputs.WriteMetrics(trainer, backend.DeviceName, planned, naive);
             Wrote(TrainingOutputs.MetricsFile);
@@ -200,6 +222,8 @@ internal static class TrainCommand
             Wrote(TrainingOutputs.LossChartFile);
             Wrote(Path.ChangeExtension(TrainingOutputs.LossChartFile, ".svg"));
         }
+        if (trainer.StopReason is { } reason)
+            console.MarkupLine($"[bold]stopped early after epoch {trainer.Epoch}[/]: {Markup.Escape(reason)}; best weights in {TrainingOutputs.BestCheckpointFile}");
         if (trainer.StepProfile is { Count: > 0 } profile) PrintProfile(console, profile);
         outputs.MeanCodeActivation = trainer.MeanCodeActivation(test);
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"mean code activation on the test set: {outputs.MeanCodeActivation:0.0000}"));
@@ -270,13 +294,30 @@ internal static class TrainCommand
         console.Write(table);
     }
 
-    private static TrainingRecipe Override(TrainingRecipe recipe, Options o) => recipe with
+    private static TrainingRecipe Override(TrainingRecipe recipe, Options o) => o.Recipe.Apply(recipe with
     {
         BatchSize = o.Batch ?? recipe.BatchSize,
         LearningRate = o.LearningRate ?? recipe.LearningRate,
         Epochs = o.Epochs ?? recipe.Epochs,
         Noise = o.Noise ?? recipe.Noise,
-    };
+    });
+
+    /// <summary>"adam lr 0.001 (beta1 0.9, beta2 0.999, eps 1e-07), schedule cosine:10:0": the hyper-parameters in effect.</summary>
+    private static string DescribeOptimizer(Trainer trainer)
+    {
+        var r = trainer.Recipe;
+        var s = r.OptimizerStepAt(r.InitialLearningRate, 1);
+        string values = s.Kind switch
+        {
+            OptimizerKind.Sgd => "",
+            OptimizerKind.Momentum or OptimizerKind.Nesterov => $"momentum {s.Momentum:g}, dampening {s.Dampening:g}",
+            OptimizerKind.RmsProp => $"rho {s.Rho:g}, eps {s.Epsilon:g}, momentum {s.Momentum:g}{(s.Centered ? ", centered" : "")}",
+            _ => $"beta1 {s.Beta1:g}, beta2 {s.Beta2:g}, eps {s.Epsilon:g}",
+        };
+        if (s.WeightDecay != 0) values += $"{(values.Length > 0 ? ", " : "")}weight decay {s.WeightDecay:g}";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{s.Kind.ToString().ToLowerInvariant()} lr {r.InitialLearningRate:g3}{(values.Length > 0 ? $" ({values})" : "")}{(r.Schedule is { } schedule ? $", schedule {schedule}" : "")}");
+    }
 
     private static EpochMetrics RunEpoch(IAnsiConsole console, Trainer trainer, DeviceDataset train, DeviceDataset test, int targetEpochs)
     {

@@ -16,7 +16,7 @@ namespace GpuAe.Cli.Commands;
 /// </summary>
 internal sealed class TrainingOutputs(string directory)
 {
-    public const string MetricsFile = "metrics.json", CheckpointFile = "model.safetensors";
+    public const string MetricsFile = "metrics.json", CheckpointFile = "model.safetensors", BestCheckpointFile = "best.safetensors";
     public const string LossChartFile = "loss.png", ReconstructionsFile = "reconstructions.png";
     private readonly List<EpochMetrics> _history = [];
 
@@ -86,12 +86,47 @@ internal sealed class TrainingOutputs(string directory)
                 ["val_mse"] = Finite(m.ValMse),
                 ["epoch_seconds"] = m.EpochSeconds,
                 ["samples_per_second"] = m.SamplesPerSecond,
+                ["learning_rate"] = Finite(m.LearningRate),
             }).ToArray()),
         };
+        AddRecipeDetails(root, trainer);
         if (trainer.Model.Penalties.Count > 0) root["penalties"] = string.Join(", ", trainer.Model.Penalties);
         if (MeanCodeActivation is { } mean) root["mean_code_activation"] = mean;
         string json = root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
         AtomicFile.Write(Path(MetricsFile), s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));
+    }
+
+    /// <summary>The optimizer's hyper-parameters in effect, the schedule, and early stopping's best epoch and why the run stopped.</summary>
+    private static void AddRecipeDetails(JsonObject root, Trainer trainer)
+    {
+        var recipe = trainer.Recipe;
+        var step = recipe.OptimizerStepAt(recipe.InitialLearningRate, 1);
+        root["optimizer_settings"] = new JsonObject
+        {
+            ["rule"] = step.Kind.ToString().ToLowerInvariant(),
+            ["defaults"] = recipe.OptimizerDefaults.ToString().ToLowerInvariant(),
+            ["beta1"] = step.Beta1,
+            ["beta2"] = step.Beta2,
+            ["epsilon"] = step.Epsilon,
+            ["rho"] = step.Rho,
+            ["momentum"] = step.Momentum,
+            ["dampening"] = step.Dampening,
+            ["centered"] = step.Centered,
+            ["weight_decay"] = step.WeightDecay,
+        };
+        root["lr_schedule"] = recipe.Schedule?.ToString();
+        root["next_learning_rate"] = trainer.LearningRate;
+        if (recipe.EarlyStopping is { } stop)
+            root["early_stopping"] = new JsonObject
+            {
+                ["patience"] = stop.Patience,
+                ["min_delta"] = stop.MinDelta,
+                ["best_epoch"] = trainer.BestEpoch > 0 ? trainer.BestEpoch : null,
+                ["best_val_loss"] = Finite(trainer.BestLoss),
+                ["best_checkpoint"] = trainer.BestEpoch > 0 ? BestCheckpointFile : null,
+            };
+        // why training ended (or "running" while it goes on): early stopping's reason, or the planned epochs reached
+        root["stop_reason"] = trainer.StopReason is { } reason ? $"early stopping: {reason}" : null;
     }
 
     private static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;

@@ -508,29 +508,30 @@ public abstract unsafe class GpuBackend : IBackend
     // ---- optimizer ----------------------------------------------------------------------------
 
     public void OptimizerUpdate(in OptimizerStep step, BufferView parameters, BufferView gradients,
-        BufferView state1, BufferView state2)
+        BufferView state1, BufferView state2, BufferView state3 = default)
     {
         var vp = Real(parameters);
         var vg = Real(gradients);
         SameLength(parameters, gradients);
-        bool needs1 = step.Kind != OptimizerKind.Sgd;
-        bool needs2 = step.Kind is OptimizerKind.Adam or OptimizerKind.AdamW;
-        KernelView s1 = new(Dummy, 0, 0), s2 = s1;
-        if (needs1) { s1 = Real(state1); SameLength(parameters, state1); }
-        if (needs2) { s2 = Real(state2); SameLength(parameters, state2); }
-        if (needs2 && step.Step < 1 && !StepValuesFromDevice) throw new ArgumentOutOfRangeException(nameof(step), step.Step, "Adam steps are 1-based");
+        KernelView s1 = new(Dummy, 0, 0), s2 = s1, s3 = s1;
+        if (step.UsesState1) { s1 = Real(state1); SameLength(parameters, state1); }
+        if (step.UsesState2) { s2 = Real(state2); SameLength(parameters, state2); }
+        if (step.UsesState3) { s3 = Real(state3); SameLength(parameters, state3); }
+        if (step.Kind is OptimizerKind.Adam or OptimizerKind.AdamW && step.Step < 1 && !StepValuesFromDevice)
+            throw new ArgumentOutOfRangeException(nameof(step), step.Step, "Adam steps are 1-based");
         if (vp.IsEmpty) return;
-        var a = new KernelArgs(stackalloc byte[KernelArgs.BufferBytes]).Int((int)step.Kind).Int(vp.Length).View(vp).View(vg).View(s1).View(s2);
-        LaunchOptimizer(step, a, vp.Length);
+        var c = step.Scalars();
+        var a = new KernelArgs(stackalloc byte[KernelArgs.BufferBytes]).Int((int)step.Kind).Int(step.Flags).Int(vp.Length)
+            .View(vp).View(vg).View(s1).View(s2).View(s3)
+            .Float((float)c.C1).Float((float)c.C1Complement).Float((float)c.C2).Float((float)c.C2Complement).Float((float)c.Epsilon).Float((float)c.L2);
+        LaunchOptimizer(c, a, vp.Length);
     }
 
-    /// <summary>optimizer_update with <paramref name="args"/> holding (kind, n, parameters, gradients, state1, state2);
-    /// appends the hyper-parameters and Adam's bias corrections. CUDA under step capture reads them from device memory.</summary>
-    protected virtual void LaunchOptimizer(in OptimizerStep step, KernelArgs args, int count)
+    /// <summary>optimizer_update with <paramref name="args"/> holding (kind, flags, n, the five views and the run's fixed
+    /// scalars); appends the per-step ones (step size, aux, decay). CUDA under step capture reads those from device memory.</summary>
+    protected virtual void LaunchOptimizer(in OptimizerScalars scalars, KernelArgs args, int count)
     {
-        var (bc1, bc2Sqrt) = step.BiasCorrections();
-        args = args.Float(step.LearningRate).Float(step.Beta1).Float(step.Beta2).Float(step.Epsilon).Float(step.Momentum)
-            .Float(step.Rho).Float(step.WeightDecay).Float(bc1).Float(bc2Sqrt);
+        args = args.Float((float)scalars.StepSize).Float((float)scalars.Aux).Float((float)scalars.Decay);
         Launch(PortableKernels.OptimizerUpdate, args, LaunchShape.Elementwise(count));
     }
 

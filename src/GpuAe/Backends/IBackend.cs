@@ -159,11 +159,13 @@ public interface IBackend : IDisposable
 
     // ---- optimizer ----------------------------------------------------------------------------
 
-    /// <summary>Updates all parameters in one launch. <paramref name="state1"/> is momentum / first
-    /// moment / RMS accumulator, <paramref name="state2"/> Adam's second moment (unused views may be empty).
+    /// <summary>Updates all parameters in one launch (PyTorch's rules, see <see cref="OptimizerStep"/>).
+    /// <paramref name="state1"/> is the momentum buffer / first moment / RMSprop square average,
+    /// <paramref name="state2"/> Adam's second moment or RMSprop's momentum buffer, <paramref name="state3"/> centred
+    /// RMSprop's gradient average; views the rule does not use (<see cref="OptimizerStep.UsesState1"/> ...) may be empty.
     /// Updates parameters and state in place.</summary>
     void OptimizerUpdate(in OptimizerStep step, BufferView parameters, BufferView gradients,
-        BufferView state1, BufferView state2);
+        BufferView state1, BufferView state2, BufferView state3 = default);
 
     // ---- data movement and random numbers ------------------------------------------------------
 

@@ -28,31 +28,73 @@ public enum LossKind
     BinaryCrossEntropy,
 }
 
-/// <summary>Parameter update rules; one launch updates the whole flat parameter buffer.</summary>
+/// <summary>Parameter update rules; one launch updates the whole flat parameter buffer. <see cref="Momentum"/> and
+/// <see cref="Nesterov"/> are PyTorch's SGD with momentum (and nesterov=True); <see cref="Sgd"/> ignores the momentum.</summary>
 public enum OptimizerKind { Sgd, Momentum, Nesterov, RmsProp, Adam, AdamW }
 
-/// <summary>Hyper-parameters of one optimizer step. <see cref="Step"/> is 1-based (Adam's bias correction).</summary>
+/// <summary>
+/// Hyper-parameters of one optimizer step, with PyTorch's update rules (torch.optim SGD, RMSprop, Adam, AdamW):
+/// weight decay is L2 added to the gradient except for AdamW (decoupled: p *= 1 - lr·wd). <see cref="Step"/> is
+/// 1-based (Adam's bias correction; SGD's first momentum buffer is the gradient itself, whatever the dampening).
+/// Everything is in double; <see cref="Scalars"/> forms what a kernel needs in double and rounds each value once.
+/// </summary>
+/// <param name="Rho">RMSprop's smoothing constant (PyTorch's alpha, Keras' rho).</param>
+/// <param name="Momentum">SGD momentum (Momentum and Nesterov kinds) and RMSprop momentum (0: none).</param>
+/// <param name="Dampening">SGD momentum dampening (PyTorch's; 0 for Nesterov).</param>
+/// <param name="Centered">RMSprop: normalise by the variance estimate (needs a third state buffer).</param>
 public readonly record struct OptimizerStep(
     OptimizerKind Kind,
-    float LearningRate,
+    double LearningRate,
     int Step,
-    float Beta1 = 0.9f,
-    float Beta2 = 0.999f,
-    float Epsilon = 1e-7f,
-    float Momentum = 0.9f,
-    float Rho = 0.9f,
-    float WeightDecay = 0f)
+    double Beta1 = 0.9,
+    double Beta2 = 0.999,
+    double Epsilon = 1e-7,
+    double Momentum = 0,
+    double Rho = 0.9,
+    double WeightDecay = 0,
+    double Dampening = 0,
+    bool Centered = false)
 {
-    /// <summary>Adam's 1 - beta1^t and sqrt(1 - beta2^t), computed in double from the float betas and rounded once,
-    /// as every GPU backend passes them to its kernel; (1, 1) for the other rules (and t &lt; 1).</summary>
-    public (float Bc1, float Bc2Sqrt) BiasCorrections()
+    /// <summary>Whether the rule keeps state buffer 1 (momentum buffer, square average or first moment), 2 (Adam's second
+    /// moment, RMSprop's momentum buffer) and 3 (centred RMSprop's gradient average).</summary>
+    public bool UsesState1 => Kind != OptimizerKind.Sgd;
+    public bool UsesState2 => Kind is OptimizerKind.Adam or OptimizerKind.AdamW || (Kind == OptimizerKind.RmsProp && Momentum != 0);
+    public bool UsesState3 => Kind == OptimizerKind.RmsProp && Centered;
+
+    /// <summary>The kernel's scalar arguments, formed in double from the hyper-parameters (as PyTorch forms its
+    /// Python-float scalars); a float kernel rounds each once, so every backend gets the same values.</summary>
+    public OptimizerScalars Scalars()
     {
-        bool adam = Kind is OptimizerKind.Adam or OptimizerKind.AdamW;
-        return adam && Step >= 1
-            ? ((float)(1 - Math.Pow(Beta1, Step)), (float)Math.Sqrt(1 - Math.Pow(Beta2, Step)))
-            : (1f, 1f);
+        double t = Step;
+        return Kind switch
+        {
+            OptimizerKind.Sgd => new(0, 0, 0, 0, 0, WeightDecay, LearningRate, 1, 1),
+            OptimizerKind.Momentum or OptimizerKind.Nesterov =>
+                // torch: buf = clone(g) on the first step, then buf = momentum·buf + (1 - dampening)·g
+                new(Momentum, 0, 0, 0, 0, WeightDecay, LearningRate, Step <= 1 ? 1 : 1 - Dampening, 1),
+            OptimizerKind.RmsProp => new(Rho, 1 - Rho, Momentum, 0, Epsilon, WeightDecay, LearningRate, 1, 1),
+            _ => new(Beta1, 1 - Beta1, Beta2, 1 - Beta2, Epsilon, Kind == OptimizerKind.AdamW ? 0 : WeightDecay,
+                // step size lr / (1 - beta1^t) and sqrt(1 - beta2^t) as torch.optim forms them; t < 1 only in packing tests
+                LearningRate / (t >= 1 ? 1 - Math.Pow(Beta1, t) : 1),
+                t >= 1 ? Math.Sqrt(1 - Math.Pow(Beta2, t)) : 1,
+                Kind == OptimizerKind.AdamW ? 1 - LearningRate * WeightDecay : 1),
+        };
     }
+
+    /// <summary>Kernel flags: bit 0 centred RMSprop.</summary>
+    public int Flags => UsesState3 ? 1 : 0;
 }
+
+/// <summary>
+/// The scalar arguments of optimizer_update, in double (a float kernel receives each rounded once). Fixed for a run: <see cref="C1"/>/<see cref="C1Complement"/> (SGD momentum;
+/// RMSprop alpha and 1 - alpha; Adam beta1 and 1 - beta1), <see cref="C2"/>/<see cref="C2Complement"/> (RMSprop momentum;
+/// Adam beta2 and 1 - beta2), <see cref="Epsilon"/> and <see cref="L2"/> (weight decay added to the gradient; 0 for
+/// AdamW). Per step: <see cref="StepSize"/> (lr; Adam lr / (1 - beta1^t)), <see cref="Aux"/> (SGD: the gradient's
+/// weight in the momentum buffer, 1 at step 1; Adam: sqrt(1 - beta2^t)) and <see cref="Decay"/> (AdamW: 1 - lr·wd).
+/// </summary>
+public readonly record struct OptimizerScalars(
+    double C1, double C1Complement, double C2, double C2Complement, double Epsilon, double L2,
+    double StepSize, double Aux, double Decay);
 
 /// <summary>Shape of a 2-D convolution (per image, NCHW): input C x H x W, kernel KH x KW.</summary>
 public readonly record struct ConvGeometry(

@@ -411,27 +411,50 @@ public static partial class ConformanceSuite
                     }
     }
 
+    /// <summary>Every rule with its options (dampening, centred RMSprop, RMSprop momentum, PyTorch's eps and alpha,
+    /// weight decay), with the learning rate changing between steps as a schedule would; parameters and every state.</summary>
     private static void OptimizerCheck(Session s)
     {
-        foreach (var kind in Enum.GetValues<OptimizerKind>())
+        OptimizerStep[] variants =
+        [
+            new(OptimizerKind.Sgd, 0.01, 1),
+            new(OptimizerKind.Momentum, 0.01, 1, Momentum: 0.9),
+            new(OptimizerKind.Momentum, 0.01, 1, Momentum: 0.8, Dampening: 0.3),
+            new(OptimizerKind.Nesterov, 0.01, 1, Momentum: 0.9),
+            new(OptimizerKind.RmsProp, 0.01, 1),
+            new(OptimizerKind.RmsProp, 0.01, 1, Rho: 0.99, Epsilon: 1e-8, Momentum: 0.5),
+            new(OptimizerKind.RmsProp, 0.01, 1, Centered: true),
+            new(OptimizerKind.RmsProp, 0.01, 1, Rho: 0.95, Momentum: 0.3, Centered: true),
+            new(OptimizerKind.Adam, 0.01, 1),
+            new(OptimizerKind.Adam, 0.01, 1, Beta1: 0.8, Beta2: 0.99, Epsilon: 1e-8),
+            new(OptimizerKind.AdamW, 0.01, 1),
+            new(OptimizerKind.AdamW, 0.01, 1, Beta1: 0.85, Beta2: 0.995, Epsilon: 1e-6),
+        ];
+        foreach (var variant in variants)
             foreach (int n in new[] { 1, 1000, 33333 })
-                foreach (float decay in new[] { 0f, 0.01f })
-                    s.Case($"{kind} n={n} weight decay {decay}", () =>
+                foreach (double decay in new[] { 0, 0.01 })
+                    s.Case($"{variant.Kind} momentum {variant.Momentum} dampening {variant.Dampening} rho {variant.Rho} centered {variant.Centered} " +
+                           $"betas {variant.Beta1}/{variant.Beta2} eps {variant.Epsilon} n={n} weight decay {decay}", () =>
                     {
                         var p = s.Real(s.Uniform(n));
-                        // state1 is a velocity (momentum), a mean square (RMSprop, >= 0) or a first moment (Adam)
-                        var s1 = s.Real(kind == OptimizerKind.RmsProp ? s.Uniform(n, 0f, 0.01f) : s.Uniform(n, -0.1f, 0.1f));
+                        // state1: a velocity (momentum), a mean square (RMSprop, >= 0) or a first moment (Adam); state2 a second
+                        // moment (Adam, >= 0) or RMSprop's momentum buffer; state3 centred RMSprop's mean gradient, |mean| small
+                        // enough that the mean square minus its square stays positive
+                        var s1 = s.Real(variant.Kind == OptimizerKind.RmsProp ? s.Uniform(n, 0.005f, 0.01f) : s.Uniform(n, -0.1f, 0.1f));
                         var s2 = s.Real(s.Uniform(n, 0f, 0.01f));
+                        var s3 = s.Real(s.Uniform(n, -0.05f, 0.05f));
                         for (int step = 1; step <= 3; step++)
                         {
                             var g = s.Real(s.Uniform(n));
-                            var hp = new OptimizerStep(kind, 0.01f, step + 4, WeightDecay: decay);
-                            s.Ref.OptimizerUpdate(hp, p.R, g.R, s1.R, s2.R);
-                            s.Sub.OptimizerUpdate(hp, p.S, g.S, s1.S, s2.S);
+                            // steps 1 (SGD's first buffer), 5 and 6, each at another rate
+                            var hp = variant with { Step = step == 1 ? 1 : step + 3, LearningRate = 0.01 / step, WeightDecay = decay };
+                            s.Ref.OptimizerUpdate(hp, p.R, g.R, s1.R, s2.R, s3.R);
+                            s.Sub.OptimizerUpdate(hp, p.S, g.S, s1.S, s2.S, s3.S);
                         }
                         s.Compare("parameters", p);
                         s.Compare("state1", s1);
                         s.Compare("state2", s2);
+                        s.Compare("state3", s3);
                     });
     }
 

@@ -192,8 +192,9 @@ public sealed record ModelSpec(string Name, int[] InputShape, IReadOnlyList<Laye
 }
 
 /// <summary>How a model is trained: optimizer, learning rate, batch size and epochs; <see cref="Noise"/> &gt; 0 trains
-/// a denoising autoencoder (inputs clamp(x + Noise * N(0,1), 0, 1), target the clean x).</summary>
-public sealed record TrainingRecipe(OptimizerKind Optimizer, float LearningRate, int BatchSize, int Epochs, float WeightDecay = 0f, float Noise = 0f)
+/// a denoising autoencoder (inputs clamp(x + Noise * N(0,1), 0, 1), target the clean x). Optimizer hyper-parameters,
+/// schedule and early stopping: TrainingRecipe.Options.cs.</summary>
+public sealed partial record TrainingRecipe(OptimizerKind Optimizer, float LearningRate, int BatchSize, int Epochs, float WeightDecay = 0f, float Noise = 0f)
 {
     public string ToJson() => JsonSerializer.Serialize(this, SpecJsonContext.Default.TrainingRecipe);
     /// <exception cref="ModelSpecException">The JSON is malformed or incomplete.</exception>
@@ -208,7 +209,7 @@ public sealed record TrainingRecipe(OptimizerKind Optimizer, float LearningRate,
     RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true,
     Converters = [typeof(SnakeCaseEnum<Activation>), typeof(SnakeCaseEnum<Padding>), typeof(SnakeCaseEnum<ReconstructionLoss>),
                   typeof(SnakeCaseEnum<OptimizerKind>), typeof(SnakeCaseEnum<ActivityPenaltyKind>),
-                  typeof(SnakeCaseEnum<LossReduction>)])]
+                  typeof(SnakeCaseEnum<LossReduction>), typeof(SnakeCaseEnum<OptimizerDefaults>)])]
 [JsonSerializable(typeof(ModelSpec))]
 [JsonSerializable(typeof(TrainingRecipe))]
 internal sealed partial class SpecJsonContext : JsonSerializerContext;

@@ -9,12 +9,13 @@ namespace GpuAe.Training;
 /// <summary>
 /// Saves and restores a <see cref="Trainer"/> as a safetensors file: every parameter under its own name and
 /// PyTorch layout (dense weight [out, in], conv weight [out, in, kh, kw]), the optimizer state as flat
-/// tensors, and the model spec, recipe, seed, counters and <see cref="RunInfo"/> in the metadata. Writes are atomic.
+/// tensors (optimizer.state3 only for centred RMSprop), and the model spec, recipe, seed, counters, schedule and
+/// early-stopping state and <see cref="RunInfo"/> in the metadata. Writes are atomic.
 /// A weights-only file (no optimizer tensors) serves inference, and training with a fresh optimizer state.
 /// </summary>
 public static class Checkpoint
 {
-    internal const string State1 = "optimizer.state1", State2 = "optimizer.state2";
+    internal const string State1 = "optimizer.state1", State2 = "optimizer.state2", State3 = "optimizer.state3";
     internal const string ModelKey = "gpuae.model", RecipeKey = "gpuae.recipe", SeedKey = "gpuae.seed", StepKey = "gpuae.step", EpochKey = "gpuae.epoch";
 
     /// <summary>Writes <paramref name="trainer"/>'s parameters, optimizer state and counters to <paramref name="path"/>,
@@ -30,7 +31,9 @@ public static class Checkpoint
             backend.Download(store.Values.Slice(entry.Offset, entry.Length), data);
             tensors.Add(new NamedTensor(entry.Decl.Name, entry.Decl.Shape.ToArray(), data));
         }
-        foreach (var (name, buffer) in new[] { (State1, store.State1), (State2, store.State2) })
+        var states = new List<(string, DeviceBuffer)> { (State1, store.State1), (State2, store.State2) };
+        if (trainer.Recipe.OptimizerStepAt(1, 1).UsesState3) states.Add((State3, store.State3));
+        foreach (var (name, buffer) in states)
         {
             var data = new float[buffer.Length];
             backend.Download(buffer.All, data);
@@ -46,6 +49,8 @@ public static class Checkpoint
             [EpochKey] = trainer.Epoch.ToString(CultureInfo.InvariantCulture),
             [RunInfo.BackendKey] = backend.Name,
         };
+        if (trainer.Recipe.Schedule is not null || trainer.Recipe.EarlyStopping is not null)
+            metadata[EpochControl.MetadataKey] = trainer.EpochControlJson();
         if (run is not null)
             foreach (var (k, v) in run.ToMetadata()) metadata[k] = v;
         if (extraMetadata is not null)
@@ -85,6 +90,9 @@ public sealed class SavedCheckpoint
         if (has1 != has2)
             throw new InvalidDataException($"{path}: has tensor '{(has1 ? Checkpoint.State1 : Checkpoint.State2)}' but not '{(has1 ? Checkpoint.State2 : Checkpoint.State1)}' (keep both, or neither for a weights-only checkpoint)");
         HasOptimizerState = has1;
+        bool needs3 = Recipe.OptimizerStepAt(1, 1).UsesState3;
+        if (has1 && needs3 && !file.TryGet(Checkpoint.State3, out _))
+            throw new InvalidDataException($"{path}: has optimizer state but no tensor '{Checkpoint.State3}', which centred RMSprop needs");
         // Squared-gradient averages: a negative one would make the update's square root NaN.
         var squares = Recipe.Optimizer switch
         {
@@ -132,9 +140,9 @@ public sealed class SavedCheckpoint
                 backend.Upload(store.Values.Slice(entry.Offset, entry.Length), _file[entry.Decl.Name].Data);
             if (HasOptimizerState)
             {
-                foreach (var (name, buffer) in new[] { (Checkpoint.State1, store.State1), (Checkpoint.State2, store.State2) })
+                foreach (var (name, buffer) in new[] { (Checkpoint.State1, store.State1), (Checkpoint.State2, store.State2), (Checkpoint.State3, store.State3) })
                 {
-                    var tensor = _file[name];
+                    if (!_file.TryGet(name, out var tensor)) continue;   // state3: centred RMSprop only (checked when read)
                     if (tensor.Shape.Length != 1 || tensor.Data.Length != buffer.Length)
                         throw new InvalidDataException(
                             $"{Path}: tensor '{name}' has shape [{string.Join(", ", tensor.Shape)}], the model's optimizer state is [{buffer.Length}]");
@@ -142,6 +150,8 @@ public sealed class SavedCheckpoint
                 }
             }
             trainer.RestoreCounters(HasOptimizerState ? Step : 0, Epoch);
+            // the schedule's rate and early stopping's best go on from where the run was (absent: written without either)
+            if (_file.Metadata.TryGetValue(EpochControl.MetadataKey, out var control)) trainer.RestoreEpochControl(control, Path);
             return trainer;
         }
         catch
@@ -164,7 +174,7 @@ public sealed class SavedCheckpoint
         {
             throw new InvalidDataException($"{Path}: metadata '{Checkpoint.ModelKey}' describes a model that cannot be built ({e.Message})", e);
         }
-        var expected = new HashSet<string>(StringComparer.Ordinal) { Checkpoint.State1, Checkpoint.State2 };
+        var expected = new HashSet<string>(StringComparer.Ordinal) { Checkpoint.State1, Checkpoint.State2, Checkpoint.State3 };
         foreach (var decl in declared)
         {
             expected.Add(decl.Name);
@@ -198,21 +208,10 @@ public sealed class SavedCheckpoint
         }
     }
 
-    private TrainingRecipe CheckRecipe(TrainingRecipe recipe)
-    {
-        void Require(bool ok, string field, object value, string expected)
-        {
-            if (!ok) throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"{Path}: metadata '{Checkpoint.RecipeKey}': {field} = {value} is not {expected}"));
-        }
-        Require(Enum.IsDefined(recipe.Optimizer), "optimizer", recipe.Optimizer, "a known optimizer");
-        Require(float.IsFinite(recipe.LearningRate) && recipe.LearningRate > 0, "learning_rate", recipe.LearningRate, "a positive finite number");
-        Require(recipe.BatchSize > 0, "batch_size", recipe.BatchSize, "a positive whole number");
-        Require(recipe.Epochs >= 0, "epochs", recipe.Epochs, "a whole number >= 0");
-        Require(float.IsFinite(recipe.WeightDecay) && recipe.WeightDecay >= 0, "weight_decay", recipe.WeightDecay, "a finite number >= 0");
-        Require(float.IsFinite(recipe.Noise) && recipe.Noise >= 0, "noise", recipe.Noise, "a finite number >= 0");
-        return recipe;
-    }
+    private TrainingRecipe CheckRecipe(TrainingRecipe recipe) =>
+        recipe.Problems() is [var problem, ..]
+            ? throw new InvalidDataException($"{Path}: metadata '{Checkpoint.RecipeKey}': {problem}")
+            : recipe;
 
     private void CheckFinite(NamedTensor tensor)
     {

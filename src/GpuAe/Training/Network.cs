@@ -178,12 +178,12 @@ internal sealed class Network : IDisposable
                 var store = Parameters;
                 // declared whole, so the stream schedule joins every pending gradient before it
                 Tensor Whole(string name, DeviceBuffer buffer) => g.External(name, new Shape(checked((int)buffer.Length)), buffer.All);
-                var (values, gradients, state1, state2) = (Whole("parameters", store.Values), Whole("gradients", store.Gradients),
-                    Whole("optimizer_state1", store.State1), Whole("optimizer_state2", store.State2));
-                g.Add("optimizer", [gradients], [values, state1, state2], r =>
+                var (values, gradients, state1, state2, state3) = (Whole("parameters", store.Values), Whole("gradients", store.Gradients),
+                    Whole("optimizer_state1", store.State1), Whole("optimizer_state2", store.State2), Whole("optimizer_state3", store.State3));
+                g.Add("optimizer", [gradients], [values, state1, state2, state3], r =>
                 {
-                    BufferView pv = r[values], gv = r[gradients], s1 = r[state1], s2 = r[state2];
-                    return () => backend.OptimizerUpdate(step(), pv, gv, s1, s2);
+                    BufferView pv = r[values], gv = r[gradients], s1 = r[state1], s2 = r[state2], s3 = r[state3];
+                    return () => backend.OptimizerUpdate(step(), pv, gv, s1, s2, s3);
                 });
             }
             reconstruction = prediction;

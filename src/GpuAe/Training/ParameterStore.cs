@@ -35,7 +35,8 @@ internal sealed class ParameterStore : IParameterSource, IDisposable
         Gradients = backend.Allocate(Length);
         State1 = backend.Allocate(Length);
         State2 = backend.Allocate(Length);
-        foreach (var buffer in new[] { Values, Gradients, State1, State2 }) backend.Fill(buffer.All, 0f);
+        State3 = backend.Allocate(Length);
+        foreach (var buffer in new[] { Values, Gradients, State1, State2, State3 }) backend.Fill(buffer.All, 0f);
     }
 
     public long Length { get; }
@@ -45,6 +46,8 @@ internal sealed class ParameterStore : IParameterSource, IDisposable
     public DeviceBuffer Gradients { get; }
     public DeviceBuffer State1 { get; }
     public DeviceBuffer State2 { get; }
+    /// <summary>Centred RMSprop's gradient average (<see cref="OptimizerStep.UsesState3"/>); zeros otherwise.</summary>
+    public DeviceBuffer State3 { get; }
 
     public ParameterTensors Get(GraphBuilder graph, string name)
     {
@@ -67,7 +70,7 @@ internal sealed class ParameterStore : IParameterSource, IDisposable
                 host[e.Offset + i] = (2f * Philox.ToUniform(Philox.Word(seed, (ulong)e.Index << 40, (ulong)i)) - 1f) * limit;
         }
         _backend.Upload(Values.All, host);
-        foreach (var buffer in new[] { Gradients, State1, State2 }) _backend.Fill(buffer.All, 0f);
+        foreach (var buffer in new[] { Gradients, State1, State2, State3 }) _backend.Fill(buffer.All, 0f);
     }
 
     public void Dispose()
@@ -76,5 +79,6 @@ internal sealed class ParameterStore : IParameterSource, IDisposable
         Gradients.Dispose();
         State1.Dispose();
         State2.Dispose();
+        State3.Dispose();
     }
 }

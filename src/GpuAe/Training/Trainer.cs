@@ -7,7 +7,14 @@ namespace GpuAe.Training;
 
 /// <summary>Metrics of one epoch; losses are means per pixel, or per image for a VAE (<see cref="ModelSpec.LossPerImage"/>);
 /// the MSE is always per pixel.</summary>
-public sealed record EpochMetrics(int Epoch, double TrainLoss, double ValLoss, double ValMse, double EpochSeconds, double SamplesPerSecond);
+public sealed record EpochMetrics(int Epoch, double TrainLoss, double ValLoss, double ValMse, double EpochSeconds, double SamplesPerSecond)
+{
+    /// <summary>The learning rate the epoch trained with (the schedule's; NaN when not recorded).</summary>
+    public double LearningRate { get; init; } = double.NaN;
+
+    /// <summary>With early stopping: the epoch's validation loss is the best so far (its weights are the ones to keep).</summary>
+    public bool IsBest { get; init; }
+}
 
 /// <summary>Loss (per pixel, or per image for a VAE) and MSE (per pixel) of a model over a data set.</summary>
 public readonly record struct Evaluation(double Loss, double Mse);
@@ -25,18 +32,26 @@ public sealed partial class Trainer : IDisposable
     private readonly Dictionary<(PlanKind, int), CompiledPlan> _plans = [];
     private readonly ulong _seed;
     private (CompiledPlan Plan, DeviceDataset Data, int Steps, IStepReplay Replay)? _captured;
+    private readonly EpochControl _control;
 
+    /// <summary>A trainer with fresh parameters (seeded) and optimizer state. A cosine schedule without T_max gets the
+    /// recipe's epochs (<see cref="Recipe"/> shows it).</summary>
+    /// <exception cref="ArgumentException">A recipe value is out of range; the message names it.</exception>
     public Trainer(IBackend backend, ModelSpec model, TrainingRecipe recipe, int seed)
     {
         ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(recipe);
         if (recipe.BatchSize <= 0) throw new ArgumentException($"batch size must be positive, got {recipe.BatchSize}");
         if (!(recipe.LearningRate > 0) || !float.IsFinite(recipe.LearningRate))
             throw new ArgumentException($"learning rate must be a positive finite number, got {recipe.LearningRate}");
         if (!(recipe.Noise >= 0) || !float.IsFinite(recipe.Noise))
             throw new ArgumentException($"noise factor must be a finite number >= 0 (0: no denoising), got {recipe.Noise}");
+        if (recipe.Problems() is [var problem, ..]) throw new ArgumentException($"training recipe: {problem}");
+        recipe = recipe.WithResolvedSchedule();
         Backend = backend;
         Model = model;
         Recipe = recipe;
+        _control = new EpochControl(recipe);
         Seed = seed;
         _seed = (ulong)(uint)seed;
         _network = new Network(backend, model);
@@ -56,6 +71,19 @@ public sealed partial class Trainer : IDisposable
 
     /// <summary>Completed epochs.</summary>
     public int Epoch { get; private set; }
+
+    /// <summary>The learning rate the next epoch trains with: the recipe's, moved by its schedule after every epoch.</summary>
+    public double LearningRate => _control.LearningRate;
+
+    /// <summary>With early stopping: the epoch with the best validation loss so far (0 before the first), and that loss.</summary>
+    public int BestEpoch => _control.BestEpoch;
+
+    /// <inheritdoc cref="BestEpoch"/>
+    public double BestLoss => _control.BestLoss;
+
+    /// <summary>Why training should stop (early stopping's patience ran out), or null to go on. <see cref="TrainEpoch"/>
+    /// still trains when asked; stopping is the caller's loop's decision.</summary>
+    public string? StopReason => _control.StopReason;
 
     public long ParameterCount => _network.Parameters.Count;
 
@@ -86,10 +114,15 @@ public sealed partial class Trainer : IDisposable
     }
 
     /// <summary>One pass over <paramref name="train"/> in a fresh shuffled order (drop-last: every step
-    /// has a full batch, so one plan serves the whole epoch).</summary>
+    /// has a full batch, so one plan serves the whole epoch), at <see cref="LearningRate"/>; then the validation loss,
+    /// early stopping (<see cref="StopReason"/>, <see cref="EpochMetrics.IsBest"/>) and the schedule's next rate.</summary>
+    /// <exception cref="ArgumentException">Early stopping without <paramref name="validation"/>.</exception>
     public EpochMetrics TrainEpoch(DeviceDataset train, DeviceDataset? validation = null, IProgress<double>? progress = null)
     {
         CheckCompatible(train);
+        if (Recipe.EarlyStopping is not null && validation is null)
+            throw new ArgumentException($"{Model.Name}: early stopping watches the validation loss; give TrainEpoch a validation data set");
+        double learningRate = LearningRate;
         var watch = Stopwatch.StartNew();
         int batch = Math.Min(Recipe.BatchSize, train.Count), steps = train.Count / batch;
         var order = new int[train.Count];
@@ -114,11 +147,12 @@ public sealed partial class Trainer : IDisposable
         double trainLoss = loss[0] / steps;
         if (!double.IsFinite(trainLoss))
             throw new TrainingDivergedException(
-                $"{Model.Name}: training loss became {trainLoss} in epoch {Epoch + 1} (learning rate {Recipe.LearningRate}); lower the learning rate or check the data");
+                $"{Model.Name}: training loss became {trainLoss} in epoch {Epoch + 1} (learning rate {learningRate:g4}); lower the learning rate or check the data");
         double seconds = watch.Elapsed.TotalSeconds;
         Epoch++;
         var eval = validation is null ? new Evaluation(double.NaN, double.NaN) : Evaluate(validation);
-        return new EpochMetrics(Epoch, trainLoss, eval.Loss, eval.Mse, seconds, steps * batch / seconds);
+        bool best = _control.EndEpoch(Epoch, trainLoss, eval.Loss);
+        return new EpochMetrics(Epoch, trainLoss, eval.Loss, eval.Mse, seconds, steps * batch / seconds) { LearningRate = learningRate, IsBest = best };
     }
 
     /// <summary>
@@ -145,8 +179,8 @@ public sealed partial class Trainer : IDisposable
         Step += steps;
     }
 
-    private OptimizerStep OptimizerStepAt(int step) =>
-        new(Recipe.Optimizer, Recipe.LearningRate, step, WeightDecay: Recipe.WeightDecay);
+    /// <summary>The optimizer step <paramref name="step"/> at the current epoch's rate (under capture, one table row).</summary>
+    private OptimizerStep OptimizerStepAt(int step) => Recipe.OptimizerStepAt(_control.LearningRate, step);
 
     /// <summary>Mean loss and MSE per pixel over the whole data set (in order, every sample).</summary>
     public Evaluation Evaluate(DeviceDataset data)
@@ -295,6 +329,10 @@ public sealed partial class Trainer : IDisposable
     }
 
     internal void RestoreCounters(int step, int epoch) { Step = step; Epoch = epoch; }
+
+    /// <summary>The schedule and early-stopping state as checkpoint metadata, and back.</summary>
+    internal string EpochControlJson() => _control.ToJson();
+    internal void RestoreEpochControl(string json, string path) => _control.Restore(json, path);
 
     public void Dispose()
     {

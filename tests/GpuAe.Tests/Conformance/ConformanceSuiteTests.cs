@@ -89,7 +89,7 @@ public sealed class ConformanceSuiteTests
         public void UpsampleNearestForward(int planes, int height, int width, int scaleH, int scaleW, BufferView x, BufferView y) => _inner.UpsampleNearestForward(planes, height, width, scaleH, scaleW, x, y);
         public void UpsampleNearestBackward(int planes, int height, int width, int scaleH, int scaleW, BufferView dy, BufferView dx) => _inner.UpsampleNearestBackward(planes, height, width, scaleH, scaleW, dy, dx);
         public void Loss(LossKind kind, BufferView prediction, BufferView target, float scale, BufferView loss, bool accumulateLoss, BufferView? gradient) => _inner.Loss(kind, prediction, target, scale, loss, accumulateLoss, gradient);
-        public void OptimizerUpdate(in OptimizerStep step, BufferView parameters, BufferView gradients, BufferView state1, BufferView state2) => _inner.OptimizerUpdate(step, parameters, gradients, state1, state2);
+        public void OptimizerUpdate(in OptimizerStep step, BufferView parameters, BufferView gradients, BufferView state1, BufferView state2, BufferView state3 = default) => _inner.OptimizerUpdate(step, parameters, gradients, state1, state2, state3);
         public void GatherRows(BufferView source, int rowLength, BufferView indices, BufferView destination) => _inner.GatherRows(source, rowLength, indices, destination);
         public void Random(RandomDistribution distribution, ulong seed, ulong offset, BufferView destination) => _inner.Random(distribution, seed, offset, destination);
         public void Sum(BufferView x, BufferView result, bool accumulate) => _inner.Sum(x, result, accumulate);

@@ -47,7 +47,11 @@ public sealed class CudaGraphCaptureTests
         Assert.Equal(0, gather.Arguments[4]);
         var counter = (ulong)gather.Arguments[8];
         var optimizer = d.Launches.Single(l => l.Entry == "optimizer_update_stepped");
-        Assert.Equal(counter, (ulong)optimizer.Arguments[16]);
+        // (kind, flags, n, 5 views of pointer + offset, c1, 1-c1, c2, 1-c2, eps, l2, counter, table): no per-step scalar
+        Assert.Equal(counter, (ulong)optimizer.Arguments[19]);
+        Assert.Equal(0.9f, (float)optimizer.Arguments[13]);
+        Assert.Equal((float)(1 - 0.9), (float)optimizer.Arguments[14]);     // 1 - beta1 formed in double
+        Assert.Equal((float)(1 - 0.999), (float)optimizer.Arguments[16]);
         Assert.Equal(counter, (ulong)d.Launches.Single(l => l.Entry == "step_advance").Arguments[0]);
         // the noise stream starts at t * blocks with t from the table: blocks per step is the argument, not an offset
         var random = d.Launches.Single(l => l.Entry == "random_fill_stepped");
@@ -55,16 +59,18 @@ public sealed class CudaGraphCaptureTests
         Assert.Equal(counter, (ulong)random.Arguments[6]);
         var stepNumbers = (ulong)random.Arguments[7];
 
-        // per epoch: one table upload (lr, 1-b1^t, sqrt(1-b2^t)) and a counter reset, then one graph launch per step
+        // per epoch: one table upload (step size lr/(1-b1^t), sqrt(1-b2^t), decay) and a counter reset, then one graph launch per step
         d.HostToDevice.Clear();
-        var steps = Enumerable.Range(1, 3).Select(t => new OptimizerStep(OptimizerKind.Adam, 1e-3f, t)).ToArray();
+        var steps = Enumerable.Range(1, 3).Select(t => new OptimizerStep(OptimizerKind.Adam, 1e-3, t)).ToArray();
         graph.BeginEpoch(steps);
         var table = d.HostToDevice[0].Bytes;
         var floats = new float[9];
         Buffer.BlockCopy(table, 0, floats, 0, 36);
-        Assert.True(1e-3f == floats[0], string.Join(",", floats));
-        Assert.Equal((float)(1 - (double)0.9f), floats[1]);   // as the host computes it: from the float beta, in double
-        Assert.Equal((float)Math.Sqrt(1 - Math.Pow(0.999f, 3)), floats[8]);
+        Assert.True((float)(1e-3 / (1 - 0.9)) == floats[0], string.Join(",", floats));   // formed in double, rounded once
+        Assert.Equal((float)Math.Sqrt(1 - 0.999), floats[1]);
+        Assert.Equal((float)(1e-3 / (1 - Math.Pow(0.9, 3))), floats[6]);
+        Assert.Equal((float)Math.Sqrt(1 - Math.Pow(0.999, 3)), floats[7]);
+        Assert.Equal(1f, floats[8]);                              // Adam: no decoupled decay
         Assert.Equal(stepNumbers, d.HostToDevice[1].Destination);
         Assert.Equal(new byte[] { 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0 }, d.HostToDevice[1].Bytes);
         Assert.Equal(new byte[4], d.HostToDevice[2].Bytes);

@@ -34,6 +34,43 @@ public class CudaTrainerCaptureTests
         Assert.Contains(d.Launches, l => l.Entry == "optimizer_update_stepped");
     }
 
+    /// <summary>The learning rate is not baked into the captured graph: a schedule that changes it between epochs changes
+    /// the step table uploaded per epoch (one capture for the whole run), here StepLR halving AdamW's rate, which moves
+    /// both its step size and its decoupled decay 1 - lr·wd.</summary>
+    [Fact]
+    public void A_schedule_changes_the_per_epoch_step_table_not_the_captured_graph()
+    {
+        var d = new FakeCudaDriver();
+        using var backend = new CudaBackend(d);
+        var preset = Presets.Get("dense32");
+        var recipe = new TrainingRecipe(Backends.OptimizerKind.AdamW, 0.01f, 32, 3, WeightDecay: 0.1f) { Schedule = new StepLrSchedule(1, 0.5) };
+        using var trainer = new Trainer(backend, preset.Model, recipe, seed: 1);
+        using var data = new DeviceDataset(backend, new Dataset("synthetic", new float[100 * 784], 100, 1, 28, 28));
+
+        var tables = new List<float[]>();
+        for (int epoch = 0; epoch < 3; epoch++)
+        {
+            d.HostToDevice.Clear();
+            var metrics = trainer.TrainEpoch(data);
+            Assert.Equal(0.01 * Math.Pow(0.5, epoch), metrics.LearningRate, 15);
+            // the first upload of 3 steps x 3 floats is the step table
+            var upload = d.HostToDevice.First(h => h.Bytes.Length == 36).Bytes;
+            var floats = new float[9];
+            Buffer.BlockCopy(upload, 0, floats, 0, 36);
+            tables.Add(floats);
+        }
+        Assert.Equal(1, d.Calls.Count(c => c.StartsWith("begin capture", StringComparison.Ordinal)));
+        for (int epoch = 0; epoch < 3; epoch++)
+            for (int s = 0; s < 3; s++)
+            {
+                var expected = recipe.OptimizerStepAt(0.01 * Math.Pow(0.5, epoch), 3 * epoch + s + 1).Scalars();
+                Assert.Equal((float)expected.StepSize, tables[epoch][3 * s]);
+                Assert.Equal((float)expected.Aux, tables[epoch][3 * s + 1]);
+                Assert.Equal((float)expected.Decay, tables[epoch][3 * s + 2]);
+                Assert.Equal((float)(1 - 0.01 * Math.Pow(0.5, epoch) * 0.1), tables[epoch][3 * s + 2]);
+            }
+    }
+
     [Fact]
     public void A_vae_step_is_captured_with_its_noise_read_from_the_step_table()
     {

@@ -112,10 +112,10 @@ internal sealed class DeferredSideBackend(IBackend backend) : IBackend, IStreamF
     public void Loss(LossKind kind, BufferView prediction, BufferView target, float scale, BufferView loss, bool accumulateLoss, BufferView? gradient) =>
         Launch(() => _inner.Loss(kind, prediction, target, scale, loss, accumulateLoss, gradient));
 
-    public void OptimizerUpdate(in OptimizerStep step, BufferView parameters, BufferView gradients, BufferView state1, BufferView state2)
+    public void OptimizerUpdate(in OptimizerStep step, BufferView parameters, BufferView gradients, BufferView state1, BufferView state2, BufferView state3 = default)
     {
         var s = step;
-        Launch(() => _inner.OptimizerUpdate(s, parameters, gradients, state1, state2));
+        Launch(() => _inner.OptimizerUpdate(s, parameters, gradients, state1, state2, state3));
     }
 
     public void GatherRows(BufferView source, int rowLength, BufferView indices, BufferView destination) =>
