@@ -18,7 +18,7 @@ export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 presets=("$@")
-[[ ${#presets[@]} -gt 0 ]] || mapfile -t presets < <("${gpuae[@]}" presets | awk 'NR > 1 && $1 ~ /^[a-z][a-z0-9-]*$/ { print $1 }')
+[[ ${#presets[@]} -gt 0 ]] || mapfile -t presets < <("${gpuae[@]}" presets | awk -F'│' 'NF > 3 { gsub(/ /, "", $2); if ($2 ~ /^[a-z][a-z0-9-]*$/ && $2 != "model") print $2 }')
 [[ ${#presets[@]} -gt 0 ]] || { echo "torch_roundtrip: no presets found in 'gpuae presets'" >&2; exit 1; }
 
 compare() {  # compare A.npy B.npy WHAT
