@@ -25,6 +25,8 @@ internal static class Program
             EncodeCommand.Create(),
             AnomalyCommand.Create(),
             ReconstructCommand.Create(),
+            ExportCommand.Create(),
+            ImportCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

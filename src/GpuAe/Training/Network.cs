@@ -302,7 +302,7 @@ internal sealed class Network : IDisposable
         return new CompiledPlan(new ExecutionPlan(g), batch, z, reconstruction, z);
     }
 
-    private static Layer[] BuildLayers(ModelSpec spec, out Activation outputActivation)
+    internal static Layer[] BuildLayers(ModelSpec spec, out Activation outputActivation)
     {
         if (spec.Layers.Count == 0) throw new ModelSpecException($"{spec.Name}: the model has no layers");
         if (spec.CodeLayer < 0 || spec.CodeLayer >= spec.Layers.Count)
