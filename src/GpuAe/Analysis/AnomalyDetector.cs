@@ -54,6 +54,10 @@ public sealed class AnomalyDetector : IDisposable
     /// <summary>How many held-out normal samples the threshold was chosen on.</summary>
     public int HeldOutNormals { get; private set; }
 
+    /// <summary>The class label of normal samples, when the detector was trained from labelled data (stored with the
+    /// threshold, so scoring labelled data later can report how well it does); else null.</summary>
+    public int? NormalLabel { get; set; }
+
     /// <summary>
     /// Trains <paramref name="model"/> on <paramref name="normalTrain"/> (raw values; <paramref name="scaling"/> fitted on
     /// them is applied) for <c>recipe.Epochs</c> epochs, then picks the threshold by <paramref name="rule"/> on the scores of
@@ -92,24 +96,24 @@ public sealed class AnomalyDetector : IDisposable
         }
     }
 
-    /// <summary>Reads a detector written by <see cref="Save"/> onto <paramref name="backend"/>.</summary>
-    /// <exception cref="InvalidDataException">Not a checkpoint, or one without the scaling or threshold (the message says which
-    /// and names the file).</exception>
-    public static AnomalyDetector Load(IBackend backend, string path)
+    /// <summary>Reads a detector written by <see cref="Save"/> onto <paramref name="backend"/>. With <paramref name="threshold"/>
+    /// given, that threshold is used instead of the stored one, and any checkpoint with its scaling serves (a `gpuae train`
+    /// run on your own data too).</summary>
+    /// <exception cref="InvalidDataException">Not a checkpoint, or one without the scaling, or without a threshold when none is
+    /// given (the message says which and names the file).</exception>
+    public static AnomalyDetector Load(IBackend backend, string path, double? threshold = null)
     {
         var saved = Checkpoint.Read(path);
         var metadata = Checkpoints.SafeTensors.Read(path).Metadata;
         var scaling = InputScaling.FromMetadata(metadata, path)
-            ?? throw new InvalidDataException($"{path}: no '{InputScaling.MetadataKey}' metadata (how the inputs were scaled); it was not written by gpuae anomaly or gpuae train on your own data");
+            ?? throw new InvalidDataException($"{path}: no '{InputScaling.MetadataKey}' metadata (how the inputs were scaled); it predates stored scaling, retrain it with gpuae anomaly");
+        if (threshold is { } given)
+            return new AnomalyDetector(saved.CreateTrainer(backend), scaling, given, new ThresholdRule(ThresholdKind.Fixed, given), 0);
         if (!metadata.TryGetValue(MetadataKey, out var json))
-            throw new InvalidDataException($"{path}: no anomaly threshold (metadata '{MetadataKey}'); it was not written by gpuae anomaly (give a threshold yourself to score with it)");
-        var (threshold, rule, heldOut) = ParseThreshold(json, $"{path}: metadata '{MetadataKey}'");
-        return new AnomalyDetector(saved.CreateTrainer(backend), scaling, threshold, rule, heldOut);
+            throw new InvalidDataException($"{path}: no anomaly threshold (metadata '{MetadataKey}'); it was not written by gpuae anomaly (give a threshold to score with it)");
+        var (stored, rule, heldOut, normal) = ParseThreshold(json, $"{path}: metadata '{MetadataKey}'");
+        return new AnomalyDetector(saved.CreateTrainer(backend), scaling, stored, rule, heldOut) { NormalLabel = normal };
     }
-
-    /// <summary>A detector around a trained model without a stored threshold (a `gpuae train` checkpoint), with the given one.</summary>
-    public static AnomalyDetector FromTrained(Trainer trainer, InputScaling scaling, double threshold) =>
-        new(trainer, scaling, threshold, new ThresholdRule(ThresholdKind.Percentile, double.NaN), 0);
 
     /// <summary>The score of every sample of <paramref name="raw"/> (unscaled values, the shape the model was trained on).</summary>
     /// <exception cref="InvalidDataException">The samples have another size than the model's.</exception>
@@ -154,6 +158,7 @@ public sealed class AnomalyDetector : IDisposable
             w.WriteString("rule", Rule.KindName);
             if (double.IsFinite(Rule.Value)) w.WriteNumber("value", Rule.Value);
             w.WriteNumber("held_out_normals", HeldOutNormals);
+            if (NormalLabel is { } label) w.WriteNumber("normal_label", label);
             w.WriteString("score", ScoreDescription);
             w.WriteEndObject();
         }
@@ -161,7 +166,7 @@ public sealed class AnomalyDetector : IDisposable
     }
 
     /// <summary>Parses <see cref="ThresholdJson"/>'s output; <paramref name="source"/> heads every error.</summary>
-    internal static (double Threshold, ThresholdRule Rule, int HeldOutNormals) ParseThreshold(string json, string source)
+    internal static (double Threshold, ThresholdRule Rule, int HeldOutNormals, int? NormalLabel) ParseThreshold(string json, string source)
     {
         try
         {
@@ -174,7 +179,9 @@ public sealed class AnomalyDetector : IDisposable
                 ?? throw new InvalidDataException($"{source}: rule '{kind}' is not percentile or false_positive_rate"),
                 root.TryGetProperty("value", out var v) ? v.GetDouble() : double.NaN);
             int heldOut = root.TryGetProperty("held_out_normals", out var n) ? n.GetInt32() : 0;
-            return (threshold, rule, heldOut);
+            int? normal = root.TryGetProperty("normal_label", out var l) ? l.GetInt32() : null;
+            if (normal is < 0 or > 255) throw new InvalidDataException($"{source}: normal_label {normal} is not a class 0..255");
+            return (threshold, rule, heldOut, normal);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {

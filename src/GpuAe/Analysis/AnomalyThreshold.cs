@@ -9,6 +9,8 @@ public enum ThresholdKind
     Percentile,
     /// <summary>The lowest normal score that flags at most the given fraction (0-1) of the normal samples.</summary>
     FalsePositiveRate,
+    /// <summary>The value itself, given by the user.</summary>
+    Fixed,
 }
 
 /// <summary>A rule for the anomaly threshold: a sample whose score is above the threshold is flagged anomalous.</summary>
@@ -23,10 +25,22 @@ public readonly record struct ThresholdRule(ThresholdKind Kind, double Value)
     /// <exception cref="ArgumentException">Out of range.</exception>
     public ThresholdRule Checked(string option)
     {
-        bool ok = Kind == ThresholdKind.Percentile ? Value is > 0 and < 100 : Value is > 0 and < 1;
+        bool ok = Kind switch
+        {
+            ThresholdKind.Percentile => Value is > 0 and < 100,
+            ThresholdKind.FalsePositiveRate => Value is > 0 and < 1,
+            _ => double.IsFinite(Value),
+        };
         if (!ok)
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"{option} {Value}: expected {(Kind == ThresholdKind.Percentile ? "a percentile between 0 and 100" : "a rate between 0 and 1")} (exclusive)"));
+        {
+            string expected = Kind switch
+            {
+                ThresholdKind.Percentile => "a percentile between 0 and 100 (exclusive)",
+                ThresholdKind.FalsePositiveRate => "a rate between 0 and 1 (exclusive)",
+                _ => "a finite number",
+            };
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{option} {Value}: expected {expected}"));
+        }
         return this;
     }
 
@@ -34,6 +48,7 @@ public readonly record struct ThresholdRule(ThresholdKind Kind, double Value)
     /// <exception cref="ArgumentException">No scores, or a score that is not finite.</exception>
     public double Pick(ReadOnlySpan<double> normalScores)
     {
+        if (Kind == ThresholdKind.Fixed) return Value;
         if (normalScores.IsEmpty) throw new ArgumentException("a threshold needs the scores of at least one held-out normal sample");
         var sorted = normalScores.ToArray();
         if (Array.FindIndex(sorted, s => !double.IsFinite(s)) is var bad and >= 0)
@@ -52,17 +67,27 @@ public readonly record struct ThresholdRule(ThresholdKind Kind, double Value)
     }
 
     /// <summary>"percentile 99" or "false-positive rate 0.01".</summary>
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{(Kind == ThresholdKind.Percentile ? "percentile" : "false-positive rate")} {Value:G6}");
+    public override string ToString() => Kind switch
+    {
+        ThresholdKind.Percentile => string.Create(CultureInfo.InvariantCulture, $"percentile {Value:G6}"),
+        ThresholdKind.FalsePositiveRate => string.Create(CultureInfo.InvariantCulture, $"false-positive rate {Value:G6}"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"given as {Value:G6}"),
+    };
 
-    /// <summary>The JSON spelling of <see cref="Kind"/>: percentile or false_positive_rate.</summary>
-    public string KindName => Kind == ThresholdKind.Percentile ? "percentile" : "false_positive_rate";
+    /// <summary>The JSON spelling of <see cref="Kind"/>: percentile, false_positive_rate or fixed.</summary>
+    public string KindName => Kind switch
+    {
+        ThresholdKind.Percentile => "percentile",
+        ThresholdKind.FalsePositiveRate => "false_positive_rate",
+        _ => "fixed",
+    };
 
     /// <summary>Parses <see cref="KindName"/>; null for anything else.</summary>
     public static ThresholdKind? ParseKind(string name) => name switch
     {
         "percentile" => ThresholdKind.Percentile,
         "false_positive_rate" => ThresholdKind.FalsePositiveRate,
+        "fixed" => ThresholdKind.Fixed,
         _ => null,
     };
 }
