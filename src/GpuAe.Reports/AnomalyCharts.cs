@@ -59,18 +59,13 @@ internal static class AnomalyCharts
         double averagePrecision, double anomalyShare, int size = 600)
     {
         var plot = ChartStyle.NewPlot(title, "recall", "precision");
-        var baseline = plot.Add.Line(0, anomalyShare, 1, anomalyShare);
-        baseline.Color = ChartStyle.Muted;
-        baseline.LinePattern = LinePattern.Dashed;
-        baseline.LineWidth = 1.5f;
-        baseline.LegendText = string.Create(CultureInfo.InvariantCulture, $"flag everything (precision {anomalyShare:0.000})");
+        ChartStyle.ReferenceLine(plot, 0, anomalyShare, 1, anomalyShare,
+            string.Create(CultureInfo.InvariantCulture, $"flag everything (precision {anomalyShare:0.000})"));
         var line = plot.Add.ScatterLine(curve.Select(p => p.Recall).ToArray(), curve.Select(p => p.Precision).ToArray(), ChartStyle.Category(0));
         line.ConnectStyle = ConnectStyle.StepVertical;
         line.LineWidth = 2.5f;
         line.LegendText = string.Create(CultureInfo.InvariantCulture, $"{scoreName} (AP {averagePrecision:0.000})");
-        plot.Axes.SetLimits(0, 1, 0, 1.02);
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(0.1);
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(0.1);
+        ChartStyle.RateAxes(plot, top: 1.02);
         plot.ShowLegend(Alignment.LowerLeft);
         return new Chart(plot, size, size);
     }
