@@ -252,4 +252,20 @@ public class AnomalyCommandTests
         Assert.Equal(1, code);
         Assert.Equal($"error: --data {dir.File("missing.csv")}: no such file", error.Trim());
     }
+
+    [SkippableFact]
+    public void One_class_protocol_runs_on_fashion_mnist()
+    {
+        Skip.IfNot(Mnist.IsPresent(DataSource.FashionMnistDirectory), $"Fashion-MNIST is not installed in {DataSource.FashionMnistDirectory} (apt-get install dataset-fashion-mnist)");
+        using var dir = new TempDirectory();
+        var (code, output, error) = CliRunner.Run("anomaly", "--data", "fashion-mnist", "--normal-class", "1", "--epochs", "2", "--backend", "cpu", "--out", dir.Path);
+        Assert.True(code == 0, error);
+        var auc = double.Parse(System.Text.RegularExpressions.Regex.Match(output, @"normal class 1: ROC AUC ([0-9.]+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.True(auc > 0.9, $"trousers vs the rest: ROC AUC {auc}");
+        Assert.Equal(10_001, File.ReadAllLines(Path.Combine(dir.Path, "scores-1.csv")).Length);
+
+        (code, _, error) = CliRunner.Run("anomaly", "--data", "fashion-mnist", "--normal-class", "1", "--normal-label", "1", "--backend", "cpu", "--out", dir.Path);
+        Assert.Equal(1, code);
+        Assert.Equal("error: --normal-label is for your own data; the --normal-class protocol takes its labels from the data set", error.Trim());
+    }
 }
