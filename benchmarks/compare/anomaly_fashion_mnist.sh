@@ -28,6 +28,7 @@ timed() { local t0=$SECONDS; $GPUAE "$@" >&2; echo $((SECONDS - t0)); }
 t_denoise=$(timed "${denoise[@]}")
 t_fashion=$(timed "${fashion[@]}")
 t_mnist=$(timed "${mnist[@]}")
+cp "$OUT/denoise/reconstructions.png" "$(dirname "$RESULT")/fashion-denoise-reconstructions.png"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 python3 - "$OUT" "$RESULT" <<PY
@@ -51,10 +52,10 @@ with open(result, "w") as r:
     r.write("## Denoiser (TensorFlow 'Intro to Autoencoders', conv-transpose, noise 0.2)\n\n")
     r.write(f"\`gpuae ${denoise[*]}\` ({$t_denoise} s): after epoch {last['epoch']}, train loss {last['train_loss']:.5f}, "
             f"validation loss {last['val_loss']:.5f} (MSE of the denoised noisy test images against the clean ones, per pixel), "
-            f"{last['samples_per_second']:.0f} samples/s in the last epoch. Pictures: \`$OUT/denoise/reconstructions.png\`.\n\n")
+            f"{last['samples_per_second']:.0f} samples/s in the last epoch. \n\n![clean, noisy and denoised Fashion-MNIST test images](fashion-denoise-reconstructions.png)\n\n")
     r.write("## One-class protocol (dense32, ROC AUC on the 10,000 test images)\n\n")
     r.write(f"\`gpuae ${fashion[*]}\` ({$t_fashion} s) and \`gpuae ${mnist[*]}\` ({$t_mnist} s).\n\n")
-    r.write("| normal class | Fashion-MNIST | ROC AUC | MNIST ROC AUC |\n| ---: | --- | ---: | ---: |\n")
+    r.write("| normal class | Fashion-MNIST class | Fashion-MNIST ROC AUC | MNIST ROC AUC |\n| ---: | --- | ---: | ---: |\n")
     for k in range(10):
         r.write(f"| {k} | {names[k]} | {f[k]:.4f} | {d[k]:.4f} |\n")
     r.write(f"| mean | | {sum(f.values())/10:.4f} | {sum(d.values())/10:.4f} |\n")
