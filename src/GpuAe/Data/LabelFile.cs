@@ -30,7 +30,7 @@ public static class LabelFile
         {
             var idx = IdxReader.Read(path);
             if (idx.Shape.Length != 1 || idx.ElementType != IdxElementType.UInt8)
-                throw DataFormat.Error(path, $"labels must be a 1-D IDX array of unsigned bytes, found {IdxReader.FormatShape(idx.Shape)} of {idx.ElementType}");
+                throw DataFormat.Error(path, $"labels must be a 1-D IDX array of unsigned bytes, found shape [{string.Join(", ", idx.Shape)}] of {idx.ElementType}");
             labels = idx.Bytes.ToArray();
         }
         if (labels.Length != samples.Count)
