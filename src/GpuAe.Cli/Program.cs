@@ -24,6 +24,7 @@ internal static class Program
             PcaCommand.Create(),
             EncodeCommand.Create(),
             AnomalyCommand.Create(),
+            ScoreCommand.Create(),
             ReconstructCommand.Create(),
             ExportCommand.Create(),
             ImportCommand.Create(),

@@ -46,4 +46,22 @@ internal static class ChartStyle
         axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         axis.MinorTickStyle.Length = 0;
     }
+
+    /// <summary>Both axes as rates 0..1 (the y axis up to <paramref name="top"/>) with a tick every 0.1 (ROC, precision-recall).</summary>
+    public static void RateAxes(Plot plot, double top = 1)
+    {
+        plot.Axes.SetLimits(0, 1, 0, top);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(0.1);
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(0.1);
+    }
+
+    /// <summary>A thin dashed grey line for a reference (chance, a baseline), named in the legend.</summary>
+    public static void ReferenceLine(Plot plot, double x1, double y1, double x2, double y2, string legend)
+    {
+        var line = plot.Add.Line(x1, y1, x2, y2);
+        line.Color = Muted;
+        line.LinePattern = LinePattern.Dashed;
+        line.LineWidth = 1.5f;
+        line.LegendText = legend;
+    }
 }

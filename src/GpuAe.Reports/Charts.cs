@@ -76,17 +76,11 @@ internal static class Charts
         var area = plot.Add.FillY(xs, ys, new double[xs.Length]);
         area.FillColor = ChartStyle.Category(0).WithAlpha(0.12);
         area.LineWidth = 0;
-        var chance = plot.Add.Line(0, 0, 1, 1);
-        chance.Color = ChartStyle.Muted;
-        chance.LinePattern = LinePattern.Dashed;
-        chance.LineWidth = 1.5f;
-        chance.LegendText = "chance (AUC 0.5)";
+        ChartStyle.ReferenceLine(plot, 0, 0, 1, 1, "chance (AUC 0.5)");
         var line = plot.Add.ScatterLine(xs, ys, ChartStyle.Category(0));
         line.LineWidth = 2.5f;
         line.LegendText = string.Create(CultureInfo.InvariantCulture, $"{scoreName} (AUC {auc:0.000})");
-        plot.Axes.SetLimits(0, 1, 0, 1);
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(0.1);
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(0.1);
+        ChartStyle.RateAxes(plot);
         plot.ShowLegend(Alignment.LowerRight);
         return new Chart(plot, size, size);
     }

@@ -16,10 +16,8 @@ public static class Roc
         int negatives = scores.Length - positives;
         if (positives == 0 || negatives == 0)
             throw new ArgumentException($"ROC needs both classes: {positives} anomalous, {negatives} normal samples");
-        var order = new int[scores.Length];
-        for (int i = 0; i < order.Length; i++) order[i] = i;
+        var order = PrecisionRecall.DescendingOrder(scores);
         var keys = scores.ToArray();
-        Array.Sort(keys.Select(s => -s).ToArray(), order);
         var curve = new List<(double, double)> { (0, 0) };
         double auc = 0, tp = 0, fp = 0;
         for (int i = 0; i < order.Length;)

@@ -138,6 +138,14 @@ public static class DataSource
         if (request.ValSplit is not null) throw new ArgumentException($"--val-split applies to single files; {source} has its own test set");
     }
 
+    /// <summary>One .csv, .npy or IDX file, unscaled and unsplit (bytes / 255): its samples (with the labels of
+    /// <paramref name="labelColumn"/>), the per-sample shape, and a table's feature columns (null for arrays).</summary>
+    /// <exception cref="InvalidDataException">The file is malformed; the message names file, line and column.</exception>
+    /// <exception cref="ArgumentException">Table options for an array file.</exception>
+    public static (Dataset Samples, int[] SampleShape, IReadOnlyList<string>? Features) ReadSamples(string path, string? labelColumn = null,
+        IReadOnlyList<string>? dropColumns = null, IReadOnlyList<string>? features = null) =>
+        ReadFile(path, new DataRequest(path, LabelColumn: labelColumn, DropColumns: dropColumns, Features: features));
+
     private static (Dataset Set, int[] Shape, IReadOnlyList<string>? Features) ReadFile(string path, DataRequest request)
     {
         string name = Path.GetFileName(path);
