@@ -74,6 +74,20 @@ public sealed class OnnxExportTests : IDisposable
         AssertClose(reconstruction, decoder["reconstruction"], $"{name} decoder.onnx reconstruction");
     }
 
+    /// <summary>Standalone activation layers with their own parameters (softplus with beta and a threshold low enough
+    /// that both of its branches are taken), and a BCE-on-probabilities model whose output sigmoid is a layer.</summary>
+    [Fact]
+    public void Onnx_runtime_reproduces_parameterised_activation_layers()
+    {
+        var spec = new ModelBuilder("activations", 1, 6, 6)
+            .Flatten().Dense(20, Activation.Linear).LeakyRelu(0.3f)
+            .Dense(12, Activation.Linear).Elu(0.5f).Code()
+            .Dense(20, Activation.Linear).Softplus(2f, 1.5f)
+            .Dense(36, Activation.Linear).ActivationLayer(Activation.Sigmoid).Reshape(1, 6, 6)
+            .Build(ReconstructionLoss.BinaryCrossEntropyOnProbabilities);
+        AssertOnnxMatches(spec);
+    }
+
     [Fact]
     public void Export_names_a_layer_kind_it_cannot_emit()
     {

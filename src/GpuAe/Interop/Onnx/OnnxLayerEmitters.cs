@@ -24,6 +24,7 @@ internal static class OnnxLayerEmitters
         FlattenSpec => g.Add("Flatten", $"{layer.Name}.flatten", [x], new Int("axis", 1)),
         ReshapeSpec => Reshape(g, $"{layer.Name}.reshape", layer.OutputShape.ToArray(), x),
         VaeLatentSpec => VaeLatent(g, layer, x),
+        ActivationSpec a => Activation(g, layer.Name, a.Activation, x, a.Parameters),
         _ => throw new ModelSpecException(
             $"{layer.Name}: ONNX export has no emitter for {spec.GetType().Name.Replace("Spec", "", StringComparison.Ordinal)} layers yet"),
     };
@@ -92,16 +93,37 @@ internal static class OnnxLayerEmitters
     public static string Reshape(OnnxGraphBuilder g, string name, int[] shape, string x) =>
         g.Add("Reshape", name, [x, g.Constant($"{name}.shape", [-1, .. shape.Select(d => (long)d)])]);
 
-    /// <summary>The activation after a layer (nothing for linear).</summary>
-    private static string Activation(OnnxGraphBuilder g, string name, Activation activation, string x) => activation switch
+    /// <summary>An activation, fused after a layer (PyTorch's default parameters) or a standalone activation layer
+    /// (its own); nothing for linear.</summary>
+    private static string Activation(OnnxGraphBuilder g, string name, Activation activation, string x, ActivationParameters? parameters = null)
     {
-        Backends.Activation.Linear => x,
-        Backends.Activation.Relu => g.Add("Relu", $"{name}.relu", [x]),
-        Backends.Activation.LeakyRelu => g.Add("LeakyRelu", $"{name}.leaky_relu", [x], new Float("alpha", ActivationConstants.LeakyReluSlope)),
-        Backends.Activation.Elu => g.Add("Elu", $"{name}.elu", [x], new Float("alpha", 1f)),
-        Backends.Activation.Sigmoid => g.Add("Sigmoid", $"{name}.sigmoid", [x]),
-        Backends.Activation.Tanh => g.Add("Tanh", $"{name}.tanh", [x]),
-        Backends.Activation.Softplus => g.Add("Softplus", $"{name}.softplus", [x]),
-        _ => throw new ModelSpecException($"{name}: ONNX export has no emitter for activation {activation} yet"),
-    };
+        var p = parameters ?? ActivationParameters.Default;
+        return activation switch
+        {
+            Backends.Activation.Linear => x,
+            Backends.Activation.Relu => g.Add("Relu", $"{name}.relu", [x]),
+            Backends.Activation.LeakyRelu => g.Add("LeakyRelu", $"{name}.leaky_relu", [x], new Float("alpha", p.NegativeSlope)),
+            Backends.Activation.Elu => g.Add("Elu", $"{name}.elu", [x], new Float("alpha", p.Alpha)),
+            Backends.Activation.Sigmoid => g.Add("Sigmoid", $"{name}.sigmoid", [x]),
+            Backends.Activation.Tanh => g.Add("Tanh", $"{name}.tanh", [x]),
+            Backends.Activation.Softplus => Softplus(g, $"{name}.softplus", p.Beta, p.Threshold, x),
+            _ => throw new ModelSpecException($"{name}: ONNX export has no emitter for activation {activation} yet"),
+        };
+    }
+
+    /// <summary>
+    /// PyTorch's softplus(x) = log(1 + exp(beta·x)) / beta, and x itself where beta·x &gt; threshold. ONNX's Softplus has
+    /// neither parameter: with PyTorch's defaults (beta 1, threshold 20, where the two branches agree to e^-20) it is
+    /// used as is; otherwise Softplus(beta·x) / beta, and a Where for the linear branch.
+    /// </summary>
+    private static string Softplus(OnnxGraphBuilder g, string name, float beta, float threshold, string x)
+    {
+        var defaults = ActivationParameters.Default;
+        if (beta == defaults.Beta && threshold >= defaults.Threshold)
+            return g.Add("Softplus", name, [x]);
+        string scaled = g.Add("Mul", $"{name}.scale", [x, g.Constant($"{name}.beta", beta)]);
+        string smooth = g.Add("Div", $"{name}.unscale", [g.Add("Softplus", $"{name}.smooth", [scaled]), g.Constant($"{name}.beta_divisor", beta)]);
+        string linear = g.Add("Greater", $"{name}.linear", [scaled, g.Constant($"{name}.threshold", threshold)]);
+        return g.Add("Where", name, [linear, x, smooth]);
+    }
 }
