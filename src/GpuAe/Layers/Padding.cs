@@ -82,7 +82,7 @@ internal static class SpatialChecks
         var (left, right) = PaddingMath.Amount(o.Padding, w, o.Window.W, o.Stride.W, pad: o.Pad.W);
         var g = new PoolGeometry(h, w, o.Window.H, o.Window.W, o.Stride.H, o.Stride.W, top, left, bottom, right, ceilMode, countPadding);
         if (g.OutHeight <= 0 || g.OutWidth <= 0)
-            throw new ModelSpecException($"{layer}: a {kind} with {Describe(o, "window")} does not fit input {input} (output {g.OutHeight}x{g.OutWidth})");
+            throw new ModelSpecException($"{layer}: {kind} with {Describe(o, "window")} does not fit input {input} (output {g.OutHeight}x{g.OutWidth})");
         return g;
     }
 }

@@ -37,7 +37,7 @@ internal sealed class Conv2DLayer : Layer
         _geometry = new ConvGeometry(c, h, w, o.Window.H, o.Window.W, o.Stride.H, o.Stride.W, top, left, bottom, right, o.Dilation.H, o.Dilation.W);
         if (_geometry.OutHeight <= 0 || _geometry.OutWidth <= 0)
             throw new ModelSpecException(
-                $"{name}: a conv2d with {SpatialChecks.Describe(o)} does not fit input {inputShape} (output {_geometry.OutHeight}x{_geometry.OutWidth})");
+                $"{name}: conv2d with {SpatialChecks.Describe(o)} does not fit input {inputShape} (output {_geometry.OutHeight}x{_geometry.OutWidth})");
         _filters = spec.Filters;
         Activation = spec.Activation;
         int window = o.Window.H * o.Window.W, fanIn = c * window, fanOut = spec.Filters * window;

@@ -45,7 +45,7 @@ internal sealed class Conv2DTransposeLayer : Layer
         long outH = OutputLength(o.Padding, h, o.Window.H, o.Stride.H, o.Pad.H, o.Dilation.H, outputPadH);
         long outW = OutputLength(o.Padding, w, o.Window.W, o.Stride.W, o.Pad.W, o.Dilation.W, outputPadW);
         if (outH <= 0 || outW <= 0)
-            throw new ModelSpecException($"{name}: a {kind} with {SpatialChecks.Describe(o)} and output_padding {outputPadH}x{outputPadW} " +
+            throw new ModelSpecException($"{name}: {kind} with {SpatialChecks.Describe(o)} and output_padding {outputPadH}x{outputPadW} " +
                 $"does not fit input {inputShape} (output {outH}x{outW})");
         if (outH * outW * spec.Filters > int.MaxValue)
             throw new ModelSpecException($"{name}: a stride-{o.Stride.H}x{o.Stride.W} {kind} of input {inputShape} gives {spec.Filters} x {outH} x {outW}, too large for one sample");
