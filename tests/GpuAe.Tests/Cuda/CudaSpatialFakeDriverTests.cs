@@ -15,15 +15,15 @@ public sealed class CudaSpatialFakeDriverTests
         var x = b.Allocate(4096);
         var y = b.Allocate(4096);
         var pool = new PoolGeometry(8, 7, 3, 3, 2, 2, 1, 1, 1, 1, CeilMode: true, CountPadding: false);
-        Assert.Equal((4, 4), (pool.OutHeight, pool.OutWidth));
-        b.AvgPoolForward(pool, 3, x.Slice(0, 168), y.Slice(0, 48));
-        b.AvgPoolBackward(pool, 3, y.Slice(0, 48), x.Slice(0, 168));
+        Assert.Equal((5, 4), (pool.OutHeight, pool.OutWidth)); // PyTorch: ceil(7 / 2) + 1 = 5 rows, ceil(6 / 2) + 1 = 4 columns
+        b.AvgPoolForward(pool, 3, x.Slice(0, 168), y.Slice(0, 60));
+        b.AvgPoolBackward(pool, 3, y.Slice(0, 60), x.Slice(0, 168));
         b.UpsampleBilinearForward(4, 3, 5, 6, 15, true, x.Slice(1, 60), y.Slice(2, 360));
         b.UpsampleBilinearBackward(4, 3, 5, 6, 15, false, y.Slice(2, 360), x.Slice(1, 60));
 
         // avgpool: (planes, H, W, WH, WW, SH, SW, PT, PL, OH, OW, PB, PR, countPad, x, xOff, y, yOff)
         var avg = driver.Launches.Single(l => l.Entry == "avgpool_forward");
-        Assert.Equal(new object[] { 3, 8, 7, 3, 3, 2, 2, 1, 1, 4, 4, 1, 1, 0 }, avg.Arguments[..14]);
+        Assert.Equal(new object[] { 3, 8, 7, 3, 3, 2, 2, 1, 1, 5, 4, 1, 1, 0 }, avg.Arguments[..14]);
         Assert.Contains(driver.Launches, l => l.Entry == "avgpool_backward");
         // bilinear: (planes, H, W, OH, OW, ratioH, ratioW, align, ...): align_corners ratios (in - 1) / (out - 1), else in / out
         var forward = driver.Launches.Single(l => l.Entry == "upsample_bilinear_forward");
