@@ -27,8 +27,8 @@ public sealed record DenseSpec(int Units, Activation Activation = Activation.Lin
 /// kernel, one stride, "same"/"valid"); PyTorch's sit beside them and are written to JSON only when set:
 /// <see cref="KernelW"/>, <see cref="StrideW"/>, <see cref="Dilation"/>/<see cref="DilationW"/> and, with
 /// <c>padding: "explicit"</c>, the integer padding <see cref="Pad"/>/<see cref="PadW"/> (PyTorch's padding=(pad, pad_w)).
-/// Every "_w" value defaults to its height counterpart. "same" pads (window - 1) * dilation + 1 - stride-aligned rows
-/// with the extra one after, as TensorFlow and (for stride 1) PyTorch's padding="same" do.
+/// Every "_w" value defaults to its height counterpart. "same" gives ceil(size / stride) outputs, padding split with
+/// the odd pixel after, as TensorFlow and (for stride 1) PyTorch's padding="same" do.
 /// </summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record Conv2DSpec(int Filters, int Kernel, Activation Activation = Activation.Linear, Padding Padding = Padding.Same, int Stride = 1) : LayerSpec
