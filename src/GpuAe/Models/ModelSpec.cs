@@ -127,7 +127,8 @@ public sealed record AvgPool2DSpec(int Size = 2, Padding Padding = Padding.Valid
     [JsonIgnore] public bool CountsPadding => CountIncludePad ?? Padding == Padding.Explicit;
 }
 
-/// <summary>How <see cref="UpSample2DSpec"/> interpolates.</summary>
+/// <summary>How <see cref="UpSample2DSpec"/> interpolates ("nearest", "bilinear" in JSON).</summary>
+[JsonConverter(typeof(SnakeCaseEnum<UpsampleMode>))]
 public enum UpsampleMode { Nearest, Bilinear }
 
 /// <summary>
@@ -260,7 +261,7 @@ public sealed record TrainingRecipe(OptimizerKind Optimizer, float LearningRate,
 // an error rather than a default or a null that fails later.
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false,
     RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true,
-    Converters = [typeof(SnakeCaseEnum<Activation>), typeof(SnakeCaseEnum<Padding>), typeof(SnakeCaseEnum<UpsampleMode>), typeof(SnakeCaseEnum<ReconstructionLoss>),
+    Converters = [typeof(SnakeCaseEnum<Activation>), typeof(SnakeCaseEnum<Padding>), typeof(SnakeCaseEnum<ReconstructionLoss>),
                   typeof(SnakeCaseEnum<OptimizerKind>), typeof(SnakeCaseEnum<ActivityPenaltyKind>)])]
 [JsonSerializable(typeof(ModelSpec))]
 [JsonSerializable(typeof(TrainingRecipe))]
