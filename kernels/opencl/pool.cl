@@ -53,9 +53,24 @@ KERNEL void maxpool_backward(int planes, int H, int W, int WH, int WW, int SH, i
     dx[dxOff + i] = sum;
 }
 
-/* Mean over each window; padding counts as zero, divisor WH*WW. Overwrites. */
+/* Average pooling's divisor along one axis for a window starting at `start` (PyTorch's avg_pool2d): its positions
+ * inside the padded extent [-pad_before, n + pad_after) when countPad, else only those inside the input [0, n). */
+DEVICE_FN int avgpool_counted(int start, int window, int n, int padAfter, int countPad)
+{
+    int end = start + window;
+    if (end > n + padAfter) end = n + padAfter;
+    if (!countPad) {
+        if (end > n) end = n;
+        if (start < 0) start = 0;
+    }
+    return end > start ? end - start : 0;
+}
+
+/* Mean over each window: the sum of its input positions (padding adds zero) over avgpool_counted's divisor
+ * (0 for a window over padding alone). Overwrites. */
 KERNEL void avgpool_forward(int planes, int H, int W, int WH, int WW, int SH, int SW, int PT, int PL,
-                            int OH, int OW, GLOBAL const float* x, int xOff, GLOBAL float* y, int yOff)
+                            int OH, int OW, int PB, int PR, int countPad,
+                            GLOBAL const float* x, int xOff, GLOBAL float* y, int yOff)
 {
     int ox = GID(0), line = GID(1);
     if (ox >= OW) return;
@@ -70,12 +85,14 @@ KERNEL void avgpool_forward(int planes, int H, int W, int WH, int WW, int SH, in
             if (w >= 0 && w < W) sum += plane[h * W + w];
         }
     }
-    y[yOff + i] = sum / (float)(WH * WW);
+    int divisor = avgpool_counted(oy * SH - PT, WH, H, PB, countPad) * avgpool_counted(ox * SW - PL, WW, W, PR, countPad);
+    y[yOff + i] = divisor > 0 ? sum / (float)divisor : 0.0f;
 }
 
-/* Adjoint of avgpool_forward (gather). Overwrites dx. */
+/* Adjoint of avgpool_forward (gather): each input sums dy / divisor over the windows covering it. Overwrites dx. */
 KERNEL void avgpool_backward(int planes, int H, int W, int WH, int WW, int SH, int SW, int PT, int PL,
-                             int OH, int OW, GLOBAL const float* dy, int dyOff, GLOBAL float* dx, int dxOff)
+                             int OH, int OW, int PB, int PR, int countPad,
+                             GLOBAL const float* dy, int dyOff, GLOBAL float* dx, int dxOff)
 {
     int w = GID(0), line = GID(1);
     if (w >= W) return;
@@ -86,7 +103,10 @@ KERNEL void avgpool_backward(int planes, int H, int W, int WH, int WW, int SH, i
     int ox1 = (w + PL) / SW; if (ox1 > OW - 1) ox1 = OW - 1;
     float sum = 0.0f;
     int base = p * OH * OW;
-    for (int oy = oy0; oy <= oy1; oy++)
-        for (int ox = ox0; ox <= ox1; ox++) sum += dy[dyOff + base + oy * OW + ox];
-    dx[dxOff + i] = sum / (float)(WH * WW);
+    for (int oy = oy0; oy <= oy1; oy++) {
+        int rows = avgpool_counted(oy * SH - PT, WH, H, PB, countPad);
+        for (int ox = ox0; ox <= ox1; ox++)
+            sum += dy[dyOff + base + oy * OW + ox] / (float)(rows * avgpool_counted(ox * SW - PL, WW, W, PR, countPad));
+    }
+    dx[dxOff + i] = sum;
 }

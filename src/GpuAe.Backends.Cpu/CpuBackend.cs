@@ -119,6 +119,14 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
         UpsampleKernels.NearestBackward(planes, height, width, scaleH, scaleW, Reals(dy, PlaneSize(planes, height * scaleH, width * scaleW)),
             Reals(dx, PlaneSize(planes, height, width)));
 
+    public void UpsampleBilinearForward(int planes, int height, int width, int outHeight, int outWidth, bool alignCorners, BufferView x, BufferView y) =>
+        UpsampleKernels.BilinearForward(planes, height, width, outHeight, outWidth, alignCorners, Reals(x, PlaneSize(planes, height, width)),
+            Reals(y, PlaneSize(planes, outHeight, outWidth)));
+
+    public void UpsampleBilinearBackward(int planes, int height, int width, int outHeight, int outWidth, bool alignCorners, BufferView dy, BufferView dx) =>
+        UpsampleKernels.BilinearBackward(planes, height, width, outHeight, outWidth, alignCorners, Reals(dy, PlaneSize(planes, outHeight, outWidth)),
+            Reals(dx, PlaneSize(planes, height, width)));
+
     public void Loss(LossKind kind, BufferView prediction, BufferView target, float scale, BufferView loss, bool accumulateLoss, BufferView? gradient) =>
         LossKernels.Run(kind, Reals(prediction), Reals(target, prediction.Length), T.CreateTruncating(scale), Reals(loss, 1), accumulateLoss,
             gradient is { } g ? Reals(g, prediction.Length) : default);

@@ -56,10 +56,11 @@ internal static class PoolKernels
         });
     }
 
+    /// <summary>Mean of each window's input positions; the divisor is <see cref="PoolGeometry.AverageDivisor"/>
+    /// (padding adds zero to the sum either way). Overwrites.</summary>
     public static void AvgForward<T>(PoolGeometry g, int planes, HostView<T> x, HostView<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int oh = g.OutHeight, ow = g.OutWidth, plane = g.Height * g.Width;
-        T inverse = T.One / T.CreateTruncating(g.WindowH * g.WindowW);
         CpuParallel.For(planes, 4, (start, end) =>
         {
             for (int p = start; p < end; p++)
@@ -77,15 +78,16 @@ internal static class PoolKernels
                         if ((uint)ix < (uint)g.Width) sum += x[p * plane + iy * g.Width + ix];
                     }
                 }
-                y[(p * oh + oy) * ow + ox] = sum * inverse;
+                int divisor = g.AverageDivisor(oy, ox);
+                y[(p * oh + oy) * ow + ox] = divisor > 0 ? sum / T.CreateTruncating(divisor) : T.Zero;
             }
         });
     }
 
+    /// <summary>Adjoint of <see cref="AvgForward{T}"/>: each input gathers dy / divisor of the windows covering it. Overwrites.</summary>
     public static void AvgBackward<T>(PoolGeometry g, int planes, HostView<T> dy, HostView<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int oh = g.OutHeight, ow = g.OutWidth;
-        T inverse = T.One / T.CreateTruncating(g.WindowH * g.WindowW);
         CpuParallel.For(planes, 4, (start, end) =>
         {
             for (int p = start; p < end; p++)
@@ -97,8 +99,8 @@ internal static class PoolKernels
                 T sum = T.Zero;
                 for (int oy = oy0; oy <= oy1; oy++)
                 for (int ox = ox0; ox <= ox1; ox++)
-                    sum += dy[(p * oh + oy) * ow + ox];
-                dx[(p * g.Height + iy) * g.Width + ix] = sum * inverse;
+                    sum += dy[(p * oh + oy) * ow + ox] / T.CreateTruncating(g.AverageDivisor(oy, ox));
+                dx[(p * g.Height + iy) * g.Width + ix] = sum;
             }
         });
     }

@@ -2,7 +2,8 @@ using System.Numerics;
 
 namespace GpuAe.Backends.Cpu.Kernels;
 
-/// <summary>Nearest-neighbour upsampling by integer factors; the backward pass gathers each block.</summary>
+/// <summary>Nearest-neighbour upsampling by integer factors and bilinear resampling (PyTorch semantics); the backward
+/// passes gather.</summary>
 internal static class UpsampleKernels
 {
     public static void NearestForward<T>(int planes, int height, int width, int scaleH, int scaleW, HostView<T> x, HostView<T> y)
@@ -38,5 +39,107 @@ internal static class UpsampleKernels
                 dx[(p * height + iy) * width + ix] = sum;
             }
         });
+    }
+
+    /// <summary>The two input taps of output <c>o</c> along an axis of <c>n</c> inputs and their weights, as in
+    /// kernels/opencl/upsample.cl: src = o*ratio (align_corners) or max((o + 0.5)*ratio - 0.5, 0).</summary>
+    private readonly record struct Taps<T>(int I0, int I1, T Weight0, T Weight1) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static Taps<T> Of(int o, int n, T ratio, bool alignCorners)
+        {
+            T src = alignCorners ? T.CreateTruncating(o) * ratio : T.Max((T.CreateTruncating(o) + Half) * ratio - Half, T.Zero);
+            int i0 = int.CreateTruncating(src);
+            T l1 = src - T.CreateTruncating(i0);
+            return new Taps<T>(i0, i0 < n - 1 ? i0 + 1 : i0, T.One - l1, l1);
+        }
+
+        private static readonly T Half = T.CreateTruncating(0.5);
+
+        /// <summary>The weight with which this output reads input i (both taps when they coincide).</summary>
+        public T WeightOf(int i) => (I0 == i ? Weight0 : T.Zero) + (I1 == i ? Weight1 : T.Zero);
+    }
+
+    private static Taps<T>[] AxisTaps<T>(int inputs, int outputs, bool alignCorners) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // The ratio in float as every GPU backend passes it; the float64 backend forms it in double.
+        T ratio = typeof(T) == typeof(float)
+            ? T.CreateTruncating(Bilinear.Ratio(inputs, outputs, alignCorners))
+            : alignCorners ? (outputs > 1 ? T.CreateTruncating(inputs - 1) / T.CreateTruncating(outputs - 1) : T.Zero)
+                           : T.CreateTruncating(inputs) / T.CreateTruncating(outputs);
+        var taps = new Taps<T>[outputs];
+        for (int o = 0; o < outputs; o++) taps[o] = Taps<T>.Of(o, inputs, ratio, alignCorners);
+        return taps;
+    }
+
+    public static void BilinearForward<T>(int planes, int height, int width, int outHeight, int outWidth, bool alignCorners, HostView<T> x, HostView<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rows = AxisTaps<T>(height, outHeight, alignCorners);
+        var cols = AxisTaps<T>(width, outWidth, alignCorners);
+        CpuParallel.For(planes, 4, (start, end) =>
+        {
+            for (int p = start; p < end; p++)
+            for (int oy = 0; oy < outHeight; oy++)
+            {
+                var r = rows[oy];
+                var top = x.Part((p * height + r.I0) * width, width);
+                var bottom = x.Part((p * height + r.I1) * width, width);
+                var dst = y.Part((p * outHeight + oy) * outWidth, outWidth);
+                for (int ox = 0; ox < outWidth; ox++)
+                {
+                    var c = cols[ox];
+                    T upper = c.Weight0 * top[c.I0] + c.Weight1 * top[c.I1];
+                    T lower = c.Weight0 * bottom[c.I0] + c.Weight1 * bottom[c.I1];
+                    dst[ox] = r.Weight0 * upper + r.Weight1 * lower;
+                }
+            }
+        });
+    }
+
+    /// <summary>Adjoint of <see cref="BilinearForward{T}"/>, a gather in the GPU kernels' order: per input, the outputs
+    /// that can read it row by row (<see cref="Reach"/>), weight_y * (sum of weight_x * dy). Overwrites.</summary>
+    public static void BilinearBackward<T>(int planes, int height, int width, int outHeight, int outWidth, bool alignCorners, HostView<T> dy, HostView<T> dx)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rows = AxisTaps<T>(height, outHeight, alignCorners);
+        var cols = AxisTaps<T>(width, outWidth, alignCorners);
+        CpuParallel.For(planes, 4, (start, end) =>
+        {
+            for (int p = start; p < end; p++)
+            for (int iy = 0; iy < height; iy++)
+            {
+                var (oy0, oy1) = Reach(iy, height, outHeight, alignCorners);
+                for (int ix = 0; ix < width; ix++)
+                {
+                    var (ox0, ox1) = Reach(ix, width, outWidth, alignCorners);
+                    T sum = T.Zero;
+                    for (int oy = oy0; oy <= oy1; oy++)
+                    {
+                        T wy = rows[oy].WeightOf(iy);
+                        if (wy == T.Zero) continue;
+                        var src = dy.Part((p * outHeight + oy) * outWidth, outWidth);
+                        T row = T.Zero;
+                        for (int ox = ox0; ox <= ox1; ox++)
+                        {
+                            T wx = cols[ox].WeightOf(ix);
+                            if (wx != T.Zero) row += wx * src[ox];
+                        }
+                        sum += wy * row;
+                    }
+                    dx[(p * height + iy) * width + ix] = sum;
+                }
+            }
+        });
+    }
+
+    /// <summary>First and last output whose taps can reach input i (source coordinate in [i - 1, i + 1), widened by
+    /// one for rounding), as bilinear_first_output / bilinear_last_output in kernels/opencl/upsample.cl.</summary>
+    internal static (int First, int Last) Reach(int i, int inputs, int outputs, bool alignCorners)
+    {
+        int first = i <= 1 || inputs == 1 ? 0
+            : (alignCorners ? (i - 1) * (outputs - 1) / (inputs - 1) : (i - 1) * outputs / inputs) - 1;
+        int last = inputs == 1 ? outputs - 1
+            : (alignCorners ? (i + 1) * (outputs - 1) / (inputs - 1) : (i + 2) * outputs / inputs) + 1;
+        return (Math.Max(first, 0), Math.Min(last, outputs - 1));
     }
 }

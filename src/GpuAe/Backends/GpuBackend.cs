@@ -346,6 +346,10 @@ public abstract unsafe class GpuBackend : IBackend
         args.Int(planes).Int(g.Height).Int(g.Width).Int(g.WindowH).Int(g.WindowW).Int(g.StrideH).Int(g.StrideW)
             .Int(g.PadTop).Int(g.PadLeft).Int(g.OutHeight).Int(g.OutWidth);
 
+    /// <summary>The pool arguments plus what average pooling's divisor needs: the bottom/right padding and count_include_pad.</summary>
+    private static KernelArgs AvgPoolArgs(KernelArgs args, in PoolGeometry g, int planes) =>
+        PoolArgs(args, g, planes).Int(g.PadBottom).Int(g.PadRight).Int(g.CountPadding ? 1 : 0);
+
     public void MaxPoolForward(PoolGeometry g, int planes, BufferView x, BufferView y, BufferView argmax)
     {
         var vx = Real(x);
@@ -382,7 +386,7 @@ public abstract unsafe class GpuBackend : IBackend
         Need(x, (long)planes * g.Height * g.Width, "AvgPoolForward x");
         Need(y, outputs, "AvgPoolForward y");
         if (outputs == 0) return;
-        var a = PoolArgs(new KernelArgs(stackalloc byte[KernelArgs.BufferBytes]), g, planes).View(vx).View(vy);
+        var a = AvgPoolArgs(new KernelArgs(stackalloc byte[KernelArgs.BufferBytes]), g, planes).View(vx).View(vy);
         Launch(PortableKernels.AvgPoolForward, a, LaunchShape.Rows(g.OutWidth, planes * g.OutHeight));
     }
 
@@ -394,7 +398,7 @@ public abstract unsafe class GpuBackend : IBackend
         Need(dy, (long)planes * g.OutHeight * g.OutWidth, "AvgPoolBackward dy");
         Need(dx, inputs, "AvgPoolBackward dx");
         if (inputs == 0) return;
-        var a = PoolArgs(new KernelArgs(stackalloc byte[KernelArgs.BufferBytes]), g, planes).View(vdy).View(vdx);
+        var a = AvgPoolArgs(new KernelArgs(stackalloc byte[KernelArgs.BufferBytes]), g, planes).View(vdy).View(vdx);
         Launch(PortableKernels.AvgPoolBackward, a, LaunchShape.Rows(g.Width, planes * g.Height));
     }
 
@@ -421,6 +425,36 @@ public abstract unsafe class GpuBackend : IBackend
         var a = new KernelArgs(stackalloc byte[KernelArgs.BufferBytes]).Int(planes).Int(height).Int(width).Int(scaleH).Int(scaleW).View(vdy).View(vdx);
         Launch(PortableKernels.UpsampleNearestBackward, a, LaunchShape.Rows(width, planes * height));
     }
+
+    public void UpsampleBilinearForward(int planes, int height, int width, int outHeight, int outWidth, bool alignCorners, BufferView x, BufferView y)
+    {
+        var vx = Real(x);
+        var vy = Real(y);
+        long outputs = (long)planes * outHeight * outWidth;
+        Need(x, (long)planes * height * width, "UpsampleBilinearForward x");
+        Need(y, outputs, "UpsampleBilinearForward y");
+        if (outputs == 0) return;
+        var a = BilinearArgs(new KernelArgs(stackalloc byte[KernelArgs.BufferBytes]), planes, height, width, outHeight, outWidth, alignCorners)
+            .View(vx).View(vy);
+        Launch(PortableKernels.UpsampleBilinearForward, a, LaunchShape.Rows(outWidth, planes * outHeight));
+    }
+
+    public void UpsampleBilinearBackward(int planes, int height, int width, int outHeight, int outWidth, bool alignCorners, BufferView dy, BufferView dx)
+    {
+        var vdy = Real(dy);
+        var vdx = Real(dx);
+        long inputs = (long)planes * height * width;
+        Need(dy, (long)planes * outHeight * outWidth, "UpsampleBilinearBackward dy");
+        Need(dx, inputs, "UpsampleBilinearBackward dx");
+        if (inputs == 0) return;
+        var a = BilinearArgs(new KernelArgs(stackalloc byte[KernelArgs.BufferBytes]), planes, height, width, outHeight, outWidth, alignCorners)
+            .View(vdy).View(vdx);
+        Launch(PortableKernels.UpsampleBilinearBackward, a, LaunchShape.Rows(width, planes * height));
+    }
+
+    private static KernelArgs BilinearArgs(KernelArgs args, int planes, int height, int width, int outHeight, int outWidth, bool alignCorners) =>
+        args.Int(planes).Int(height).Int(width).Int(outHeight).Int(outWidth)
+            .Float(Bilinear.Ratio(height, outHeight, alignCorners)).Float(Bilinear.Ratio(width, outWidth, alignCorners)).Flag(alignCorners);
 
     // ---- fused loss + gradient ----------------------------------------------------------------
 

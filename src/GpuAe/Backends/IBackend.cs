@@ -105,7 +105,8 @@ public interface IBackend : IDisposable
     /// <summary>dx[i] = sum of dy over the windows whose argmax is i (gather, no atomics). Overwrites.</summary>
     void MaxPoolBackward(PoolGeometry g, int planes, BufferView dy, BufferView argmax, BufferView dx);
 
-    /// <summary>Mean over each window; padding counts as zero and the divisor is the window size. Overwrites.</summary>
+    /// <summary>Mean over each window: padding adds zero to the sum, the divisor is <see cref="PoolGeometry.AverageDivisor"/>
+    /// (PyTorch's avg_pool2d with count_include_pad = <see cref="PoolGeometry.CountPadding"/>). Overwrites.</summary>
     void AvgPoolForward(PoolGeometry g, int planes, BufferView x, BufferView y);
 
     /// <summary>Adjoint of <see cref="AvgPoolForward"/> (gather). Overwrites.</summary>
@@ -116,6 +117,14 @@ public interface IBackend : IDisposable
 
     /// <summary>dx = sum of dy over each scaleH x scaleW block (gather). Overwrites.</summary>
     void UpsampleNearestBackward(int planes, int height, int width, int scaleH, int scaleW, BufferView dy, BufferView dx);
+
+    /// <summary>Bilinear resampling of planes H x W to outHeight x outWidth as PyTorch's interpolate(mode="bilinear",
+    /// align_corners) computes it (source coordinates from <see cref="Bilinear.Ratio"/>, see kernels/opencl/upsample.cl). Overwrites.</summary>
+    void UpsampleBilinearForward(int planes, int height, int width, int outHeight, int outWidth, bool alignCorners, BufferView x, BufferView y);
+
+    /// <summary>Adjoint of <see cref="UpsampleBilinearForward"/>: each input gathers the weighted dy of the outputs
+    /// that read it (no atomics). Overwrites dx [planes, height, width].</summary>
+    void UpsampleBilinearBackward(int planes, int height, int width, int outHeight, int outWidth, bool alignCorners, BufferView dy, BufferView dx);
 
     // ---- fused loss + gradient ----------------------------------------------------------------
 

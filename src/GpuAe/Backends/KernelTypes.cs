@@ -110,15 +110,57 @@ public readonly record struct ConvGeometry(
     public int PatchSize => Channels * KernelH * KernelW;
 }
 
-/// <summary>Shape of a 2-D pooling window over planes of H x W (one plane per image and channel).</summary>
+/// <summary>
+/// Shape of a 2-D pooling window over planes of H x W (one plane per image and channel). Window (oy, ox) covers
+/// rows [oy*StrideH - PadTop, oy*StrideH - PadTop + WindowH) and the same for columns; positions outside the input
+/// are skipped (max-pool: PyTorch's -inf padding). <see cref="CeilMode"/> rounds the output size up as PyTorch's
+/// ceil_mode does: the extra window may hang over the bottom/right padding but must start inside the input or the
+/// top/left padding. <see cref="CountPadding"/> (average pooling only) is PyTorch's count_include_pad: the divisor
+/// counts the window's positions inside the padded extent [-PadTop, Height + PadBottom) x [-PadLeft, Width + PadRight),
+/// otherwise only those inside the input (Keras/TensorFlow "same"); a window over padding alone averages to 0.
+/// </summary>
 public readonly record struct PoolGeometry(
     int Height, int Width,
     int WindowH, int WindowW,
     int StrideH, int StrideW,
-    int PadTop = 0, int PadLeft = 0, int PadBottom = 0, int PadRight = 0)
+    int PadTop = 0, int PadLeft = 0, int PadBottom = 0, int PadRight = 0,
+    bool CeilMode = false, bool CountPadding = true)
 {
-    public int OutHeight => (Height + PadTop + PadBottom - WindowH) / StrideH + 1;
-    public int OutWidth => (Width + PadLeft + PadRight - WindowW) / StrideW + 1;
+    public int OutHeight => OutLength(Height, WindowH, StrideH, PadTop, PadBottom, CeilMode);
+    public int OutWidth => OutLength(Width, WindowW, StrideW, PadLeft, PadRight, CeilMode);
+
+    /// <summary>floor((input + before + after - window) / stride) + 1, or with ceil instead of floor minus the last window
+    /// when it would start past the input and its top/left padding (PyTorch's pooling_output_shape). Floor division, so
+    /// a window longer than the padded input gives 0 outputs (not 1, as truncation would).</summary>
+    private static int OutLength(int input, int window, int stride, int before, int after, bool ceil)
+    {
+        if (stride <= 0) return 0;
+        int span = input + before + after - window + (ceil ? stride - 1 : 0);
+        int count = (int)Math.Floor((double)span / stride) + 1;
+        if (ceil && count > 0 && (long)(count - 1) * stride >= (long)input + before) count--;
+        return count;
+    }
+
+    /// <summary>Average pooling's divisor for output (oy, ox): see <see cref="CountPadding"/>; 0 for a window over padding alone.</summary>
+    public int AverageDivisor(int oy, int ox) =>
+        CountedLength(oy * StrideH - PadTop, WindowH, Height, PadBottom) * CountedLength(ox * StrideW - PadLeft, WindowW, Width, PadRight);
+
+    private int CountedLength(int start, int window, int input, int after)
+    {
+        int end = Math.Min(start + window, input + after);
+        if (CountPadding) return Math.Max(end - start, 0);
+        return Math.Max(Math.Min(end, input) - Math.Max(start, 0), 0);
+    }
+}
+
+/// <summary>Source coordinates of bilinear resampling, shared by every backend so they agree to the last bit.</summary>
+public static class Bilinear
+{
+    /// <summary>The scale from output to input coordinates along one axis, in float as PyTorch computes it:
+    /// (input - 1) / (output - 1) with align_corners (0 for one output), else input / output (equal to 1/scale for an
+    /// integer scale factor).</summary>
+    public static float Ratio(int input, int output, bool alignCorners) =>
+        alignCorners ? (output > 1 ? (float)(input - 1) / (output - 1) : 0f) : (float)input / output;
 }
 
 /// <summary>The fixed parameters of the fused activations (PyTorch's defaults), identical on every backend; kernels/common/portable.h

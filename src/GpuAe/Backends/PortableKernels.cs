@@ -22,6 +22,8 @@ public static class PortableKernels
     public static readonly KernelEntry AvgPoolBackward = new("pool", "avgpool_backward");
     public static readonly KernelEntry UpsampleNearestForward = new("upsample", "upsample_nearest_forward");
     public static readonly KernelEntry UpsampleNearestBackward = new("upsample", "upsample_nearest_backward");
+    public static readonly KernelEntry UpsampleBilinearForward = new("upsample", "upsample_bilinear_forward");
+    public static readonly KernelEntry UpsampleBilinearBackward = new("upsample", "upsample_bilinear_backward");
     public static readonly KernelEntry LossPartials = new("loss", "loss_partials");
     public static readonly KernelEntry OptimizerUpdate = new("optim", "optimizer_update");
     public static readonly KernelEntry RandomFill = new("rand", "random_fill");
@@ -60,6 +62,7 @@ public static class PortableKernels
     [
         Fill, Axpy, Scale, AddClampedNoise, GatherRows, Im2Col, Col2Im, SwapLeadingAxes, SwapLeadingAxes3d,
         MaxPoolForward, MaxPoolBackward, AvgPoolForward, AvgPoolBackward, UpsampleNearestForward, UpsampleNearestBackward,
+        UpsampleBilinearForward, UpsampleBilinearBackward,
         LossPartials, .. LossTerms, OptimizerUpdate, RandomFill, SumPartials, SumFinal, RowSums, ColumnSums,
         ActivityPenalty, ContractivePenalty, VaeReparameterizeForward, VaeReparameterizeBackwardPartials,
         .. Forward, .. Backward, .. ChannelBias,

@@ -49,6 +49,7 @@ public static partial class ConformanceSuite
         new("ContractivePenalty", new Tolerance(1e-5, 5e-5), ContractivePenaltyCheck),
         new("VaeReparameterizeForward", Transcendental, VaeForwardCheck),
         new("VaeReparameterizeBackward", LongSums, VaeBackwardCheck),
+        .. SpatialChecks,
     ];
 
     private static void FillCheck(Session s)
@@ -241,35 +242,17 @@ public static partial class ConformanceSuite
         (new ConvGeometry(2, 1, 1, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1), 3),
     ];
 
+    // The bodies are shared with the PyTorch-geometry cases (ConformanceSuite.Spatial.cs).
+    private static void Im2ColCheck(Session s) => Im2ColCases(s, ConvCases);
+    private static void Col2ImCheck(Session s) => Col2ImCases(s, ConvCases);
+    private static void MaxPoolForwardCheck(Session s) => MaxPoolForwardCases(s, PoolCases);
+    private static void MaxPoolBackwardCheck(Session s) => MaxPoolBackwardCases(s, PoolCases);
+    private static void AvgPoolForwardCheck(Session s) => AvgPoolForwardCases(s, PoolCases);
+    private static void AvgPoolBackwardCheck(Session s) => AvgPoolBackwardCases(s, PoolCases);
+
     private static string Describe(ConvGeometry g, int batch) =>
         $"batch {batch} C{g.Channels} {g.Height}x{g.Width} k{g.KernelH}x{g.KernelW} s{g.StrideH},{g.StrideW} " +
         $"p{g.PadTop},{g.PadLeft},{g.PadBottom},{g.PadRight} d{g.DilationH},{g.DilationW}";
-
-    private static void Im2ColCheck(Session s)
-    {
-        foreach (var (g, batch) in ConvCases)
-            s.Case(Describe(g, batch), () =>
-            {
-                var x = s.Real(s.Uniform(batch * g.Channels * g.Height * g.Width));
-                var cols = s.Real(g.PatchSize * batch * g.OutHeight * g.OutWidth);
-                s.Ref.Im2Col(g, batch, x.R, cols.R);
-                s.Sub.Im2Col(g, batch, x.S, cols.S);
-                s.Compare("columns", cols);
-            });
-    }
-
-    private static void Col2ImCheck(Session s)
-    {
-        foreach (var (g, batch) in ConvCases)
-            s.Case(Describe(g, batch), () =>
-            {
-                var cols = s.Real(s.Uniform(g.PatchSize * batch * g.OutHeight * g.OutWidth));
-                var dx = s.Real(batch * g.Channels * g.Height * g.Width);
-                s.Ref.Col2Im(g, batch, cols.R, dx.R);
-                s.Sub.Col2Im(g, batch, cols.S, dx.S);
-                s.Compare("dx", dx);
-            });
-    }
 
     private static void SwapCheck(Session s)
     {
@@ -296,66 +279,6 @@ public static partial class ConformanceSuite
 
     private static string Describe(PoolGeometry g, int planes) =>
         $"{planes} planes {g.Height}x{g.Width} win {g.WindowH}x{g.WindowW} s{g.StrideH},{g.StrideW} p{g.PadTop},{g.PadLeft},{g.PadBottom},{g.PadRight}";
-
-    private static void MaxPoolForwardCheck(Session s)
-    {
-        foreach (var (g, planes) in PoolCases)
-            s.Case(Describe(g, planes), () =>
-            {
-                var x = s.Real(s.Uniform(planes * g.Height * g.Width));
-                var y = s.Real(planes * g.OutHeight * g.OutWidth);
-                var arg = s.Ints(new int[planes * g.OutHeight * g.OutWidth]);
-                s.Ref.MaxPoolForward(g, planes, x.R, y.R, arg.R);
-                s.Sub.MaxPoolForward(g, planes, x.S, y.S, arg.S);
-                s.Compare("y", y);
-                s.CompareInts("argmax", arg);
-            });
-    }
-
-    private static void MaxPoolBackwardCheck(Session s)
-    {
-        foreach (var (g, planes) in PoolCases)
-            s.Case(Describe(g, planes), () =>
-            {
-                int outputs = planes * g.OutHeight * g.OutWidth;
-                var x = s.Real(s.Uniform(planes * g.Height * g.Width));
-                var y = s.Real(outputs);
-                var arg0 = s.Ints(new int[outputs]);
-                s.Ref.MaxPoolForward(g, planes, x.R, y.R, arg0.R);
-                var arg = s.Ints(s.ReferenceInts(arg0));
-                var dy = s.Real(s.Uniform(outputs));
-                var dx = s.Real(planes * g.Height * g.Width);
-                s.Ref.MaxPoolBackward(g, planes, dy.R, arg.R, dx.R);
-                s.Sub.MaxPoolBackward(g, planes, dy.S, arg.S, dx.S);
-                s.Compare("dx", dx);
-            });
-    }
-
-    private static void AvgPoolForwardCheck(Session s)
-    {
-        foreach (var (g, planes) in PoolCases)
-            s.Case(Describe(g, planes), () =>
-            {
-                var x = s.Real(s.Uniform(planes * g.Height * g.Width));
-                var y = s.Real(planes * g.OutHeight * g.OutWidth);
-                s.Ref.AvgPoolForward(g, planes, x.R, y.R);
-                s.Sub.AvgPoolForward(g, planes, x.S, y.S);
-                s.Compare("y", y);
-            });
-    }
-
-    private static void AvgPoolBackwardCheck(Session s)
-    {
-        foreach (var (g, planes) in PoolCases)
-            s.Case(Describe(g, planes), () =>
-            {
-                var dy = s.Real(s.Uniform(planes * g.OutHeight * g.OutWidth));
-                var dx = s.Real(planes * g.Height * g.Width);
-                s.Ref.AvgPoolBackward(g, planes, dy.R, dx.R);
-                s.Sub.AvgPoolBackward(g, planes, dy.S, dx.S);
-                s.Compare("dx", dx);
-            });
-    }
 
     private static readonly (int Planes, int H, int W, int SH, int SW)[] UpsampleCases =
         [(1, 1, 1, 1, 1), (3, 5, 7, 2, 3), (16, 7, 7, 2, 2), (2, 1, 9, 3, 1), (8, 14, 14, 2, 2)];

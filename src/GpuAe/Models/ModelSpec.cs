@@ -12,6 +12,7 @@ namespace GpuAe.Models;
 [JsonDerivedType(typeof(Conv2DSpec), "conv2d")]
 [JsonDerivedType(typeof(Conv2DTransposeSpec), "conv2d_transpose")]
 [JsonDerivedType(typeof(MaxPool2DSpec), "maxpool2d")]
+[JsonDerivedType(typeof(AvgPool2DSpec), "avgpool2d")]
 [JsonDerivedType(typeof(UpSample2DSpec), "upsample2d")]
 [JsonDerivedType(typeof(FlattenSpec), "flatten")]
 [JsonDerivedType(typeof(ReshapeSpec), "reshape")]
@@ -22,18 +23,132 @@ public abstract record LayerSpec;
 /// <summary>Fully connected layer: units outputs, weight [units, inputs].</summary>
 public sealed record DenseSpec(int Units, Activation Activation = Activation.Linear) : LayerSpec;
 
-/// <summary>Square-kernel 2-D convolution.</summary>
-public sealed record Conv2DSpec(int Filters, int Kernel, Activation Activation = Activation.Linear, Padding Padding = Padding.Same, int Stride = 1) : LayerSpec;
+/// <summary>
+/// 2-D convolution, weight [filters, C, KH, KW] as PyTorch's Conv2d. Keras' options are the positional ones (square
+/// kernel, one stride, "same"/"valid"); PyTorch's sit beside them and are written to JSON only when set:
+/// <see cref="KernelW"/>, <see cref="StrideW"/>, <see cref="Dilation"/>/<see cref="DilationW"/> and, with
+/// <c>padding: "explicit"</c>, the integer padding <see cref="Pad"/>/<see cref="PadW"/> (PyTorch's padding=(pad, pad_w)).
+/// Every "_w" value defaults to its height counterpart. "same" gives ceil(size / stride) outputs, padding split with
+/// the odd pixel after, as TensorFlow and (for stride 1) PyTorch's padding="same" do.
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record Conv2DSpec(int Filters, int Kernel, Activation Activation = Activation.Linear, Padding Padding = Padding.Same, int Stride = 1) : LayerSpec
+{
+    /// <summary>Kernel width when it differs from <see cref="Kernel"/> (then the height).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? KernelW { get; init; }
+    /// <summary>Horizontal stride when it differs from <see cref="Stride"/> (then the vertical one).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? StrideW { get; init; }
+    /// <summary>Rows of zeros above and below (<see cref="Padding.Explicit"/> only; default 0).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? Pad { get; init; }
+    /// <summary>Columns of zeros left and right (<see cref="Padding.Explicit"/> only; default <see cref="Pad"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? PadW { get; init; }
+    /// <summary>Vertical dilation (default 1).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? Dilation { get; init; }
+    /// <summary>Horizontal dilation (default <see cref="Dilation"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? DilationW { get; init; }
 
-/// <summary>Square-kernel 2-D transposed convolution (Keras' Conv2DTranspose): "same" multiplies the size by the
-/// stride, "valid" gives size * stride + max(kernel - stride, 0). Weight [in, filters, K, K] as PyTorch's ConvTranspose2d.</summary>
-public sealed record Conv2DTransposeSpec(int Filters, int Kernel, Activation Activation = Activation.Linear, Padding Padding = Padding.Same, int Stride = 1) : LayerSpec;
+    /// <summary>(height, width) of the kernel, strides, dilations and explicit padding, defaults applied.</summary>
+    [JsonIgnore] public SpatialOptions Options => new((Kernel, KernelW ?? Kernel), (Stride, StrideW ?? Stride),
+        (Dilation ?? 1, DilationW ?? Dilation ?? 1), Padding, (Pad ?? 0, PadW ?? Pad ?? 0));
+}
 
-/// <summary>Square max-pool; stride defaults to the window size.</summary>
-public sealed record MaxPool2DSpec(int Size = 2, Padding Padding = Padding.Same, int? Stride = null) : LayerSpec;
+/// <summary>
+/// 2-D transposed convolution, weight [C, filters, KH, KW] as PyTorch's ConvTranspose2d, in one of two conventions:
+/// Keras' (<c>padding</c> "same": size * stride; "valid": size * stride + max(dilated kernel - stride, 0); the extra
+/// padding pixel after) or PyTorch's (<c>padding: "explicit"</c>): size (H - 1) * stride - 2 * pad + dilation *
+/// (kernel - 1) + output_padding + 1, the window cropped by pad on both sides. The two differ: Keras "same" with kernel
+/// 3, stride 2 is PyTorch's padding=1, output_padding=1 shifted by one pixel. Other options as <see cref="Conv2DSpec"/>.
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record Conv2DTransposeSpec(int Filters, int Kernel, Activation Activation = Activation.Linear, Padding Padding = Padding.Same, int Stride = 1) : LayerSpec
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? KernelW { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? StrideW { get; init; }
+    /// <summary>PyTorch's padding (rows cropped at the top and bottom; <see cref="Padding.Explicit"/> only).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? Pad { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? PadW { get; init; }
+    /// <summary>PyTorch's output_padding: rows added at the bottom (<see cref="Padding.Explicit"/> only; less than the stride or the dilation).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? OutputPadding { get; init; }
+    /// <summary>Columns added at the right (default <see cref="OutputPadding"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? OutputPaddingW { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? Dilation { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? DilationW { get; init; }
 
-/// <summary>Nearest-neighbour upsampling by an integer factor.</summary>
-public sealed record UpSample2DSpec(int Scale = 2) : LayerSpec;
+    /// <summary>(height, width) of the kernel, strides, dilations and explicit padding, defaults applied.</summary>
+    [JsonIgnore] public SpatialOptions Options => new((Kernel, KernelW ?? Kernel), (Stride, StrideW ?? Stride),
+        (Dilation ?? 1, DilationW ?? Dilation ?? 1), Padding, (Pad ?? 0, PadW ?? Pad ?? 0));
+    /// <summary>(height, width) of output_padding, defaults applied.</summary>
+    [JsonIgnore] public (int H, int W) OutputPaddingSize => (OutputPadding ?? 0, OutputPaddingW ?? OutputPadding ?? 0);
+}
+
+/// <summary>
+/// Max-pool; stride defaults to the window size. Keras' "same"/"valid", or PyTorch's MaxPool2d with
+/// <c>padding: "explicit"</c> (<see cref="Pad"/>/<see cref="PadW"/>, at most half the window; padding never wins the
+/// max) and <see cref="CeilMode"/>. Rectangular windows and strides through <see cref="SizeW"/>/<see cref="StrideW"/>.
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record MaxPool2DSpec(int Size = 2, Padding Padding = Padding.Same, int? Stride = null) : LayerSpec
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? SizeW { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? StrideW { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? Pad { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? PadW { get; init; }
+    /// <summary>PyTorch's ceil_mode: round the output size up (not with "same").</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public bool? CeilMode { get; init; }
+
+    /// <summary>(height, width) of the window, strides and explicit padding, defaults applied (dilation is 1).</summary>
+    [JsonIgnore] public SpatialOptions Options => PoolOptions(Size, SizeW, Stride, StrideW, Padding, Pad, PadW);
+
+    internal static SpatialOptions PoolOptions(int size, int? sizeW, int? stride, int? strideW, Padding padding, int? pad, int? padW)
+    {
+        int w = sizeW ?? size;
+        return new((size, w), (stride ?? size, strideW ?? stride ?? w), (1, 1), padding, (pad ?? 0, padW ?? pad ?? 0));
+    }
+}
+
+/// <summary>
+/// Average pool (PyTorch's AvgPool2d / Keras' AveragePooling2D); stride defaults to the window size. The sum of the
+/// window's input values is divided by the count of its positions inside the input, or with
+/// <see cref="CountIncludePad"/> inside the padded input (PyTorch's count_include_pad; the part of a ceil-mode window
+/// past the padding never counts). Default: true with "explicit" padding (PyTorch's default), false otherwise
+/// (Keras/TensorFlow). Other options as <see cref="MaxPool2DSpec"/>.
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record AvgPool2DSpec(int Size = 2, Padding Padding = Padding.Valid, int? Stride = null) : LayerSpec
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? SizeW { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? StrideW { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? Pad { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? PadW { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public bool? CeilMode { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public bool? CountIncludePad { get; init; }
+
+    [JsonIgnore] public SpatialOptions Options => MaxPool2DSpec.PoolOptions(Size, SizeW, Stride, StrideW, Padding, Pad, PadW);
+    /// <summary>Whether padding positions count in the divisor, the default applied.</summary>
+    [JsonIgnore] public bool CountsPadding => CountIncludePad ?? Padding == Padding.Explicit;
+}
+
+/// <summary>How <see cref="UpSample2DSpec"/> interpolates ("nearest", "bilinear" in JSON).</summary>
+[JsonConverter(typeof(SnakeCaseEnum<UpsampleMode>))]
+public enum UpsampleMode { Nearest, Bilinear }
+
+/// <summary>
+/// Upsampling by integer factors (<see cref="Scale"/>, <see cref="ScaleW"/> horizontally when different): nearest
+/// neighbour (default), or <see cref="Mode"/> "bilinear" as PyTorch's Upsample(mode="bilinear", align_corners):
+/// half-pixel centres clamped at the edge, or with <see cref="AlignCorners"/> the corner pixels aligned.
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record UpSample2DSpec(int Scale = 2) : LayerSpec
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? ScaleW { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public UpsampleMode? Mode { get; init; }
+    /// <summary>PyTorch's align_corners (bilinear only; default false).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public bool? AlignCorners { get; init; }
+}
+
+/// <summary>A spatial layer's numbers per axis, defaults applied: what the layer builds its geometry from (and what an
+/// exporter reads). <see cref="Pad"/> is the explicit padding, meaningful with <see cref="Padding.Explicit"/>.</summary>
+public readonly record struct SpatialOptions((int H, int W) Window, (int H, int W) Stride, (int H, int W) Dilation, Padding Padding, (int H, int W) Pad);
 
 /// <summary>[C, H, W] -> [C*H*W].</summary>
 public sealed record FlattenSpec : LayerSpec;
@@ -176,10 +291,12 @@ public sealed record ModelSpec(string Name, int[] InputShape, IReadOnlyList<Laye
     private static string Describe(LayerSpec layer) => layer switch
     {
         DenseSpec d => $"dense {d.Units} {d.Activation.ToString().ToLowerInvariant()}",
-        Conv2DSpec c => DescribeConv("conv", c.Filters, c.Kernel, c.Stride, c.Padding, c.Activation),
-        Conv2DTransposeSpec t => DescribeConv("convT", t.Filters, t.Kernel, t.Stride, t.Padding, t.Activation),
-        MaxPool2DSpec p => $"maxpool {p.Size}",
-        UpSample2DSpec u => $"upsample {u.Scale}",
+        Conv2DSpec c => DescribeConv("conv", c.Filters, c.Options, c.Activation),
+        Conv2DTransposeSpec t => DescribeConv("convT", t.Filters, t.Options, t.Activation)
+            + (t.OutputPaddingSize != (0, 0) ? $" output_padding {t.OutputPaddingSize.H}x{t.OutputPaddingSize.W}" : ""),
+        MaxPool2DSpec p => DescribePool("maxpool", p.Options, p.CeilMode == true),
+        AvgPool2DSpec p => DescribePool("avgpool", p.Options, p.CeilMode == true) + (p.CountsPadding ? " count_include_pad" : ""),
+        UpSample2DSpec u => $"upsample {Pair(u.Scale, u.ScaleW ?? u.Scale)}{(u.Mode == UpsampleMode.Bilinear ? $" bilinear{(u.AlignCorners == true ? " align_corners" : "")}" : "")}",
         FlattenSpec => "flatten",
         ReshapeSpec r => $"reshape [{string.Join(",", r.Shape)}]",
         VaeLatentSpec v => $"vae latent {v.Units}{(v.Beta != 1f ? $" beta {v.Beta:g}" : "")}",
@@ -187,8 +304,19 @@ public sealed record ModelSpec(string Name, int[] InputShape, IReadOnlyList<Laye
         _ => layer.GetType().Name,
     };
 
-    private static string DescribeConv(string kind, int filters, int kernel, int stride, Padding padding, Activation activation) =>
-        $"{kind} {filters}x{kernel}x{kernel}{(stride > 1 ? $"/{stride}" : "")} {padding.ToString().ToLowerInvariant()} {activation.ToString().ToLowerInvariant()}";
+    private static string DescribeConv(string kind, int filters, SpatialOptions o, Activation activation) =>
+        $"{kind} {filters}x{o.Window.H}x{o.Window.W}{(o.Stride != (1, 1) ? $"/{Pair(o.Stride.H, o.Stride.W)}" : "")}" +
+        $"{(o.Dilation != (1, 1) ? $" dilation {Pair(o.Dilation.H, o.Dilation.W)}" : "")} {DescribePadding(o)} {activation.ToString().ToLowerInvariant()}";
+
+    private static string DescribePool(string kind, SpatialOptions o, bool ceilMode) =>
+        $"{kind} {Pair(o.Window.H, o.Window.W)}{(o.Stride != o.Window ? $"/{Pair(o.Stride.H, o.Stride.W)}" : "")}" +
+        $"{(o.Padding == Padding.Explicit || o.Padding == Padding.Valid || ceilMode ? $" {DescribePadding(o)}" : "")}{(ceilMode ? " ceil" : "")}";
+
+    private static string DescribePadding(SpatialOptions o) =>
+        o.Padding == Padding.Explicit ? $"pad {Pair(o.Pad.H, o.Pad.W)}" : o.Padding.ToString().ToLowerInvariant();
+
+    /// <summary>"3" for a square pair, "3x5" otherwise.</summary>
+    private static string Pair(int h, int w) => h == w ? $"{h}" : $"{h}x{w}";
 }
 
 /// <summary>How a model is trained: optimizer, learning rate, batch size and epochs; <see cref="Noise"/> &gt; 0 trains
@@ -263,6 +391,51 @@ public sealed class ModelBuilder
         Add(new Conv2DTransposeSpec(filters, kernel, activation, padding, stride));
     public ModelBuilder MaxPool2D(int size = 2, Padding padding = Padding.Same) => Add(new MaxPool2DSpec(size, padding));
     public ModelBuilder UpSample2D(int scale = 2) => Add(new UpSample2DSpec(scale));
+
+    /// <summary>PyTorch's <c>Conv2d(in, filters, (kernelH, kernelW), stride=(strideH, strideW), padding=(padH, padW),
+    /// dilation=(dilationH, dilationW))</c> with a fused activation.</summary>
+    public ModelBuilder TorchConv2D(int filters, (int H, int W) kernel, Activation activation,
+        (int H, int W) stride = default, (int H, int W) padding = default, (int H, int W) dilation = default) =>
+        Add(new Conv2DSpec(filters, kernel.H, activation, Padding.Explicit, Positive(stride).H)
+        {
+            KernelW = kernel.W, StrideW = Positive(stride).W, Pad = padding.H, PadW = padding.W,
+            Dilation = Positive(dilation).H, DilationW = Positive(dilation).W,
+        });
+
+    /// <summary>PyTorch's <c>ConvTranspose2d(in, filters, (kernelH, kernelW), stride, padding, output_padding, dilation=...)</c>
+    /// with a fused activation: output (H - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1.</summary>
+    public ModelBuilder TorchConv2DTranspose(int filters, (int H, int W) kernel, Activation activation, (int H, int W) stride = default,
+        (int H, int W) padding = default, (int H, int W) outputPadding = default, (int H, int W) dilation = default) =>
+        Add(new Conv2DTransposeSpec(filters, kernel.H, activation, Padding.Explicit, Positive(stride).H)
+        {
+            KernelW = kernel.W, StrideW = Positive(stride).W, Pad = padding.H, PadW = padding.W,
+            OutputPadding = outputPadding.H, OutputPaddingW = outputPadding.W, Dilation = Positive(dilation).H, DilationW = Positive(dilation).W,
+        });
+
+    /// <summary>PyTorch's <c>MaxPool2d(kernel, stride (default kernel), padding, ceil_mode)</c>.</summary>
+    public ModelBuilder TorchMaxPool2D((int H, int W) kernel, (int H, int W)? stride = null, (int H, int W) padding = default, bool ceilMode = false) =>
+        Add(new MaxPool2DSpec(kernel.H, Padding.Explicit, (stride ?? kernel).H)
+        {
+            SizeW = kernel.W, StrideW = (stride ?? kernel).W, Pad = padding.H, PadW = padding.W, CeilMode = ceilMode,
+        });
+
+    /// <summary>PyTorch's <c>AvgPool2d(kernel, stride (default kernel), padding, ceil_mode, count_include_pad)</c>.</summary>
+    public ModelBuilder TorchAvgPool2D((int H, int W) kernel, (int H, int W)? stride = null, (int H, int W) padding = default,
+        bool ceilMode = false, bool countIncludePad = true) =>
+        Add(new AvgPool2DSpec(kernel.H, Padding.Explicit, (stride ?? kernel).H)
+        {
+            SizeW = kernel.W, StrideW = (stride ?? kernel).W, Pad = padding.H, PadW = padding.W, CeilMode = ceilMode, CountIncludePad = countIncludePad,
+        });
+
+    /// <summary>Keras' <c>AveragePooling2D(size, strides, padding)</c>: the divisor counts input positions only.</summary>
+    public ModelBuilder AvgPool2D(int size = 2, Padding padding = Padding.Valid, int? stride = null) => Add(new AvgPool2DSpec(size, padding, stride));
+
+    /// <summary>PyTorch's <c>Upsample(scale_factor=scale, mode="bilinear", align_corners)</c>.</summary>
+    public ModelBuilder UpSample2DBilinear(int scale = 2, bool alignCorners = false) =>
+        Add(new UpSample2DSpec(scale) { Mode = UpsampleMode.Bilinear, AlignCorners = alignCorners });
+
+    /// <summary>(1, 1) for a pair left at its default (0, 0), as PyTorch's stride and dilation default to 1.</summary>
+    private static (int H, int W) Positive((int H, int W) pair) => pair == default ? (1, 1) : pair;
     public ModelBuilder Flatten() => Add(new FlattenSpec());
     public ModelBuilder Reshape(params int[] shape) => Add(new ReshapeSpec(shape));
     /// <summary>A standalone <paramref name="activation"/> layer (PyTorch's activation modules) with its parameters: LeakyReLU's

@@ -1,6 +1,7 @@
 using GpuAe.Backends;
 using GpuAe.Graph;
 using GpuAe.Layers;
+using GpuAe.Layers.AvgPool2D;
 using GpuAe.Layers.Conv2D;
 using GpuAe.Layers.Conv2DTranspose;
 using GpuAe.Layers.Dense;
@@ -321,10 +322,11 @@ internal sealed class Network : IDisposable
             layers[i] = layerSpec switch
             {
                 DenseSpec d => new DenseLayer(name, shape, d.Units, d.Activation),
-                Conv2DSpec c => new Conv2DLayer(name, shape, c.Filters, c.Kernel, c.Stride, c.Padding, c.Activation),
-                Conv2DTransposeSpec t => new Conv2DTransposeLayer(name, shape, t.Filters, t.Kernel, t.Stride, t.Padding, t.Activation),
-                MaxPool2DSpec p => new MaxPool2DLayer(name, shape, p.Size, p.Stride ?? p.Size, p.Padding),
-                UpSample2DSpec u => new UpSample2DLayer(name, shape, u.Scale),
+                Conv2DSpec c => new Conv2DLayer(name, shape, c),
+                Conv2DTransposeSpec t => new Conv2DTransposeLayer(name, shape, t),
+                MaxPool2DSpec p => new MaxPool2DLayer(name, shape, p),
+                AvgPool2DSpec p => new AvgPool2DLayer(name, shape, p),
+                UpSample2DSpec u => new UpSample2DLayer(name, shape, u),
                 FlattenSpec => new ReshapeLayer(name, shape, new Shape((int)shape.ElementCount)),
                 ReshapeSpec r => new ReshapeLayer(name, shape, SpecShape(name, "reshape target", r.Shape)),
                 VaeLatentSpec v => new VaeLatentLayer(name, shape, v.Units, v.Beta),

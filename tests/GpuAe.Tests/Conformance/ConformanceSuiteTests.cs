@@ -88,6 +88,10 @@ public sealed class ConformanceSuiteTests
         public void AvgPoolBackward(PoolGeometry g, int planes, BufferView dy, BufferView dx) => _inner.AvgPoolBackward(g, planes, dy, dx);
         public void UpsampleNearestForward(int planes, int height, int width, int scaleH, int scaleW, BufferView x, BufferView y) => _inner.UpsampleNearestForward(planes, height, width, scaleH, scaleW, x, y);
         public void UpsampleNearestBackward(int planes, int height, int width, int scaleH, int scaleW, BufferView dy, BufferView dx) => _inner.UpsampleNearestBackward(planes, height, width, scaleH, scaleW, dy, dx);
+        public void UpsampleBilinearForward(int planes, int height, int width, int outHeight, int outWidth, bool alignCorners, BufferView x, BufferView y) =>
+            _inner.UpsampleBilinearForward(planes, height, width, outHeight, outWidth, alignCorners, x, y);
+        public void UpsampleBilinearBackward(int planes, int height, int width, int outHeight, int outWidth, bool alignCorners, BufferView dy, BufferView dx) =>
+            _inner.UpsampleBilinearBackward(planes, height, width, outHeight, outWidth, alignCorners, dy, dx);
         public void Loss(LossKind kind, BufferView prediction, BufferView target, float scale, BufferView loss, bool accumulateLoss, BufferView? gradient) => _inner.Loss(kind, prediction, target, scale, loss, accumulateLoss, gradient);
         public void OptimizerUpdate(in OptimizerStep step, BufferView parameters, BufferView gradients, BufferView state1, BufferView state2, BufferView state3 = default) => _inner.OptimizerUpdate(step, parameters, gradients, state1, state2, state3);
         public void GatherRows(BufferView source, int rowLength, BufferView indices, BufferView destination) => _inner.GatherRows(source, rowLength, indices, destination);

@@ -109,6 +109,10 @@ internal sealed class DeferredSideBackend(IBackend backend) : IBackend, IStreamF
         Launch(() => _inner.UpsampleNearestForward(planes, height, width, scaleH, scaleW, x, y));
     public void UpsampleNearestBackward(int planes, int height, int width, int scaleH, int scaleW, BufferView dy, BufferView dx) =>
         Launch(() => _inner.UpsampleNearestBackward(planes, height, width, scaleH, scaleW, dy, dx));
+    public void UpsampleBilinearForward(int planes, int height, int width, int outHeight, int outWidth, bool alignCorners, BufferView x, BufferView y) =>
+        Launch(() => _inner.UpsampleBilinearForward(planes, height, width, outHeight, outWidth, alignCorners, x, y));
+    public void UpsampleBilinearBackward(int planes, int height, int width, int outHeight, int outWidth, bool alignCorners, BufferView dy, BufferView dx) =>
+        Launch(() => _inner.UpsampleBilinearBackward(planes, height, width, outHeight, outWidth, alignCorners, dy, dx));
     public void Loss(LossKind kind, BufferView prediction, BufferView target, float scale, BufferView loss, bool accumulateLoss, BufferView? gradient) =>
         Launch(() => _inner.Loss(kind, prediction, target, scale, loss, accumulateLoss, gradient));
 

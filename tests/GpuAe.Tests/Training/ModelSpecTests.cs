@@ -43,7 +43,7 @@ public class ModelSpecTests
             new ModelBuilder("m", 1, 28, 28).Flatten().Dense(32, Activation.Relu).Code().Build(ReconstructionLoss.MeanSquaredError) },
         { "conv2d expects an image input [C, H, W] per sample, got [784]",
             new ModelBuilder("m", 1, 28, 28).Flatten().Conv2D(4, 3, Activation.Relu).Code().Build(ReconstructionLoss.MeanSquaredError) },
-        { "a 5x5 'valid' convolution does not fit input [1, 3, 3]",
+        { "layers.0: conv2d with kernel 5x5, stride 1x1, padding \"valid\" does not fit input [1, 3, 3] (output -1x-1)",
             new ModelBuilder("m", 1, 3, 3).Conv2D(4, 5, Activation.Relu, Padding.Valid).Code().Build(ReconstructionLoss.MeanSquaredError) },
         { "cannot reshape [784] ([784] values) to [5, 5] ([25] values)".Replace("[784] values", "784 values").Replace("[25] values", "25 values"),
             new ModelBuilder("m", 1, 28, 28).Flatten().Code().Reshape(5, 5).Build(ReconstructionLoss.MeanSquaredError) },

@@ -1,5 +1,6 @@
 using GpuAe.Backends;
 using GpuAe.Graph;
+using GpuAe.Models;
 
 namespace GpuAe.Layers.Conv2D;
 
@@ -9,6 +10,7 @@ namespace GpuAe.Layers.Conv2D;
 /// then a swap of the two leading axes gives NCHW. Backward: dW = dY'·columnsᵀ, db = row sums of dY',
 /// dcolumns = Wᵀ·dY', dx = col2im(dcolumns) (a gather, no atomics). W is [OC, C, KH, KW] as in PyTorch.
 /// dW and db run on the side stream (<see cref="StepStream.Side"/>), beside dcolumns and col2im.
+/// Rectangular kernels, per-axis strides and dilations and explicit (PyTorch) padding are all im2col geometry.
 /// </summary>
 internal sealed class Conv2DLayer : Layer
 {
@@ -16,27 +18,38 @@ internal sealed class Conv2DLayer : Layer
     private readonly int _filters;
 
     public Conv2DLayer(string name, Shape inputShape, int filters, int kernel, int stride, Padding padding, Activation activation)
-        : base(name, inputShape)
+        : this(name, inputShape, new Conv2DSpec(filters, kernel, activation, padding, stride))
     {
-        if (inputShape.Rank != 3)
-            throw new ModelSpecException($"{name}: conv2d expects an image input [C, H, W] per sample, got {inputShape}");
-        if (filters <= 0 || kernel <= 0 || stride <= 0)
-            throw new ModelSpecException($"{name}: conv2d needs positive filters, kernel and stride (got {filters}, {kernel}, {stride})");
+    }
+
+    public Conv2DLayer(string name, Shape inputShape, Conv2DSpec spec) : base(name, inputShape)
+    {
+        const string kind = "conv2d";
+        SpatialChecks.ImageInput(name, kind, inputShape);
+        var o = spec.Options;
+        SpatialChecks.AtLeast(name, kind, 1, ("filters", spec.Filters), ("kernel", o.Window.H), ("kernel_w", o.Window.W),
+            ("stride", o.Stride.H), ("stride_w", o.Stride.W), ("dilation", o.Dilation.H), ("dilation_w", o.Dilation.W));
+        SpatialChecks.AtLeast(name, kind, 0, ("pad", o.Pad.H), ("pad_w", o.Pad.W));
+        SpatialChecks.ExplicitOnly(name, kind, spec.Padding, ("pad", spec.Pad), ("pad_w", spec.PadW));
         int c = inputShape[0], h = inputShape[1], w = inputShape[2];
-        var (top, bottom) = PaddingMath.Amount(padding, h, kernel, stride);
-        var (left, right) = PaddingMath.Amount(padding, w, kernel, stride);
-        _geometry = new ConvGeometry(c, h, w, kernel, kernel, stride, stride, top, left, bottom, right);
+        var (top, bottom) = PaddingMath.Amount(o.Padding, h, o.Window.H, o.Stride.H, o.Dilation.H, o.Pad.H);
+        var (left, right) = PaddingMath.Amount(o.Padding, w, o.Window.W, o.Stride.W, o.Dilation.W, o.Pad.W);
+        _geometry = new ConvGeometry(c, h, w, o.Window.H, o.Window.W, o.Stride.H, o.Stride.W, top, left, bottom, right, o.Dilation.H, o.Dilation.W);
         if (_geometry.OutHeight <= 0 || _geometry.OutWidth <= 0)
-            throw new ModelSpecException($"{name}: a {kernel}x{kernel} '{padding.ToString().ToLowerInvariant()}' convolution does not fit input {inputShape}");
-        _filters = filters;
-        Activation = activation;
-        int fanIn = c * kernel * kernel, fanOut = filters * kernel * kernel;
+            throw new ModelSpecException(
+                $"{name}: conv2d with {SpatialChecks.Describe(o)} does not fit input {inputShape} (output {_geometry.OutHeight}x{_geometry.OutWidth})");
+        _filters = spec.Filters;
+        Activation = spec.Activation;
+        int window = o.Window.H * o.Window.W, fanIn = c * window, fanOut = spec.Filters * window;
         Parameters =
         [
-            new ParameterDecl($"{name}.weight", new Shape(filters, c, kernel, kernel), new ParameterInit.GlorotUniform(fanIn, fanOut)),
-            new ParameterDecl($"{name}.bias", new Shape(filters), new ParameterInit.Zeros()),
+            new ParameterDecl($"{name}.weight", new Shape(spec.Filters, c, o.Window.H, o.Window.W), new ParameterInit.GlorotUniform(fanIn, fanOut)),
+            new ParameterDecl($"{name}.bias", new Shape(spec.Filters), new ParameterInit.Zeros()),
         ];
     }
+
+    /// <summary>The im2col geometry (padding resolved), for readers such as exporters.</summary>
+    internal ConvGeometry Geometry => _geometry;
 
     public Activation Activation { get; }
     public override Shape OutputShape => new(_filters, _geometry.OutHeight, _geometry.OutWidth);

@@ -1,5 +1,6 @@
 using GpuAe.Backends;
 using GpuAe.Graph;
+using GpuAe.Models;
 
 namespace GpuAe.Layers.Conv2DTranspose;
 
@@ -13,7 +14,8 @@ namespace GpuAe.Layers.Conv2DTranspose;
 /// padding follow Keras/TensorFlow: "same" gives H*stride, "valid" gives H*stride + max(K - stride, 0), and the
 /// padding is the one G would use in TensorFlow on an input of the output's size (extra pixel after).
 /// PyTorch crops symmetrically, so to reproduce "same" there with K - stride odd (K 3, stride 2), run
-/// ConvTranspose2d with padding 0 and keep the leading H*stride rows and columns.
+/// ConvTranspose2d with padding 0 and keep the leading H*stride rows and columns. With padding "explicit" the layer
+/// is PyTorch's ConvTranspose2d(padding, output_padding, dilation): G pads pad before and pad - output_padding after.
 /// </summary>
 internal sealed class Conv2DTransposeLayer : Layer
 {
@@ -21,32 +23,63 @@ internal sealed class Conv2DTransposeLayer : Layer
     private readonly int _inputChannels, _filters;
 
     public Conv2DTransposeLayer(string name, Shape inputShape, int filters, int kernel, int stride, Padding padding, Activation activation)
-        : base(name, inputShape)
+        : this(name, inputShape, new Conv2DTransposeSpec(filters, kernel, activation, padding, stride))
     {
-        if (inputShape.Rank != 3)
-            throw new ModelSpecException($"{name}: conv2d_transpose expects an image input [C, H, W] per sample, got {inputShape}");
-        if (filters <= 0 || kernel <= 0 || stride <= 0)
-            throw new ModelSpecException($"{name}: conv2d_transpose needs positive filters, kernel and stride (got {filters}, {kernel}, {stride})");
+    }
+
+    public Conv2DTransposeLayer(string name, Shape inputShape, Conv2DTransposeSpec spec) : base(name, inputShape)
+    {
+        const string kind = "conv2d_transpose";
+        SpatialChecks.ImageInput(name, kind, inputShape);
+        var o = spec.Options;
+        var (outputPadH, outputPadW) = spec.OutputPaddingSize;
+        SpatialChecks.AtLeast(name, kind, 1, ("filters", spec.Filters), ("kernel", o.Window.H), ("kernel_w", o.Window.W),
+            ("stride", o.Stride.H), ("stride_w", o.Stride.W), ("dilation", o.Dilation.H), ("dilation_w", o.Dilation.W));
+        SpatialChecks.AtLeast(name, kind, 0, ("pad", o.Pad.H), ("pad_w", o.Pad.W), ("output_padding", outputPadH), ("output_padding_w", outputPadW));
+        SpatialChecks.ExplicitOnly(name, kind, spec.Padding, ("pad", spec.Pad), ("pad_w", spec.PadW),
+            ("output_padding", spec.OutputPadding), ("output_padding_w", spec.OutputPaddingW));
+        if (outputPadH >= Math.Max(o.Stride.H, o.Dilation.H) || outputPadW >= Math.Max(o.Stride.W, o.Dilation.W))
+            throw new ModelSpecException($"{name}: {kind} output_padding {outputPadH}x{outputPadW} must be smaller than the stride " +
+                $"{o.Stride.H}x{o.Stride.W} or the dilation {o.Dilation.H}x{o.Dilation.W} (PyTorch's limit)");
         int c = inputShape[0], h = inputShape[1], w = inputShape[2];
-        long outH = PaddingMath.TransposedOutput(padding, h, kernel, stride), outW = PaddingMath.TransposedOutput(padding, w, kernel, stride);
-        if (outH * outW * filters > int.MaxValue)
-            throw new ModelSpecException($"{name}: a stride-{stride} conv2d_transpose of input {inputShape} gives {filters} x {outH} x {outW}, too large for one sample");
-        var (top, bottom) = PaddingMath.Amount(padding, (int)outH, kernel, stride);
-        var (left, right) = PaddingMath.Amount(padding, (int)outW, kernel, stride);
-        _geometry = new ConvGeometry(filters, (int)outH, (int)outW, kernel, kernel, stride, stride, top, left, bottom, right);
+        long outH = OutputLength(o.Padding, h, o.Window.H, o.Stride.H, o.Pad.H, o.Dilation.H, outputPadH);
+        long outW = OutputLength(o.Padding, w, o.Window.W, o.Stride.W, o.Pad.W, o.Dilation.W, outputPadW);
+        if (outH <= 0 || outW <= 0)
+            throw new ModelSpecException($"{name}: {kind} with {SpatialChecks.Describe(o)} and output_padding {outputPadH}x{outputPadW} " +
+                $"does not fit input {inputShape} (output {outH}x{outW})");
+        if (outH * outW * spec.Filters > int.MaxValue)
+            throw new ModelSpecException($"{name}: a stride-{o.Stride.H}x{o.Stride.W} {kind} of input {inputShape} gives {spec.Filters} x {outH} x {outW}, too large for one sample");
+        // G's padding: PyTorch's crops pad before and pad - output_padding after (negative: the last rows no window
+        // reaches, as output_padding adds them); Keras' is the one G would use in TensorFlow on an input of the output's size.
+        var (top, bottom) = o.Padding == Padding.Explicit ? (o.Pad.H, o.Pad.H - outputPadH)
+            : PaddingMath.Amount(o.Padding, (int)outH, o.Window.H, o.Stride.H, o.Dilation.H);
+        var (left, right) = o.Padding == Padding.Explicit ? (o.Pad.W, o.Pad.W - outputPadW)
+            : PaddingMath.Amount(o.Padding, (int)outW, o.Window.W, o.Stride.W, o.Dilation.W);
+        _geometry = new ConvGeometry(spec.Filters, (int)outH, (int)outW, o.Window.H, o.Window.W, o.Stride.H, o.Stride.W,
+            top, left, bottom, right, o.Dilation.H, o.Dilation.W);
         if (_geometry.OutHeight != h || _geometry.OutWidth != w)
             throw new InvalidOperationException(
                 $"{name}: internal error: the adjoint convolution of a {outH}x{outW} output gives {_geometry.OutHeight}x{_geometry.OutWidth}, not the input {h}x{w}");
         _inputChannels = c;
-        _filters = filters;
-        Activation = activation;
-        // Keras computes Conv2DTranspose's fans from its kernel [K, K, filters, C]: fan-in K*K*filters, fan-out K*K*C.
+        _filters = spec.Filters;
+        Activation = spec.Activation;
+        // Keras computes Conv2DTranspose's fans from its kernel [KH, KW, filters, C]: fan-in KH*KW*filters, fan-out KH*KW*C.
+        int window = o.Window.H * o.Window.W;
         Parameters =
         [
-            new ParameterDecl($"{name}.weight", new Shape(c, filters, kernel, kernel), new ParameterInit.GlorotUniform(filters * kernel * kernel, c * kernel * kernel)),
-            new ParameterDecl($"{name}.bias", new Shape(filters), new ParameterInit.Zeros()),
+            new ParameterDecl($"{name}.weight", new Shape(c, spec.Filters, o.Window.H, o.Window.W), new ParameterInit.GlorotUniform(spec.Filters * window, c * window)),
+            new ParameterDecl($"{name}.bias", new Shape(spec.Filters), new ParameterInit.Zeros()),
         ];
     }
+
+    /// <summary>Output length along one axis: PyTorch's formula with explicit padding, Keras' otherwise.</summary>
+    private static long OutputLength(Padding padding, int input, int kernel, int stride, int pad, int dilation, int outputPadding) =>
+        padding == Padding.Explicit
+            ? PaddingMath.TorchTransposedOutput(input, kernel, stride, pad, dilation, outputPadding)
+            : PaddingMath.TransposedOutput(padding, input, dilation * (kernel - 1) + 1, stride);
+
+    /// <summary>G, the convolution whose adjoint this layer is (its input is this layer's output), for readers such as exporters.</summary>
+    internal ConvGeometry Geometry => _geometry;
 
     public Activation Activation { get; }
     public override Shape OutputShape => new(_filters, _geometry.Height, _geometry.Width);

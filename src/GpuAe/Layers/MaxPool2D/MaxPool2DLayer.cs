@@ -1,24 +1,25 @@
 using GpuAe.Backends;
 using GpuAe.Graph;
+using GpuAe.Models;
 
 namespace GpuAe.Layers.MaxPool2D;
 
-/// <summary>Max pooling per channel plane; forward stores the argmax, backward gathers through it.</summary>
+/// <summary>Max pooling per channel plane; forward stores the argmax, backward gathers through it. Keras' "same"/"valid"
+/// or PyTorch's MaxPool2d (explicit padding that never wins the max, ceil_mode): see <see cref="MaxPool2DSpec"/>.</summary>
 internal sealed class MaxPool2DLayer : Layer
 {
     private readonly PoolGeometry _geometry;
 
-    public MaxPool2DLayer(string name, Shape inputShape, int size, int stride, Padding padding) : base(name, inputShape)
+    public MaxPool2DLayer(string name, Shape inputShape, int size, int stride, Padding padding)
+        : this(name, inputShape, new MaxPool2DSpec(size, padding, stride))
     {
-        if (inputShape.Rank != 3)
-            throw new ModelSpecException($"{name}: max-pool expects an image input [C, H, W] per sample, got {inputShape}");
-        if (size <= 0 || stride <= 0) throw new ModelSpecException($"{name}: pool size and stride must be positive (got {size}, {stride})");
-        var (top, bottom) = PaddingMath.Amount(padding, inputShape[1], size, stride);
-        var (left, right) = PaddingMath.Amount(padding, inputShape[2], size, stride);
-        _geometry = new PoolGeometry(inputShape[1], inputShape[2], size, size, stride, stride, top, left, bottom, right);
-        if (_geometry.OutHeight <= 0 || _geometry.OutWidth <= 0)
-            throw new ModelSpecException($"{name}: a {size}x{size} pool does not fit input {inputShape}");
     }
+
+    public MaxPool2DLayer(string name, Shape inputShape, MaxPool2DSpec spec) : base(name, inputShape) =>
+        _geometry = SpatialChecks.Pool(name, "maxpool2d", inputShape, spec.Options, spec.CeilMode == true, countPadding: true);
+
+    /// <summary>The pooling geometry (padding and ceil mode resolved), for readers such as exporters.</summary>
+    internal PoolGeometry Geometry => _geometry;
 
     public override Shape OutputShape => new(InputShape[0], _geometry.OutHeight, _geometry.OutWidth);
 
