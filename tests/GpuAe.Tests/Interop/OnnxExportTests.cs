@@ -74,6 +74,25 @@ public sealed class OnnxExportTests : IDisposable
         AssertClose(reconstruction, decoder["reconstruction"], $"{name} decoder.onnx reconstruction");
     }
 
+    /// <summary>PyTorch's options: rectangular kernels, per-axis strides, dilation, integer padding, a transposed
+    /// convolution with padding and output_padding, pools in ceil mode (a last window dropped as PyTorch drops it, and
+    /// overhanging average windows) with both divisors, bilinear upsampling with and without align_corners.</summary>
+    [Fact]
+    public void Onnx_runtime_reproduces_pytorch_spatial_options()
+    {
+        var spec = new ModelBuilder("torch-options", 1, 13, 11)
+            .TorchConv2D(3, (3, 2), Activation.Relu, stride: (2, 1), padding: (1, 0), dilation: (1, 2))   // 3 x 7 x 9
+            .TorchMaxPool2D((2, 3), stride: (2, 2), padding: (1, 1), ceilMode: true)                       // 3 x 4 x 5
+            .TorchAvgPool2D((3, 2), stride: (2, 2), padding: (1, 0), ceilMode: true).Code()                // 3 x 3 x 3
+            .TorchConv2DTranspose(2, (3, 3), Activation.Tanh, stride: (2, 2), padding: (1, 1), outputPadding: (1, 0)) // 2 x 6 x 5
+            .UpSample2DBilinear(2)                                                                          // 2 x 12 x 10
+            .TorchAvgPool2D((2, 2), padding: (1, 1), countIncludePad: false)                                // 2 x 7 x 6
+            .UpSample2DBilinear(2, alignCorners: true)                                                      // 2 x 14 x 12
+            .TorchConv2D(1, (2, 2), Activation.Linear)                                                      // 1 x 13 x 11
+            .Build(ReconstructionLoss.MeanSquaredError);
+        AssertOnnxMatches(spec);
+    }
+
     /// <summary>Standalone activation layers with their own parameters (softplus with beta and a threshold low enough
     /// that both of its branches are taken), and a BCE-on-probabilities model whose output sigmoid is a layer.</summary>
     [Fact]

@@ -1,5 +1,9 @@
 using GpuAe.Backends;
 using GpuAe.Layers;
+using AvgPool2DLayer = GpuAe.Layers.AvgPool2D.AvgPool2DLayer;
+using Conv2DLayer = GpuAe.Layers.Conv2D.Conv2DLayer;
+using Conv2DTransposeLayer = GpuAe.Layers.Conv2DTranspose.Conv2DTransposeLayer;
+using MaxPool2DLayer = GpuAe.Layers.MaxPool2D.MaxPool2DLayer;
 using GpuAe.Models;
 using static GpuAe.Interop.Onnx.OnnxAttribute;
 
@@ -17,10 +21,11 @@ internal static class OnnxLayerEmitters
     public static string Emit(OnnxGraphBuilder g, Layer layer, LayerSpec spec, string x) => spec switch
     {
         DenseSpec d => Activation(g, layer.Name, d.Activation, Dense(g, layer.Name, x)),
-        Conv2DSpec c => Activation(g, layer.Name, c.Activation, Conv2D(g, layer, c, x)),
-        Conv2DTransposeSpec t => Activation(g, layer.Name, t.Activation, Conv2DTranspose(g, layer, t, x)),
-        MaxPool2DSpec p => MaxPool2D(g, layer, p, x),
-        UpSample2DSpec u => UpSample2D(g, layer.Name, u, x),
+        Conv2DSpec c => Activation(g, layer.Name, c.Activation, Conv2D(g, (Conv2DLayer)layer, x)),
+        Conv2DTransposeSpec t => Activation(g, layer.Name, t.Activation, Conv2DTranspose(g, (Conv2DTransposeLayer)layer, x)),
+        MaxPool2DSpec => Pool(g, "MaxPool", $"{layer.Name}.maxpool", ((MaxPool2DLayer)layer).Geometry, x),
+        AvgPool2DSpec => Pool(g, "AveragePool", $"{layer.Name}.avgpool", ((AvgPool2DLayer)layer).Geometry, x),
+        UpSample2DSpec u => UpSample2D(g, layer, u, x),
         FlattenSpec => g.Add("Flatten", $"{layer.Name}.flatten", [x], new Int("axis", 1)),
         ReshapeSpec => Reshape(g, $"{layer.Name}.reshape", layer.OutputShape.ToArray(), x),
         VaeLatentSpec => VaeLatent(g, layer, x),
@@ -33,52 +38,67 @@ internal static class OnnxLayerEmitters
     private static string Dense(OnnxGraphBuilder g, string name, string x) =>
         g.Add("Gemm", $"{name}.gemm", [x, g.Weight($"{name}.weight"), g.Weight($"{name}.bias")], new Int("transB", 1));
 
-    /// <summary>Conv with the layer's explicit padding (Keras 'same' puts the odd pixel after: pads [top, left, bottom, right]).</summary>
-    private static string Conv2D(OnnxGraphBuilder g, Layer layer, Conv2DSpec spec, string x)
+    /// <summary>Conv with the layer's geometry: per-axis kernel, stride, dilation and padding (Keras 'same' puts the
+    /// odd pixel after; ONNX pads are [top, left, bottom, right] and may differ).</summary>
+    private static string Conv2D(OnnxGraphBuilder g, Conv2DLayer layer, string x)
     {
-        var (top, bottom) = PaddingMath.Amount(spec.Padding, layer.InputShape[1], spec.Kernel, spec.Stride);
-        var (left, right) = PaddingMath.Amount(spec.Padding, layer.InputShape[2], spec.Kernel, spec.Stride);
+        var c = layer.Geometry;
         return g.Add("Conv", $"{layer.Name}.conv", [x, g.Weight($"{layer.Name}.weight"), g.Weight($"{layer.Name}.bias")],
-            new Ints("kernel_shape", [spec.Kernel, spec.Kernel]), new Ints("strides", [spec.Stride, spec.Stride]),
-            new Ints("dilations", [1, 1]), new Ints("pads", [top, left, bottom, right]), new Int("group", 1));
+            new Ints("kernel_shape", [c.KernelH, c.KernelW]), new Ints("strides", [c.StrideH, c.StrideW]),
+            new Ints("dilations", [c.DilationH, c.DilationW]), new Ints("pads", [c.PadTop, c.PadLeft, c.PadBottom, c.PadRight]),
+            new Int("group", 1));
     }
 
     /// <summary>
-    /// ConvTranspose (W [in, out, K, K], ONNX's layout too). GpuAe's layer is the adjoint of the 'same'/'valid' convolution
-    /// over its output, whose padding (before, after) we know: the full transposed output (in - 1)·stride + K is cropped
-    /// by 'before' at the start and by whatever exceeds the layer's output size at the end; when the full output is
-    /// shorter (K &lt; stride, 'valid'), output_padding adds the missing rows.
+    /// ConvTranspose (W [in, out, KH, KW], ONNX's layout too). GpuAe's layer is the adjoint of a convolution over its
+    /// output (the layer's geometry, whatever convention the spec used: Keras same/valid or PyTorch padding and
+    /// output_padding). The full transposed output (in - 1)·stride + dilation·(K - 1) + 1 is cropped by that
+    /// convolution's top/left padding at the start and by whatever exceeds the layer's output size at the end; when it
+    /// is shorter (a negative bottom/right padding: PyTorch's output_padding, or K &lt; stride with 'valid'),
+    /// output_padding adds the missing rows.
     /// </summary>
-    private static string Conv2DTranspose(OnnxGraphBuilder g, Layer layer, Conv2DTransposeSpec spec, string x)
+    private static string Conv2DTranspose(OnnxGraphBuilder g, Conv2DTransposeLayer layer, string x)
     {
-        (long Begin, long End, long Extra) Axis(int input, int output)
+        var c = layer.Geometry;
+        (long Begin, long End, long Extra) Axis(int input, int output, int kernel, int stride, int dilation, int before)
         {
-            var (before, _) = PaddingMath.Amount(spec.Padding, output, spec.Kernel, spec.Stride);
-            long excess = (long)(input - 1) * spec.Stride + spec.Kernel - before - output;
+            long excess = (long)(input - 1) * stride + (long)dilation * (kernel - 1) + 1 - before - output;
             return (before, Math.Max(excess, 0), Math.Max(-excess, 0));
         }
-        var rows = Axis(layer.InputShape[1], layer.OutputShape[1]);
-        var columns = Axis(layer.InputShape[2], layer.OutputShape[2]);
+        var rows = Axis(layer.InputShape[1], c.Height, c.KernelH, c.StrideH, c.DilationH, c.PadTop);
+        var columns = Axis(layer.InputShape[2], c.Width, c.KernelW, c.StrideW, c.DilationW, c.PadLeft);
         return g.Add("ConvTranspose", $"{layer.Name}.conv_transpose", [x, g.Weight($"{layer.Name}.weight"), g.Weight($"{layer.Name}.bias")],
-            new Ints("kernel_shape", [spec.Kernel, spec.Kernel]), new Ints("strides", [spec.Stride, spec.Stride]),
-            new Ints("dilations", [1, 1]), new Ints("pads", [rows.Begin, columns.Begin, rows.End, columns.End]),
+            new Ints("kernel_shape", [c.KernelH, c.KernelW]), new Ints("strides", [c.StrideH, c.StrideW]),
+            new Ints("dilations", [c.DilationH, c.DilationW]), new Ints("pads", [rows.Begin, columns.Begin, rows.End, columns.End]),
             new Ints("output_padding", [rows.Extra, columns.Extra]), new Int("group", 1));
     }
 
-    /// <summary>MaxPool; padded positions never win (ONNX pads max-pool with -∞, as GpuAe's kernel skips them).</summary>
-    private static string MaxPool2D(OnnxGraphBuilder g, Layer layer, MaxPool2DSpec spec, string x)
+    /// <summary>MaxPool or AveragePool with the layer's geometry. Max: padded positions never win (ONNX pads max-pool
+    /// with -∞, as GpuAe's kernel skips them). Average: count_include_pad as the layer divides; ceil_mode as PyTorch.</summary>
+    private static string Pool(OnnxGraphBuilder g, string op, string name, PoolGeometry p, string x)
     {
-        int stride = spec.Stride ?? spec.Size;
-        var (top, bottom) = PaddingMath.Amount(spec.Padding, layer.InputShape[1], spec.Size, stride);
-        var (left, right) = PaddingMath.Amount(spec.Padding, layer.InputShape[2], spec.Size, stride);
-        return g.Add("MaxPool", $"{layer.Name}.maxpool", [x],
-            new Ints("kernel_shape", [spec.Size, spec.Size]), new Ints("strides", [stride, stride]), new Ints("pads", [top, left, bottom, right]));
+        List<OnnxAttribute> attributes =
+        [
+            new Ints("kernel_shape", [p.WindowH, p.WindowW]), new Ints("strides", [p.StrideH, p.StrideW]),
+            new Ints("pads", [p.PadTop, p.PadLeft, p.PadBottom, p.PadRight]), new Int("ceil_mode", p.CeilMode ? 1 : 0),
+        ];
+        if (op == "AveragePool") attributes.Add(new Int("count_include_pad", p.CountPadding ? 1 : 0));
+        return g.Add(op, name, [x], [.. attributes]);
     }
 
-    /// <summary>Nearest upsampling by an integer factor: Resize, output pixel i reads input floor(i / scale).</summary>
-    private static string UpSample2D(OnnxGraphBuilder g, string name, UpSample2DSpec spec, string x) =>
-        g.Add("Resize", $"{name}.resize", [x, "", g.Constant($"{name}.scales", 1f, 1f, spec.Scale, spec.Scale)],
-            new Text("mode", "nearest"), new Text("coordinate_transformation_mode", "asymmetric"), new Text("nearest_mode", "floor"));
+    /// <summary>Upsampling by integer factors: Resize. Nearest: output pixel i reads input floor(i / scale). Bilinear:
+    /// PyTorch's half-pixel centres ("pytorch_half_pixel") or, with align_corners, the corners aligned.</summary>
+    private static string UpSample2D(OnnxGraphBuilder g, Layer layer, UpSample2DSpec spec, string x)
+    {
+        string name = layer.Name;
+        float scaleH = layer.OutputShape[1] / (float)layer.InputShape[1], scaleW = layer.OutputShape[2] / (float)layer.InputShape[2];
+        string scales = g.Constant($"{name}.scales", 1f, 1f, scaleH, scaleW);
+        return (spec.Mode ?? UpsampleMode.Nearest) == UpsampleMode.Nearest
+            ? g.Add("Resize", $"{name}.resize", [x, "", scales],
+                new Text("mode", "nearest"), new Text("coordinate_transformation_mode", "asymmetric"), new Text("nearest_mode", "floor"))
+            : g.Add("Resize", $"{name}.resize", [x, "", scales], new Text("mode", "linear"),
+                new Text("coordinate_transformation_mode", spec.AlignCorners == true ? "align_corners" : "pytorch_half_pixel"));
+    }
 
     /// <summary>A VAE's latent at inference: the mean head (what `gpuae encode` writes and the decoder reads); the
     /// encoder also outputs the log-variance head as "log_var".</summary>
