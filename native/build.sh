@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds libgpuae and runs its C tests: publishes src/GpuAe.Native with NativeAOT into native/build/libgpuae.so,
-# makes a reference run with the gpuae command line (a 1-epoch dense32 checkpoint on the CPU and the codes
-# `gpuae encode` writes from it), builds the C tests with CMake and runs them with ctest (each also under
+# makes reference runs with the gpuae command line (a 1-epoch dense32 checkpoint on the CPU and the codes
+# `gpuae encode` writes from it; a 1-epoch run of dense32's spec file with another recipe), builds the C tests,
+# examples and the C++ test with CMake and runs them with ctest (each test also under
 # valgrind memcheck when valgrind is installed). Extra arguments go to `dotnet publish`, e.g.
 #   bash native/build.sh -p:NvccExe=/nonexistent
 set -euo pipefail
@@ -21,6 +22,11 @@ reference="$build/reference"
 rm -rf "$reference"
 "$root/gpuae" train --model dense32 --backend cpu --epochs 1 --train-samples 2048 --seed 5 --out "$reference" >/dev/null
 "$root/gpuae" encode --from "$reference" --backend cpu --count 300 >/dev/null
+# A spec file and a recipe of its own (test_train_mnist trains the same through gpuae_model_create_spec + a JSON recipe).
+rm -rf "$reference-recipe"
+"$root/gpuae" presets --json dense32 > "$build/dense32.json"
+"$root/gpuae" train --model "$build/dense32.json" --backend cpu --epochs 1 --train-samples 512 --batch 64 --lr 0.003 \
+  --seed 9 --out "$reference-recipe" >/dev/null
 
 echo "== C tests"
 cmake -S "$root/native" -B "$build" -DGPUAE_REFERENCE_DIR="$reference" >/dev/null

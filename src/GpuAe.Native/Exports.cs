@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using GpuAe.Data;
 using GpuAe.Models;
 using GpuAe.Training;
 
@@ -9,13 +10,13 @@ namespace GpuAe.Native;
 /// Every body runs inside <see cref="Errors.Guard"/>: a failure is a status plus gpuae_last_error, never an exception
 /// crossing into the host.
 /// </summary>
-internal static unsafe class Exports
+internal static unsafe partial class Exports
 {
     /// <summary>Library version, MAJOR*10000 + MINOR*100 + PATCH (GPUAE_VERSION_NUMBER of the header it was built with).</summary>
     public const uint Version = 100;
 
     /// <summary>The C API level (GPUAE_API_VERSION): grows by one whenever functions are appended.</summary>
-    public const uint ApiVersion = 1;
+    public const uint ApiVersion = 2;
 
     [UnmanagedCallersOnly(EntryPoint = "gpuae_version")]
     public static uint GetVersion() => Version;
@@ -70,7 +71,9 @@ internal static unsafe class Exports
         var result = Out(model, "model");
         string file = Text(path, "path");
         if (!File.Exists(file)) throw new NativeApiException(Status.NotFound, $"checkpoint {file} does not exist");
-        *result = Adopt(owner, Checkpoint.Load(owner.Backend, file));
+        var saved = Checkpoint.Read(file);
+        var scaling = InputScaling.Read(file);
+        *result = Adopt(owner, saved.CreateTrainer(owner.Backend), scaling);
         return Status.Ok;
     });
 
@@ -147,11 +150,8 @@ internal static unsafe class Exports
         return Status.Ok;
     }
 
-    private static nint Adopt(NativeContext context, Trainer trainer)
-    {
-        context.AddReference();
-        return Handles.New(new NativeModel(context, trainer));
-    }
+    private static nint Adopt(NativeContext context, Trainer trainer, InputScaling? scaling = null) =>
+        Handles.New(new NativeModel(context, trainer, scaling));
 
     private static T* Out<T>(T* pointer, string name) where T : unmanaged =>
         pointer is not null ? pointer : throw new NativeApiException(Status.InvalidArgument, $"{name} (the output pointer) is NULL");

@@ -26,7 +26,9 @@ internal enum PlanKind
 /// <summary>Run-time inputs a plan reads on every run (so the launches themselves never change).</summary>
 internal sealed class PlanInputs
 {
-    public DeviceDataset? Data;
+    /// <summary>Samples [n, C*H*W] on the device and the order batches gather them in: a data set's (<see cref="Use"/>),
+    /// or a batch the caller staged on the device with the identity order (<see cref="Trainer.TrainStep"/>).</summary>
+    public BufferView Images, Order;
     public int Start;
     /// <summary>Evaluation plans of a denoising model corrupt their input when set (the default), else feed it clean.</summary>
     public bool Noisy = true;
@@ -35,6 +37,16 @@ internal sealed class PlanInputs
     /// (<see cref="IBackend.RandomForStep"/>); evaluation draws a fixed stream per batch position, so the
     /// validation loss is reproducible and does not depend on how far training has gone.</summary>
     public ulong LatentSeed, EvalLatentSeed;
+
+    public void Use(DeviceDataset data) => (Images, Order) = (data.Images.All, data.Order.All);
+
+    /// <summary>Inputs that gather from <paramref name="data"/> from its first sample.</summary>
+    public static PlanInputs Of(DeviceDataset data)
+    {
+        var inputs = new PlanInputs();
+        inputs.Use(data);
+        return inputs;
+    }
 }
 
 /// <summary>
@@ -119,11 +131,7 @@ internal sealed class Network : IDisposable
         g.Add("gather_batch", [], [x], r =>
         {
             var xv = r[x];
-            return () =>
-            {
-                var data = inputs.Data!;
-                backend.GatherRows(data.Images.All, sampleSize, data.Order.Slice(inputs.Start, batch), xv);
-            };
+            return () => backend.GatherRows(inputs.Images, sampleSize, inputs.Order.Slice(inputs.Start, batch), xv);
         });
 
         var trainLoss = g.External("train_loss", new Shape(1), accumulators.Slice(0, 1));

@@ -17,7 +17,7 @@ public readonly record struct Evaluation(double Loss, double Mse);
 /// the device, forward, fused loss+gradient, backward, one optimizer launch); the host reads the loss
 /// accumulators back once per epoch. Same seed, same backend: same bits.
 /// </summary>
-public sealed class Trainer : IDisposable
+public sealed partial class Trainer : IDisposable
 {
     private readonly Network _network;
     private readonly DeviceBuffer _accumulators;
@@ -87,7 +87,11 @@ public sealed class Trainer : IDisposable
 
     /// <summary>One pass over <paramref name="train"/> in a fresh shuffled order (drop-last: every step
     /// has a full batch, so one plan serves the whole epoch).</summary>
-    public EpochMetrics TrainEpoch(DeviceDataset train, DeviceDataset? validation = null, IProgress<double>? progress = null)
+    /// <param name="cancellation">Checked after every step (after <paramref name="progress"/> heard of it). Cancelled, the
+    /// epoch stops with <see cref="OperationCanceledException"/>: the steps taken stay applied and counted in
+    /// <see cref="Step"/>, <see cref="Epoch"/> does not advance, so the next epoch reshuffles for the same epoch number.</param>
+    public EpochMetrics TrainEpoch(DeviceDataset train, DeviceDataset? validation = null, IProgress<double>? progress = null,
+        CancellationToken cancellation = default)
     {
         CheckCompatible(train);
         var watch = Stopwatch.StartNew();
@@ -97,9 +101,9 @@ public sealed class Trainer : IDisposable
         train.SetOrder(order);
         var plan = Plan(PlanKind.Train, batch);
         Backend.Fill(_accumulators.Slice(0, 1), 0f);
-        _inputs.Data = train;
+        _inputs.Use(train);
         if (Backend is IStepCapture capture && StepProfile is null)
-            ReplayCaptured(capture, plan, train, steps, progress);
+            ReplayCaptured(capture, plan, train, steps, progress, cancellation);
         else
             for (int s = 0; s < steps; s++)
             {
@@ -108,6 +112,7 @@ public sealed class Trainer : IDisposable
                 if (StepProfile is null) plan.Plan.Run();
                 else plan.Plan.RunProfiled(Backend, StepProfile);
                 progress?.Report((s + 1) / (double)steps);
+                cancellation.ThrowIfCancellationRequested();
             }
         Span<float> loss = stackalloc float[1];
         Backend.Download(_accumulators.Slice(0, 1), loss);
@@ -125,7 +130,8 @@ public sealed class Trainer : IDisposable
     /// The epoch as graph replays: the step is captured once per (plan, data set) with the batch start at 0,
     /// and the per-step optimizer values go to the device once per epoch; no host sync until the loss read-back.
     /// </summary>
-    private void ReplayCaptured(IStepCapture capture, CompiledPlan plan, DeviceDataset train, int steps, IProgress<double>? progress)
+    private void ReplayCaptured(IStepCapture capture, CompiledPlan plan, DeviceDataset train, int steps, IProgress<double>? progress,
+        CancellationToken cancellation)
     {
         if (_captured is null || _captured.Value.Plan != plan || _captured.Value.Data != train || _captured.Value.Steps < steps)
         {
@@ -140,9 +146,10 @@ public sealed class Trainer : IDisposable
         for (int s = 0; s < steps; s++)
         {
             replay.Replay();
+            Step++;
             progress?.Report((s + 1) / (double)steps);
+            cancellation.ThrowIfCancellationRequested();
         }
-        Step += steps;
     }
 
     private OptimizerStep OptimizerStepAt(int step) =>
@@ -248,7 +255,7 @@ public sealed class Trainer : IDisposable
     /// <summary>Runs evaluation plans over the first <paramref name="count"/> samples; the last batch gets a plan of its own size.</summary>
     private void ForEachBatch(DeviceDataset data, int count, Action<CompiledPlan, int, int> after)
     {
-        _inputs.Data = data;
+        _inputs.Use(data);
         for (int start = 0; start < count; start += Recipe.BatchSize)
         {
             int rows = Math.Min(Recipe.BatchSize, count - start);
@@ -294,6 +301,7 @@ public sealed class Trainer : IDisposable
     {
         _captured?.Replay.Dispose();
         foreach (var plan in _plans.Values) plan.Dispose();
+        _stepOrder?.Dispose();
         _accumulators.Dispose();
         _network.Dispose();
     }
