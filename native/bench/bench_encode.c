@@ -6,6 +6,7 @@
  *
  * Each figure is the median over REPS (default 15) repetitions of a timed loop, after a warm-up; a median, not a
  * minimum or a mean, because the machines this runs on are often shared. Built by native/CMakeLists.txt (native/build/bench_encode). */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime in C99 */
 #include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>

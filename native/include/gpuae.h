@@ -13,8 +13,8 @@
  *   - Input pointers are const and only read during the call; the library keeps no pointer to caller memory.
  *   - Output pointers (`out`) are written only on GPUAE_OK.
  *
- * Threads: one context per thread. A context and its models may be used from any thread, but from one thread
- * at a time (the caller serialises); different contexts on different threads run independently.
+ * Threads: one context per thread. A context with its models and trainers may be used from any thread, but from
+ * one thread at a time (the caller serialises); different contexts on different threads run independently.
  * gpuae_last_error() is per thread.
  *
  * Versions and compatibility: GPUAE_API_VERSION counts the API levels. Functions are only ever appended, never
@@ -248,8 +248,9 @@ void gpuae_trainer_destroy(gpuae_trainer *trainer);
 /* One optimizer step on a batch the caller gives: `batch` holds `count` samples (count >= 1, any count; not
  * shuffled), input_size values each. *loss (may be NULL) receives the batch's training loss, computed before the
  * update (per value, per image for a VAE), as an epoch sums it: the step of an epoch on the same samples in the
- * same order gives the same bits. The samples are copied to the device during the call. A NaN or infinite loss:
- * GPUAE_ERROR_DIVERGED (the step was taken). Since: 2. */
+ * same order gives the same bits. The samples are copied to the device during the call. Each distinct count
+ * compiles a plan once (kept with the model): steps of a few batch sizes are cheap, of ever new ones not.
+ * A NaN or infinite loss: GPUAE_ERROR_DIVERGED (the step was taken). Since: 2. */
 gpuae_status gpuae_trainer_step(gpuae_trainer *trainer, const float *batch, size_t count, double *loss);
 
 /* The progress callback of an epoch: called after each step with the steps done (1..steps) and the epoch's step
