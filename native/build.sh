@@ -31,6 +31,13 @@ rm -rf "$reference-recipe"
 "$root/gpuae" presets --json dense32 > "$build/dense32.json"
 "$root/gpuae" train --model "$build/dense32.json" --backend cpu --epochs 1 --train-samples 512 --batch 64 --lr 0.003 \
   --seed 9 --out "$reference-recipe" >/dev/null
+# A CSV run with --scale minmax (test_scaling: the C API applies the stored scaling as gpuae encode does).
+rm -rf "$reference-csv"
+mkdir -p "$reference-csv"
+awk 'BEGIN { print "a,b,c,d,e,f"; for (i = 0; i < 200; i++) { printf "%d", i % 37; for (j = 1; j < 6; j++) printf ",%.3f", ((i * 7 + j * 13) % 17) / 3.0 + j; print "" } }' \
+  > "$build/table.csv"
+"$root/gpuae" train --data "$build/table.csv" --scale minmax --backend cpu --epochs 1 --seed 3 --out "$reference-csv" >/dev/null
+"$root/gpuae" encode --from "$reference-csv" --data "$build/table.csv" --backend cpu >/dev/null
 
 echo "== C tests"
 cmake -S "$root/native" -B "$build" -DGPUAE_REFERENCE_DIR="$reference" >/dev/null

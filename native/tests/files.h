@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 /* The file's bytes, NUL-terminated (*length excludes the NUL); NULL if it cannot be opened. Free with free(). */
-static unsigned char *read_file(const char *path, size_t *length) {
+static inline unsigned char *read_file(const char *path, size_t *length) {
     FILE *f = fopen(path, "rb");
     if (f == NULL) { fprintf(stderr, "cannot open %s\n", path); return NULL; }
     fseek(f, 0, SEEK_END);
@@ -20,7 +20,7 @@ static unsigned char *read_file(const char *path, size_t *length) {
 
 /* The first `count` images of an IDX image file as floats: pixel / 255f, a correctly rounded division as IdxReader
  * does. NULL if the file is missing or too short. Free with free(). */
-static float *mnist_images(const char *path, size_t count) {
+static inline float *mnist_images(const char *path, size_t count) {
     size_t length = 0;
     unsigned char *idx = read_file(path, &length);
     if (idx == NULL || length < 16 + count * 784) { free(idx); return NULL; }
