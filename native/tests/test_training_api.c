@@ -130,6 +130,10 @@ static void save_and_load(gpuae_context *context, const char *scratch) {
     CHECK_STATUS(GPUAE_ERROR_NOT_FOUND, gpuae_model_save(model, "/nonexistent/folder/model.safetensors"));
     CHECK_MESSAGE("/nonexistent/folder");
     CHECK_STATUS(GPUAE_ERROR_INVALID_ARGUMENT, gpuae_model_save(model, NULL));
+    CHECK_STATUS(GPUAE_ERROR_INVALID_ARGUMENT, gpuae_model_save(model, ""));
+    CHECK_MESSAGE("path is empty");
+    CHECK_STATUS(GPUAE_ERROR_INVALID_ARGUMENT, gpuae_model_save(model, scratch)); /* a folder */
+    CHECK_MESSAGE("cannot write the checkpoint");
     CHECK_STATUS(GPUAE_ERROR_INVALID_HANDLE, gpuae_model_save(NULL, path));
     gpuae_trainer_destroy(trainer);
     gpuae_model_destroy(loaded);

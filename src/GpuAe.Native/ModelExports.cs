@@ -27,9 +27,17 @@ internal static unsafe partial class Exports
     {
         var m = Handles.Get<NativeModel>(model, "model");
         string file = Text(path, "path");
+        if (file.Length == 0) throw new NativeApiException(Status.InvalidArgument, "path is empty");
         if (Path.GetDirectoryName(Path.GetFullPath(file)) is { } folder && !Directory.Exists(folder))
             throw new NativeApiException(Status.NotFound, $"path {file}: the folder {folder} does not exist");
-        Checkpoint.Save(m.Trainer, file, run: null, new Dictionary<string, string> { [InputScaling.MetadataKey] = m.Scaling.ToJson() });
+        try
+        {
+            Checkpoint.Save(m.Trainer, file, run: null, new Dictionary<string, string> { [InputScaling.MetadataKey] = m.Scaling.ToJson() });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new NativeApiException(Status.InvalidArgument, $"path {file}: cannot write the checkpoint ({e.Message})");
+        }
         return Status.Ok;
     });
 
