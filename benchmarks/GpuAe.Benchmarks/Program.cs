@@ -6,10 +6,16 @@ using GpuAe.Benchmarks;
 // Usage:
 //   GpuAe.Benchmarks [BenchmarkDotNet args] [--inprocess]   e.g. --filter '*Gemm*' --job short
 //   GpuAe.Benchmarks quick [threads]                        Stopwatch GFLOP/s table, seconds not minutes
+//   GpuAe.Benchmarks encode-calls [reps]                    C# side of native/bench/bench_encode.c (µs per encode call)
 // --inprocess runs benchmarks inside this process (no SDK needed, e.g. on the GPU machine).
 if (args.Length > 0 && args[0] == "quick")
 {
     Quick.Run(args.Length > 1 ? int.Parse(args[1]) : Environment.ProcessorCount);
+    return;
+}
+if (args.Length > 0 && args[0] == "encode-calls")
+{
+    EncodeCalls.Run(args.Length > 1 ? int.Parse(args[1]) : 15);
     return;
 }
 args = args.Select(a => a == "--inprocess" ? "--inProcess" : a).ToArray();

@@ -5,18 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "check.h"
-
-static unsigned char *read_file(const char *path, size_t *length) {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) { fprintf(stderr, "cannot open %s\n", path); return NULL; }
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *data = malloc((size_t)size);
-    *length = fread(data, 1, (size_t)size, f);
-    fclose(f);
-    return data;
-}
+#include "files.h"
 
 static void write_file(const char *path, const unsigned char *data, size_t length) {
     FILE *f = fopen(path, "wb");
@@ -30,17 +19,6 @@ static const float *npy_values(const unsigned char *npy, size_t length, size_t *
     CHECK(memcmp(npy, "\x93NUMPY", 6) == 0 && strstr((const char *)npy + 10, "'<f4'") != NULL);
     *count = (length - header) / sizeof(float);
     return (const float *)(npy + header);
-}
-
-/* The t10k images as floats: pixel / 255f, a correctly rounded division as IdxReader does. */
-static float *mnist_images(const char *path, size_t count) {
-    size_t length = 0;
-    unsigned char *idx = read_file(path, &length);
-    if (idx == NULL || length < 16 + count * 784) return NULL;
-    float *images = malloc(sizeof(float) * count * 784);
-    for (size_t i = 0; i < count * 784; i++) images[i] = idx[16 + i] / 255.0f;
-    free(idx);
-    return images;
 }
 
 int main(int argc, char **argv) {

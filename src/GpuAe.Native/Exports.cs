@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using GpuAe.Data;
 using GpuAe.Models;
 using GpuAe.Training;
 
@@ -70,7 +71,9 @@ internal static unsafe partial class Exports
         var result = Out(model, "model");
         string file = Text(path, "path");
         if (!File.Exists(file)) throw new NativeApiException(Status.NotFound, $"checkpoint {file} does not exist");
-        *result = Adopt(owner, Checkpoint.Load(owner.Backend, file));
+        var saved = Checkpoint.Read(file);
+        var scaling = InputScaling.Read(file);
+        *result = Adopt(owner, saved.CreateTrainer(owner.Backend), scaling);
         return Status.Ok;
     });
 
@@ -147,11 +150,8 @@ internal static unsafe partial class Exports
         return Status.Ok;
     }
 
-    private static nint Adopt(NativeContext context, Trainer trainer)
-    {
-        context.AddReference();
-        return Handles.New(new NativeModel(context, trainer));
-    }
+    private static nint Adopt(NativeContext context, Trainer trainer, InputScaling? scaling = null) =>
+        Handles.New(new NativeModel(context, trainer, scaling));
 
     private static T* Out<T>(T* pointer, string name) where T : unmanaged =>
         pointer is not null ? pointer : throw new NativeApiException(Status.InvalidArgument, $"{name} (the output pointer) is NULL");

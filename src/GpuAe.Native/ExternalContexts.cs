@@ -74,6 +74,28 @@ internal static unsafe partial class Exports
     public static Status ModelReconstructionErrorCu(nint model, ulong input, nuint inputOffset, nuint count, ulong scores, nuint scoresOffset) =>
         OnDevice(model, DeviceApi.Cuda, input, inputOffset, count, scores, scoresOffset, DeviceOperation.ReconstructionError);
 
+    [UnmanagedCallersOnly(EntryPoint = "gpuae_trainer_step_cl")]
+    public static Status TrainerStepCl(nint trainer, nint batch, nuint batchOffset, nuint count, double* loss) =>
+        StepOnDevice(trainer, DeviceApi.OpenCl, (ulong)batch, batchOffset, count, loss);
+
+    [UnmanagedCallersOnly(EntryPoint = "gpuae_trainer_step_cu")]
+    public static Status TrainerStepCu(nint trainer, ulong batch, nuint batchOffset, nuint count, double* loss) =>
+        StepOnDevice(trainer, DeviceApi.Cuda, batch, batchOffset, count, loss);
+
+    /// <summary>gpuae_trainer_step on a batch in the caller's device buffer: staged as a view (no copy), then the same
+    /// core as the host step (its loss read back, so the call waits for the step on the queue/stream).</summary>
+    private static Status StepOnDevice(nint trainer, DeviceApi api, ulong batch, nuint batchOffset, nuint count, double* loss) => Errors.Guard(() =>
+    {
+        var t = Handles.Get<NativeTrainer>(trainer, "trainer");
+        DeviceInput.CheckKind(t.Model.Context, api);
+        if (count == 0) throw new NativeApiException(Status.InvalidArgument, "count = 0: a step needs at least one sample");
+        if (count > int.MaxValue) throw new NativeApiException(Status.InvalidArgument, $"count = {count}: at most {int.MaxValue} samples per step");
+        var view = DeviceInput.Stage(t.Model.Context, api, batch, batchOffset, count * (ulong)t.Model.SampleSize, "batch");
+        double value = t.Step(view, (int)count);
+        if (loss is not null) *loss = value;
+        return Status.Ok;
+    });
+
     /// <summary>The shared shape of the device-buffer calls: check the handle and the context's kind, stage both
     /// buffers (checked against their sizes), enqueue the operation. Waits for nothing.</summary>
     private static Status OnDevice(nint model, DeviceApi api, ulong input, nuint inputOffset, nuint count, ulong output, nuint outputOffset,

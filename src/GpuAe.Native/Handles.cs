@@ -42,34 +42,6 @@ internal sealed unsafe class NativeContext
     }
 }
 
-/// <summary>gpuae_model: a <see cref="Trainer"/> (weights, plans) on a context's backend.</summary>
-internal sealed class NativeModel(NativeContext context, Trainer trainer)
-{
-    public NativeContext Context { get; } = context;
-    public Trainer Trainer { get; } = trainer;
-
-    /// <summary>Values per sample (the product of the input shape).</summary>
-    public int SampleSize => Trainer.Model.InputShape.Aggregate(1, (a, b) => a * b);
-
-    /// <summary>Uploads <paramref name="count"/> host samples as a data set on the model's backend.</summary>
-    public unsafe DeviceDataset Upload(float* input, nuint count)
-    {
-        var shape = Trainer.Model.InputShape;
-        int size = SampleSize;
-        if (count > (nuint)(int.MaxValue / size))
-            throw new NativeApiException(Status.InvalidArgument, $"count = {count}: at most {int.MaxValue / size} samples of {size} values per call");
-        var images = new ReadOnlySpan<float>(input, (int)count * size).ToArray();
-        var (c, h, w) = shape.Length == 3 ? (shape[0], shape[1], shape[2]) : (1, 1, size);
-        return new DeviceDataset(Trainer.Backend, new Dataset("input", images, (int)count, c, h, w));
-    }
-
-    public void Release()
-    {
-        Trainer.Dispose();
-        Context.Release();
-    }
-}
-
 /// <summary>Opaque handles: a GCHandle per object, checked for NULL and for the expected kind.</summary>
 internal static class Handles
 {
@@ -91,5 +63,6 @@ internal static class Handles
         return target;
     }
 
-    private static string Kind<T>() => typeof(T) == typeof(NativeContext) ? "gpuae_context" : "gpuae_model";
+    private static string Kind<T>() =>
+        typeof(T) == typeof(NativeContext) ? "gpuae_context" : typeof(T) == typeof(NativeTrainer) ? "gpuae_trainer" : "gpuae_model";
 }

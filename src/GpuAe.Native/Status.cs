@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using GpuAe.Backends;
 using GpuAe.Models;
+using GpuAe.Training;
 
 namespace GpuAe.Native;
 
@@ -18,6 +19,8 @@ internal enum Status
     BackendUnavailable = 6,
     OutOfMemory = 7,
     Internal = 8,
+    Cancelled = 9,
+    Diverged = 10,
 }
 
 /// <summary>A failure the C API reports with a chosen status (argument checks of this layer).</summary>
@@ -58,6 +61,8 @@ internal static unsafe class Errors
     {
         NativeApiException n => (n.Status, n.Message),
         BackendUnavailableException => (Status.BackendUnavailable, e.Message),
+        TrainingDivergedException => (Status.Diverged, e.Message),
+        OperationCanceledException => (Status.Cancelled, e.Message),
         FileNotFoundException or DirectoryNotFoundException => (Status.NotFound, e.Message),
         InvalidDataException or ModelSpecException or EndOfStreamException => (Status.BadFile, e.Message),
         OutOfMemoryException => (Status.OutOfMemory, "out of memory"),
@@ -95,6 +100,8 @@ internal static unsafe class Errors
         Status.BackendUnavailable => Utf8("backend unavailable"u8),
         Status.OutOfMemory => Utf8("out of memory"u8),
         Status.Internal => Utf8("internal error"u8),
+        Status.Cancelled => Utf8("cancelled"u8),
+        Status.Diverged => Utf8("training diverged"u8),
         _ => Utf8("unknown status"u8),
     };
 

@@ -356,7 +356,7 @@ internal static class SpecJson
         }
         catch (JsonException e)
         {
-            throw new ModelSpecException($"{what} JSON is malformed: {e.Message}");
+            throw new ModelSpecException($"{what} JSON is malformed: {Describe(e)}");
         }
         catch (NotSupportedException e)
         {
@@ -364,6 +364,19 @@ internal static class SpecJson
             string where = e.Message.IndexOf("Path: ", StringComparison.Ordinal) is int at and >= 0 ? $" ({e.Message[at..].TrimEnd('.')})" : "";
             throw new ModelSpecException($"{what} JSON is malformed: a layer or penalty has no \"type\" field{where}");
         }
+    }
+
+    /// <summary>The serializer's message without the .NET type names two of its messages carry ("could not be converted to
+    /// GpuAe.Models.DenseSpec", "for type 'GpuAe.Models.ModelSpec' was missing required properties"): the key and JSON path.</summary>
+    private static string Describe(JsonException e)
+    {
+        string at = e.Path is { Length: > 1 } path ? $" at {path}" : "";
+        const string Missing = "missing required properties including: ";
+        if (e.Message.IndexOf(Missing, StringComparison.Ordinal) is int start and >= 0)
+            return $"missing key {e.Message[(start + Missing.Length)..].TrimEnd('.')}{at}";
+        if (e.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal))
+            return $"the value{at} has the wrong type or is out of range";
+        return e.Message;
     }
 }
 

@@ -27,9 +27,12 @@ internal enum PlanKind
 /// <summary>Run-time inputs a plan reads on every run (so the launches themselves never change).</summary>
 internal sealed class PlanInputs
 {
-    public DeviceDataset? Data;
-    /// <summary>Samples already on the device, in order (e.g. a C API caller's buffer): when set, plans copy rows
-    /// [Start, Start + batch) from here instead of gathering them from <see cref="Data"/> through its order.</summary>
+    /// <summary>Samples [n, C*H*W] on the device and the order batches gather them in: a data set's (<see cref="Use"/>),
+    /// or a batch the caller staged on the device with the identity order (<see cref="Trainer.TrainStep"/>).</summary>
+    public BufferView Images, Order;
+    /// <summary>Samples already on the device in batch order (e.g. a C API caller's buffer for inference): when set,
+    /// plans copy rows [Start, Start + batch) from here instead of gathering them through <see cref="Order"/>
+    /// (no order to upload, so no host wait on the caller's queue).</summary>
     public BufferView? Samples;
     public int Start;
     /// <summary>Evaluation plans of a denoising model corrupt their input when set (the default), else feed it clean.</summary>
@@ -39,6 +42,16 @@ internal sealed class PlanInputs
     /// (<see cref="IBackend.RandomForStep"/>); evaluation draws a fixed stream per batch position, so the
     /// validation loss is reproducible and does not depend on how far training has gone.</summary>
     public ulong LatentSeed, EvalLatentSeed;
+
+    public void Use(DeviceDataset data) => (Images, Order) = (data.Images.All, data.Order.All);
+
+    /// <summary>Inputs that gather from <paramref name="data"/> from its first sample.</summary>
+    public static PlanInputs Of(DeviceDataset data)
+    {
+        var inputs = new PlanInputs();
+        inputs.Use(data);
+        return inputs;
+    }
 }
 
 /// <summary>
@@ -127,12 +140,9 @@ internal sealed class Network : IDisposable
             return () =>
             {
                 if (inputs.Samples is { } samples)
-                {
                     backend.Copy(samples.Slice((long)inputs.Start * sampleSize, (long)batch * sampleSize), xv);
-                    return;
-                }
-                var data = inputs.Data!;
-                backend.GatherRows(data.Images.All, sampleSize, data.Order.Slice(inputs.Start, batch), xv);
+                else
+                    backend.GatherRows(inputs.Images, sampleSize, inputs.Order.Slice(inputs.Start, batch), xv);
             };
         });
 

@@ -116,8 +116,13 @@ public sealed partial class Trainer : IDisposable
     /// <summary>One pass over <paramref name="train"/> in a fresh shuffled order (drop-last: every step
     /// has a full batch, so one plan serves the whole epoch), at <see cref="LearningRate"/>; then the validation loss,
     /// early stopping (<see cref="StopReason"/>, <see cref="EpochMetrics.IsBest"/>) and the schedule's next rate.</summary>
+    /// <param name="cancellation">Checked after every step (after <paramref name="progress"/> heard of it). Cancelled, the
+    /// epoch stops with <see cref="OperationCanceledException"/>: the steps taken stay applied and counted in
+    /// <see cref="Step"/>, <see cref="Epoch"/> does not advance (nor the schedule or early stopping), so the next
+    /// epoch reshuffles for the same epoch number.</param>
     /// <exception cref="ArgumentException">Early stopping without <paramref name="validation"/>.</exception>
-    public EpochMetrics TrainEpoch(DeviceDataset train, DeviceDataset? validation = null, IProgress<double>? progress = null)
+    public EpochMetrics TrainEpoch(DeviceDataset train, DeviceDataset? validation = null, IProgress<double>? progress = null,
+        CancellationToken cancellation = default)
     {
         CheckCompatible(train);
         if (Recipe.EarlyStopping is not null && validation is null)
@@ -130,9 +135,9 @@ public sealed partial class Trainer : IDisposable
         train.SetOrder(order);
         var plan = Plan(PlanKind.Train, batch);
         Backend.Fill(_accumulators.Slice(0, 1), 0f);
-        _inputs.Data = train;
+        _inputs.Use(train);
         if (Backend is IStepCapture capture && StepProfile is null)
-            ReplayCaptured(capture, plan, train, steps, progress);
+            ReplayCaptured(capture, plan, train, steps, progress, cancellation);
         else
             for (int s = 0; s < steps; s++)
             {
@@ -141,6 +146,7 @@ public sealed partial class Trainer : IDisposable
                 if (StepProfile is null) plan.Plan.Run();
                 else plan.Plan.RunProfiled(Backend, StepProfile);
                 progress?.Report((s + 1) / (double)steps);
+                cancellation.ThrowIfCancellationRequested();
             }
         Span<float> loss = stackalloc float[1];
         Backend.Download(_accumulators.Slice(0, 1), loss);
@@ -159,7 +165,8 @@ public sealed partial class Trainer : IDisposable
     /// The epoch as graph replays: the step is captured once per (plan, data set) with the batch start at 0,
     /// and the per-step optimizer values go to the device once per epoch; no host sync until the loss read-back.
     /// </summary>
-    private void ReplayCaptured(IStepCapture capture, CompiledPlan plan, DeviceDataset train, int steps, IProgress<double>? progress)
+    private void ReplayCaptured(IStepCapture capture, CompiledPlan plan, DeviceDataset train, int steps, IProgress<double>? progress,
+        CancellationToken cancellation)
     {
         if (_captured is null || _captured.Value.Plan != plan || _captured.Value.Data != train || _captured.Value.Steps < steps)
         {
@@ -174,9 +181,10 @@ public sealed partial class Trainer : IDisposable
         for (int s = 0; s < steps; s++)
         {
             replay.Replay();
+            Step++;
             progress?.Report((s + 1) / (double)steps);
+            cancellation.ThrowIfCancellationRequested();
         }
-        Step += steps;
     }
 
     /// <summary>The optimizer step <paramref name="step"/> at the current epoch's rate (under capture, one table row).</summary>
@@ -282,7 +290,7 @@ public sealed partial class Trainer : IDisposable
     /// <summary>Runs evaluation plans over the first <paramref name="count"/> samples; the last batch gets a plan of its own size.</summary>
     private void ForEachBatch(DeviceDataset data, int count, Action<CompiledPlan, int, int> after)
     {
-        _inputs.Data = data;
+        _inputs.Use(data);
         RunEvaluationBatches(count, after);
     }
 
@@ -339,6 +347,7 @@ public sealed partial class Trainer : IDisposable
         _captured?.Replay.Dispose();
         foreach (var plan in _plans.Values) plan.Dispose();
         DisposeDevicePlans();
+        _stepOrder?.Dispose();
         _accumulators.Dispose();
         _network.Dispose();
     }

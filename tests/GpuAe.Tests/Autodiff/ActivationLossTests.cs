@@ -97,7 +97,7 @@ public class ActivationLossTests
         var images = Enumerable.Range(0, batch * 12).Select(_ => random.NextSingle()).ToArray();
         using var data = new DeviceDataset(backend, new GpuAe.Data.Dataset("tiny", images, batch, 1, 1, 12));
         data.SetOrder(Enumerable.Range(0, batch).ToArray());
-        var inputs = new PlanInputs { Data = data };
+        var inputs = PlanInputs.Of(data);
         using var accumulators = backend.Allocate(3);
         using var plan = network.BuildPlan(PlanKind.Gradient, batch, inputs, accumulators.All);
         plan.Plan.Run();

@@ -65,7 +65,7 @@ public class PenaltyGradientTests
         using var data = new DeviceDataset(backend, new Dataset("random", images, batch, 1, 3, 4));
         data.SetOrder(Enumerable.Range(0, batch).ToArray());
         using var accumulators = backend.Allocate(3);
-        var inputs = new PlanInputs { Data = data, Start = 0 };
+        var inputs = PlanInputs.Of(data);
         using var plan = network.BuildPlan(PlanKind.Gradient, batch, inputs, accumulators.All);
 
         double Loss()

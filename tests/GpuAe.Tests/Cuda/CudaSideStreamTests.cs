@@ -28,7 +28,7 @@ public sealed partial class CudaSideStreamTests
             Network = new Network(Backend, Presets.Get(model).Model);
             _accumulators = Backend.Allocate(3);
             _data = new DeviceDataset(Backend, new Dataset("synthetic", new float[8 * 784], 8, 1, 28, 28));
-            Plan = Network.BuildPlan(PlanKind.Train, 8, new PlanInputs { Data = _data }, _accumulators.All,
+            Plan = Network.BuildPlan(PlanKind.Train, 8, PlanInputs.Of(_data), _accumulators.All,
                 () => new OptimizerStep(OptimizerKind.Adam, 1e-3f, 1));
             Driver.Calls.Clear();
         }
