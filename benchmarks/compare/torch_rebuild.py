@@ -80,6 +80,12 @@ def same_pad(size, window, stride, padding):
     return total // 2, total - total // 2
 
 
+def axes(layer, key, default):
+    """(height, width) of an option with an optional _w twin (GpuAe's spec: the _w value defaults to the height's)."""
+    value = layer.get(key, default)
+    return value, layer.get(key + "_w", value)
+
+
 ACTIVATIONS = {
     "linear": nn.Identity, "relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.01), "elu": nn.ELU,
     "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "softplus": nn.Softplus,
@@ -136,7 +142,20 @@ def make_layer(layer, shape):
         return nn.Linear(shape[0], layer["units"]), [], [act], [layer["units"]]
     if kind in ("conv2d", "conv2d_transpose"):
         c, h, w = shape
-        k, s, padding = layer["kernel"], layer.get("stride", 1), layer.get("padding", "same")
+        padding = layer.get("padding", "same")
+        (kh, kw), (sh, sw), (dh, dw) = axes(layer, "kernel", 1), axes(layer, "stride", 1), axes(layer, "dilation", 1)
+        if padding == "explicit":   # PyTorch's integer padding: the modules compute exactly what the spec says
+            ph, pw = axes(layer, "pad", 0)
+            if kind == "conv2d":
+                oh, ow = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+                return nn.Conv2d(c, layer["filters"], (kh, kw), (sh, sw), (ph, pw), (dh, dw)), [], [act], [layer["filters"], oh, ow]
+            oph, opw = axes(layer, "output_padding", 0)
+            oh, ow = (h - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1, (w - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
+            conv = nn.ConvTranspose2d(c, layer["filters"], (kh, kw), (sh, sw), (ph, pw), (oph, opw), dilation=(dh, dw))
+            return conv, [], [act], [layer["filters"], oh, ow]
+        if (kh, sh, dh) != (kw, sw, dw) or dh != 1:
+            raise SystemExit(f"a Keras-padded {kind} with a rectangular kernel/stride or dilation is not known to this script yet")
+        k, s = kh, sh
         if kind == "conv2d":
             (top, bottom), (left, right) = same_pad(h, k, s, padding), same_pad(w, k, s, padding)
             oh, ow = (h + top + bottom - k) // s + 1, (w + left + right - k) // s + 1
@@ -148,18 +167,40 @@ def make_layer(layer, shape):
         extra_h, extra_w = max(oh + top - ((h - 1) * s + k), 0), max(ow + left - ((w - 1) * s + k), 0)
         conv = nn.ConvTranspose2d(c, layer["filters"], k, stride=s, output_padding=(extra_h, extra_w))
         return conv, [], [Crop(top, left, oh, ow), act], [layer["filters"], oh, ow]
-    if kind == "maxpool2d":
+    if kind in ("maxpool2d", "avgpool2d"):
         c, h, w = shape
-        size = layer.get("size", 2)
-        s = layer.get("stride") or size
-        padding = layer.get("padding", "same")
-        (top, bottom), (left, right) = same_pad(h, size, s, padding), same_pad(w, size, s, padding)
-        oh, ow = (h + top + bottom - size) // s + 1, (w + left + right - size) // s + 1
-        return nn.MaxPool2d(size, stride=s), [Pad(top, bottom, left, right, float("-inf"))], [], [c, oh, ow]
+        size = (layer.get("size", 2), layer.get("size_w", layer.get("size", 2)))
+        stride = (layer.get("stride") or size[0], layer.get("stride_w") or layer.get("stride") or size[1])
+        padding = layer.get("padding", "same" if kind == "maxpool2d" else "valid")
+        ceil = bool(layer.get("ceil_mode", False))
+        if padding == "explicit":
+            pad = axes(layer, "pad", 0)
+            include = layer.get("count_include_pad", True)
+            pool = (nn.MaxPool2d(size, stride, pad, ceil_mode=ceil) if kind == "maxpool2d"
+                    else nn.AvgPool2d(size, stride, pad, ceil_mode=ceil, count_include_pad=include))
+            out = pool(torch.zeros(1, c, h, w)).shape
+            return pool, [], [], [c, out[2], out[3]]
+        (top, bottom), (left, right) = same_pad(h, size[0], stride[0], padding), same_pad(w, size[1], stride[1], padding)
+        oh, ow = (h + top + bottom - size[0]) // stride[0] + 1, (w + left + right - size[1]) // stride[1] + 1
+        if kind == "maxpool2d":
+            return nn.MaxPool2d(size, stride), [Pad(top, bottom, left, right, float("-inf"))], [], [c, oh, ow]
+        if layer.get("count_include_pad", False) or any((top, bottom, left, right)):
+            raise SystemExit("a Keras-padded avgpool2d with padding is not known to this script yet")
+        return nn.AvgPool2d(size, stride), [], [], [c, oh, ow]
     if kind == "upsample2d":
         c, h, w = shape
-        scale = layer.get("scale", 2)
-        return nn.Upsample(scale_factor=scale, mode="nearest"), [], [], [c, h * scale, w * scale]
+        scale = (layer.get("scale", 2), layer.get("scale_w", layer.get("scale", 2)))
+        if layer.get("mode", "nearest") == "bilinear":
+            up = nn.Upsample(scale_factor=scale, mode="bilinear", align_corners=bool(layer.get("align_corners", False)))
+        else:
+            up = nn.Upsample(scale_factor=scale, mode="nearest")
+        return up, [], [], [c, h * scale[0], w * scale[1]]
+    if kind == "activation":
+        name = layer["activation"]
+        module = {"leaky_relu": lambda: nn.LeakyReLU(layer.get("negative_slope", 0.01)),
+                  "elu": lambda: nn.ELU(layer.get("alpha", 1.0)),
+                  "softplus": lambda: nn.Softplus(layer.get("beta", 1.0), layer.get("threshold", 20.0))}.get(name, ACTIVATIONS[name])()
+        return module, [], [], list(shape)
     if kind == "flatten":
         return nn.Flatten(), [], [], [int(np.prod(shape))]
     if kind == "reshape":

@@ -8,7 +8,7 @@
 #   3. torch_rebuild.py rebuilds the imported checkpoint from its metadata alone and loads it with strict=True,
 #      and a trained checkpoint (with optimizer state) too;
 #   4. `gpuae export --onnx` writes model/encoder/decoder.onnx and onnx.checker.check_model (full check) passes on each.
-# Usage: torch_roundtrip.sh [PRESET...]   (default: every preset). GPUAE=path/to/gpuae overrides ./gpuae.
+# Usage: torch_roundtrip.sh [PRESET|SPEC.json...]   (default: every preset and specs/torch-options.json). GPUAE=path/to/gpuae overrides ./gpuae.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 read -ra gpuae <<< "${GPUAE:-./gpuae}"   # a command line, e.g. "dotnet src/GpuAe.Cli/bin/Release/net10.0/GpuAe.Cli.dll"
@@ -22,6 +22,9 @@ trap 'rm -rf "$work"' EXIT
 presets=("$@")
 [[ ${#presets[@]} -gt 0 ]] || mapfile -t presets < <("${gpuae[@]}" presets | awk -F'│' 'NF > 3 { gsub(/ /, "", $2); if ($2 ~ /^[a-z][a-z0-9-]*$/ && $2 != "model") print $2 }')
 [[ ${#presets[@]} -gt 0 ]] || { echo "torch_roundtrip: no presets found in 'gpuae presets'" >&2; exit 1; }
+# and by default a spec of PyTorch's options (explicit padding, dilation, rectangular kernels, ceil-mode pools,
+# avg-pool, bilinear upsampling, parameterised activation layers, conv-transpose output_padding)
+[[ $# -gt 0 ]] || presets+=(benchmarks/compare/specs/torch-options.json)
 
 compare() {  # compare A.npy B.npy WHAT
   "$python" - "$1" "$2" "$3" "$tol" <<'PY'
@@ -37,9 +40,9 @@ PY
 
 failed=0
 for preset in "${presets[@]}"; do
-  dir="$work/$preset"
+  dir="$work/$(basename "$preset" .json)"
   mkdir -p "$dir"
-  "${gpuae[@]}" presets --json "$preset" > "$dir/spec.json"
+  if [[ $preset == *.json ]]; then cp "$preset" "$dir/spec.json"; else "${gpuae[@]}" presets --json "$preset" > "$dir/spec.json"; fi
   namings=(gpuae)
   grep -q '"vae_latent"' "$dir/spec.json" || namings+=(sequential)
   for naming in "${namings[@]}"; do

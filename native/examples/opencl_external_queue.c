@@ -216,6 +216,40 @@ static void error_paths(caller_cl *cl, gpuae_context *context, gpuae_model *mode
 
 /* The CPU part alone (valgrind memcheck runs this: PoCL compiles kernels with LLVM at run time, far too slow under
  * valgrind, and its JIT-ed code is noise to memcheck). */
+/* A training step on a batch in the caller's cl_mem (gpuae_trainer_step_cl) gives the same loss and the same weights
+ * (codes afterwards) as gpuae_trainer_step on the same samples from host memory, on two identical models. */
+static void device_step(caller_cl *cl, gpuae_context *context, const char *preset, cl_mem input, const float *samples,
+                        size_t input_size, size_t code_size) {
+    enum { STEP = 64 };
+    gpuae_model *on_device = NULL, *on_host = NULL;
+    gpuae_trainer *t_device = NULL, *t_host = NULL;
+    CHECK_STATUS(GPUAE_OK, gpuae_model_create_preset(context, preset, SEED, &on_device));
+    CHECK_STATUS(GPUAE_OK, gpuae_model_create_preset(context, preset, SEED, &on_host));
+    CHECK_STATUS(GPUAE_OK, gpuae_trainer_create(on_device, NULL, &t_device));
+    CHECK_STATUS(GPUAE_OK, gpuae_trainer_create(on_host, NULL, &t_host));
+    if (t_device == NULL || t_host == NULL) return;
+    double loss_device = -1, loss_host = -2;
+    for (int step = 0; step < 2; step++) {
+        CHECK_STATUS(GPUAE_OK, gpuae_trainer_step_cl(t_device, input, INPUT_OFFSET + (size_t)step * STEP * input_size, STEP, &loss_device));
+        CHECK_STATUS(GPUAE_OK, gpuae_trainer_step(t_host, samples + (size_t)step * STEP * input_size, STEP, &loss_host));
+        CHECK(loss_device == loss_host);
+    }
+    float *a = malloc(STEP * code_size * sizeof(float)), *b = malloc(STEP * code_size * sizeof(float));
+    CHECK_STATUS(GPUAE_OK, gpuae_model_encode(on_device, samples, STEP, a, STEP * code_size));
+    CHECK_STATUS(GPUAE_OK, gpuae_model_encode(on_host, samples, STEP, b, STEP * code_size));
+    CHECK(same_bits("codes after device-batch steps vs host-batch steps", a, b, STEP * code_size));
+    /* error paths: an empty step, a batch past the end of the buffer */
+    CHECK_STATUS(GPUAE_ERROR_INVALID_ARGUMENT, gpuae_trainer_step_cl(t_device, input, 0, 0, NULL));
+    CHECK_STATUS(GPUAE_ERROR_BUFFER_TOO_SMALL, gpuae_trainer_step_cl(t_device, input, INPUT_OFFSET, COUNT + 1, NULL));
+    (void)cl;
+    free(a);
+    free(b);
+    gpuae_trainer_destroy(t_device);
+    gpuae_trainer_destroy(t_host);
+    gpuae_model_destroy(on_device);
+    gpuae_model_destroy(on_host);
+}
+
 static int cpu_only(void) {
     float *input = malloc(COUNT * 784 * sizeof(float));
     fill_samples(input, COUNT * 784);
@@ -313,6 +347,7 @@ int main(int argc, char **argv) {
     free_results(&cpu);
 
     error_paths(&cl, context, model, input, codes, code_size);
+    device_step(&cl, context, preset, input, samples, input_size, code_size);
 
     /* After GpuAe is gone the caller's queue, context and buffers still work. */
     gpuae_model_destroy(model);
