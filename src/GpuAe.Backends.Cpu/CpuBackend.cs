@@ -97,6 +97,18 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
     public void SwapLeadingAxes(int a, int b, int inner, BufferView source, BufferView destination) =>
         ConvKernels.SwapLeadingAxes(a, b, inner, Reals(source, (long)a * b * inner), Reals(destination, (long)a * b * inner));
 
+    // Direct convolution: implementation pending (issue #13, branch cpu-direct-conv); until then the layers use im2col.
+    public bool PrefersDirectConvolution(ConvGeometry g, int filters) => false;
+
+    public void ConvForward(ConvGeometry g, int batch, int filters, BufferView x, BufferView w, BufferView bias, Activation activation, BufferView y) =>
+        throw new NotSupportedException("cpu ConvForward: not implemented yet");
+
+    public void ConvBackwardData(ConvGeometry g, int batch, int filters, Activation activation, BufferView y, BufferView dy, BufferView w, BufferView dx) =>
+        throw new NotSupportedException("cpu ConvBackwardData: not implemented yet");
+
+    public void ConvBackwardFilter(ConvGeometry g, int batch, int filters, Activation activation, BufferView x, BufferView y, BufferView dy, BufferView dw, BufferView db) =>
+        throw new NotSupportedException("cpu ConvBackwardFilter: not implemented yet");
+
     public void MaxPoolForward(PoolGeometry g, int planes, BufferView x, BufferView y, BufferView argmax) =>
         PoolKernels.MaxForward(g, planes, Reals(x, PlaneSize(planes, g.Height, g.Width)),
             Reals(y, PlaneSize(planes, g.OutHeight, g.OutWidth)), Integers(argmax, PlaneSize(planes, g.OutHeight, g.OutWidth)));

@@ -340,6 +340,19 @@ public abstract unsafe class GpuBackend : IBackend
         else Launch(PortableKernels.SwapLeadingAxes, args, LaunchShape.Elementwise(count));
     }
 
+    // ---- direct convolution (implementation pending: issue #13, branch gpu-direct-conv) ---------
+
+    public virtual bool PrefersDirectConvolution(ConvGeometry g, int filters) => false;
+
+    public void ConvForward(ConvGeometry g, int batch, int filters, BufferView x, BufferView w, BufferView bias, Activation activation, BufferView y) =>
+        throw new NotSupportedException($"{Name} ConvForward: not implemented yet");
+
+    public void ConvBackwardData(ConvGeometry g, int batch, int filters, Activation activation, BufferView y, BufferView dy, BufferView w, BufferView dx) =>
+        throw new NotSupportedException($"{Name} ConvBackwardData: not implemented yet");
+
+    public void ConvBackwardFilter(ConvGeometry g, int batch, int filters, Activation activation, BufferView x, BufferView y, BufferView dy, BufferView dw, BufferView db) =>
+        throw new NotSupportedException($"{Name} ConvBackwardFilter: not implemented yet");
+
     // ---- pooling and upsampling ---------------------------------------------------------------
 
     private static KernelArgs PoolArgs(KernelArgs args, in PoolGeometry g, int planes) =>

@@ -96,6 +96,38 @@ public interface IBackend : IDisposable
     /// (CNHW &lt;-&gt; NCHW after a batched convolution GEMM). Overwrites.</summary>
     void SwapLeadingAxes(int a, int b, int inner, BufferView source, BufferView destination);
 
+    // ---- direct convolution -------------------------------------------------------------------
+
+    /// <summary>
+    /// Whether this backend computes a convolution of geometry <paramref name="g"/> with <paramref name="filters"/>
+    /// outputs faster through <see cref="ConvForward"/>, <see cref="ConvBackwardData"/> and <see cref="ConvBackwardFilter"/>
+    /// than through im2col + GEMM (a per-backend choice; both paths give the same values within float rounding and
+    /// every backend implements both for every geometry). Pure: the same arguments give the same answer.
+    /// </summary>
+    bool PrefersDirectConvolution(ConvGeometry g, int filters);
+
+    /// <summary>
+    /// y[n, f, oy, ox] = act(bias[f] + Σ_{c,ky,kx} w[f, c, ky, kx] · x[n, c, oy·StrideH − PadTop + ky·DilationH, ox·StrideW − PadLeft + kx·DilationW])
+    /// with padding read as zero; x [batch, C, H, W], w [filters, C, KH, KW], bias [filters], y [batch, filters, OH, OW] (NCHW).
+    /// The activation uses <see cref="ActivationParameters.Default"/> as the GEMM epilogue does. Overwrites y.
+    /// </summary>
+    void ConvForward(ConvGeometry g, int batch, int filters, BufferView x, BufferView w, BufferView bias, Activation activation, BufferView y);
+
+    /// <summary>
+    /// Adjoint of <see cref="ConvForward"/> with respect to x, through the activation: with dz = dy · f'(y)
+    /// (y the forward output, f with <see cref="ActivationParameters.Default"/>; <see cref="Activation.Linear"/> gives dz = dy),
+    /// dx[n, c, iy, ix] = Σ over the (f, ky, kx, oy, ox) whose tap reads (iy, ix) of w[f, c, ky, kx] · dz[n, f, oy, ox].
+    /// Each input gathers its terms in a fixed order (no atomics). Overwrites dx [batch, C, H, W].
+    /// </summary>
+    void ConvBackwardData(ConvGeometry g, int batch, int filters, Activation activation, BufferView y, BufferView dy, BufferView w, BufferView dx);
+
+    /// <summary>
+    /// The parameter gradients of <see cref="ConvForward"/>, through the activation (dz = dy · f'(y) as in
+    /// <see cref="ConvBackwardData"/>): dw[f, c, ky, kx] = Σ_{n,oy,ox} dz[n, f, oy, ox] · x[n, c, tap], db[f] = Σ_{n,oy,ox} dz[n, f, oy, ox].
+    /// Sums run in an order fixed by the shapes alone (not the thread count). Overwrites dw [filters, C, KH, KW] and db [filters].
+    /// </summary>
+    void ConvBackwardFilter(ConvGeometry g, int batch, int filters, Activation activation, BufferView x, BufferView y, BufferView dy, BufferView dw, BufferView db);
+
     // ---- pooling and upsampling ---------------------------------------------------------------
 
     /// <summary>Max over each window of each of <paramref name="planes"/> planes. Stores the argmax

@@ -82,6 +82,10 @@ public sealed class ConformanceSuiteTests
         public void Im2Col(ConvGeometry g, int batch, BufferView x, BufferView columns) => _inner.Im2Col(g, batch, x, columns);
         public void Col2Im(ConvGeometry g, int batch, BufferView columns, BufferView dx) => _inner.Col2Im(g, batch, columns, dx);
         public void SwapLeadingAxes(int a, int b, int inner, BufferView source, BufferView destination) => _inner.SwapLeadingAxes(a, b, inner, source, destination);
+        public bool PrefersDirectConvolution(ConvGeometry g, int filters) => _inner.PrefersDirectConvolution(g, filters);
+        public void ConvForward(ConvGeometry g, int batch, int filters, BufferView x, BufferView w, BufferView bias, Activation activation, BufferView y) => _inner.ConvForward(g, batch, filters, x, w, bias, activation, y);
+        public void ConvBackwardData(ConvGeometry g, int batch, int filters, Activation activation, BufferView y, BufferView dy, BufferView w, BufferView dx) => _inner.ConvBackwardData(g, batch, filters, activation, y, dy, w, dx);
+        public void ConvBackwardFilter(ConvGeometry g, int batch, int filters, Activation activation, BufferView x, BufferView y, BufferView dy, BufferView dw, BufferView db) => _inner.ConvBackwardFilter(g, batch, filters, activation, x, y, dy, dw, db);
         public void MaxPoolForward(PoolGeometry g, int planes, BufferView x, BufferView y, BufferView argmax) => _inner.MaxPoolForward(g, planes, x, y, argmax);
         public void MaxPoolBackward(PoolGeometry g, int planes, BufferView dy, BufferView argmax, BufferView dx) => _inner.MaxPoolBackward(g, planes, dy, argmax, dx);
         public void AvgPoolForward(PoolGeometry g, int planes, BufferView x, BufferView y) => _inner.AvgPoolForward(g, planes, x, y);

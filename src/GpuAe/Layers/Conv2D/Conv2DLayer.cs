@@ -64,6 +64,7 @@ internal sealed class Conv2DLayer : Layer
         var b = parameters.Get(graph, Parameters[1].Name);
         var backend = graph.Backend;
         var activation = Activation;
+        if (backend.PrefersDirectConvolution(g, filters)) return DirectForward(graph, x, w, b, batch);
 
         var cols = graph.Planned($"{Name}.columns", new Shape(patch, columns));
         graph.Add($"{Name}.im2col", [x], [cols], r =>
@@ -106,6 +107,41 @@ internal sealed class Conv2DLayer : Layer
             {
                 BufferView dcv = r[dcols], dxv = r[dx];
                 return () => backend.Col2Im(g, batch, dcv, dxv);
+            });
+            return dx;
+        });
+    }
+    /// <summary>
+    /// The direct path: one ConvForward (bias and activation in its epilogue, NCHW out, no column matrix); backward
+    /// is ConvBackwardFilter (dW and db, on the side stream) and ConvBackwardData, both reading dy and y and applying
+    /// the activation's derivative themselves, so no dz, column or CNHW buffer is planned.
+    /// </summary>
+    private LayerOutput DirectForward(GraphBuilder graph, Tensor x, ParameterTensors w, ParameterTensors b, int batch)
+    {
+        var g = _geometry;
+        int filters = _filters;
+        var backend = graph.Backend;
+        var activation = Activation;
+        var y = graph.Planned($"{Name}.y", new Shape(batch, filters, g.OutHeight, g.OutWidth));
+        graph.Add($"{Name}.conv", [x, w.Value, b.Value], [y], r =>
+        {
+            BufferView xv = r[x], wv = r[w.Value], bv = r[b.Value], yv = r[y];
+            return () => backend.ConvForward(g, batch, filters, xv, wv, bv, activation, yv);
+        });
+
+        return new LayerOutput(y, (gb, dy, needInputGradient) =>
+        {
+            gb.Add($"{Name}.filter_gradient", [x, y, dy], [w.Gradient, b.Gradient], r =>
+            {
+                BufferView xv = r[x], yv = r[y], dyv = r[dy], dwv = r[w.Gradient], dbv = r[b.Gradient];
+                return () => backend.ConvBackwardFilter(g, batch, filters, activation, xv, yv, dyv, dwv, dbv);
+            }, StepStream.Side);
+            if (!needInputGradient) return null;
+            var dx = gb.Planned($"{Name}.dx", x.Shape);
+            gb.Add($"{Name}.data_gradient", [y, dy, w.Value], [dx], r =>
+            {
+                BufferView yv = r[y], dyv = r[dy], wv = r[w.Value], dxv = r[dx];
+                return () => backend.ConvBackwardData(g, batch, filters, activation, yv, dyv, wv, dxv);
             });
             return dx;
         });
