@@ -15,6 +15,8 @@ namespace GpuAe.Cli.Commands;
 /// `gpuae bench gemm|epoch --backend X`: quick timings on any backend, for machines without the .NET SDK
 /// (the GPU machine). BenchmarkDotNet (benchmarks/GpuAe.Benchmarks) remains the tool for the CPU tables.
 /// Markdown tables go to stdout; compare against a peer run in the same session (benchmarks/compare).
+/// `bench epoch --report [PATH]` adds the roofline report (counts in src/GpuAe/Analysis/Roofline*.cs): per preset
+/// FLOPs and bytes per step, achieved GFLOP/s and GB/s against the GEMM peak and memory bandwidth measured in the same run.
 /// </summary>
 internal static class BenchCommand
 {
