@@ -71,13 +71,13 @@ internal static class Roofline
         s.AppendLine($"- CPU: {context.Cpu}");
         s.AppendLine($"- backend: {context.Backend}");
         s.AppendLine($"- GEMM provider: {context.Gemm}");
-        s.AppendLine($"- load average (1, 5, 15 min) at the start: {context.LoadAverage}");
+        s.AppendLine($"- load average (1, 5, 15 min): {context.LoadAverage}");
         s.AppendLine($"- command: `{context.Command}`");
         foreach (string note in context.Notes) s.AppendLine($"- note: {note}");
         s.AppendLine();
         s.AppendLine("## Peaks measured in this run");
         s.AppendLine();
-        s.AppendLine(Invariant($"- GEMM: {peaks.GemmFlopsPerSecond / 1e9:0.0} GFLOP/s ({peaks.GemmShape}, the backend's own GEMM, best of 5 rounds)"));
+        s.AppendLine(Invariant($"- GEMM: {peaks.GemmFlopsPerSecond / 1e9:0.0} GFLOP/s (the backend's own GEMM, best of 5 rounds: {peaks.GemmShape})"));
         s.AppendLine(Invariant($"- memory bandwidth: {peaks.BytesPerSecond / 1e9:0.0} GB/s ({peaks.BandwidthSource})"));
         s.AppendLine(Invariant($"- ridge point: {peaks.RidgeIntensity:0.0} FLOP/byte (below it a step is bound by memory, above it by arithmetic)"));
         s.AppendLine();
