@@ -95,7 +95,7 @@ internal static class BenchCommand
             {
                 var context = new RooflineContext(DateTime.UtcNow, Machine(), CpuInfo.ModelName, b.DeviceName,
                     b is CpuBackend cpu ? cpu.GemmName : b.DeviceName, loadAverage,
-                    "gpuae " + string.Join(' ', r.Tokens.Select(t => t.Value)), LoadNotes(loadAverage, r.GetValue(notes)));
+                    "gpuae " + string.Join(' ', r.Tokens.Select(t => t.Value.Contains(' ') ? $"\"{t.Value}\"" : t.Value)), LoadNotes(loadAverage, r.GetValue(notes)));
                 WriteRooflineReport(b, names, trainSet, epochCount, context, reportPath);
                 return 0;
             }
