@@ -113,6 +113,10 @@ public sealed partial class Trainer : IDisposable
         return (plan.PlannedBytes, plan.NaiveBytes);
     }
 
+    /// <summary>The compiled training plan for <paramref name="sampleCount"/> samples (built now if it was not yet): what
+    /// <see cref="Analysis.RooflineBytes"/> counts the traffic of.</summary>
+    internal Graph.ExecutionPlan TrainingPlan(int sampleCount) => Plan(PlanKind.Train, Math.Min(Recipe.BatchSize, sampleCount)).Plan;
+
     /// <summary>One pass over <paramref name="train"/> in a fresh shuffled order (drop-last: every step
     /// has a full batch, so one plan serves the whole epoch), at <see cref="LearningRate"/>; then the validation loss,
     /// early stopping (<see cref="StopReason"/>, <see cref="EpochMetrics.IsBest"/>) and the schedule's next rate.</summary>
