@@ -89,4 +89,21 @@ public sealed class CudaDirectConvFakeDriverTests
         b.ConvBackwardFilter(Conv, 0, Filters, Activation.Relu, a.Slice(0, 0), a.Slice(0, 0), a.Slice(0, 0), a.Slice(0, weights), a.Slice(0, Filters));
         Assert.Equal("conv_backward_filter", Assert.Single(driver.Launches).Entry);
     }
+
+    [Fact]
+    public void Direct_convolution_is_chosen_for_small_layers_unless_an_option_forces_a_path()
+    {
+        var wide = new ConvGeometry(64, 14, 14, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1);   // 64 * 64 * 9 = 36864 weights
+        var preset = new ConvGeometry(16, 28, 28, 3, 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1);
+        using (var rule = new CudaBackend(new FakeCudaDriver(90), new CudaOptions()))
+        {
+            Assert.True(rule.PrefersDirectConvolution(preset, 8));
+            Assert.True(rule.PrefersDirectConvolution(wide, GpuBackend.DirectConvolutionMaxWeights / (64 * 9)));
+            Assert.False(rule.PrefersDirectConvolution(wide, 64));
+        }
+        using (var im2col = new CudaBackend(new FakeCudaDriver(90), new CudaOptions { DirectConvolution = false }))
+            Assert.False(im2col.PrefersDirectConvolution(preset, 8));
+        using (var direct = new CudaBackend(new FakeCudaDriver(90), new CudaOptions { DirectConvolution = true }))
+            Assert.True(direct.PrefersDirectConvolution(wide, 64));
+    }
 }
