@@ -5,6 +5,9 @@ public sealed record CudaOptions
 {
     /// <summary>GEMM arithmetic; <see cref="GemmPrecision.Tf32"/> opts in to tensor cores (sm_80+).</summary>
     public GemmPrecision Precision { get; init; } = GemmPrecision.Fp32;
+
+    /// <summary>Convolutions by the direct kernels (true) or im2col + GEMM (false) for every geometry; null: the backend's rule.</summary>
+    public bool? DirectConvolution { get; init; }
 }
 
 /// <summary>
@@ -57,6 +60,7 @@ public sealed unsafe class CudaBackend : GpuBackend, IStepCapture, IStreamFork
     {
         _driver = driver;
         _options = options ?? new CudaOptions();
+        DirectConvolution = _options.DirectConvolution;
         _kernels = new KernelTable<CudaKernel>(LoadKernel);
         _borrowedStream = callerStream.HasValue;
         // On a caller's stream everything goes there: no side stream (IStreamFork is then in order, see ForkToSide).

@@ -14,6 +14,9 @@ public sealed record OpenClOptions
     /// Default 1 on CPU devices (sequential chunks), 64 on GPUs (tree in local memory).</summary>
     public int? ReduceWorkGroupSize { get; init; }
 
+    /// <summary>Convolutions by the direct kernels (true) or im2col + GEMM (false) for every geometry; null: the backend's rule.</summary>
+    public bool? DirectConvolution { get; init; }
+
     /// <summary>Program-binary cache directory; null uses <see cref="ProgramCache.DefaultDirectory"/>, "" disables it.</summary>
     public string? CacheDirectory { get; init; }
 
@@ -83,6 +86,7 @@ public sealed unsafe class OpenClBackend : GpuBackend
         Device = info;
         _device = device;
         GemmTuning = options.Gemm ?? GemmConfig.For(info);
+        DirectConvolution = options.DirectConvolution;
         GemmTuning.Validate(info.MaxWorkGroupSize);
         _profile = options.ProfileLaunches || options.ProfileKernels;
         if (options.ProfileKernels) _kernelProfile = new Dictionary<string, (int, long)>(StringComparer.Ordinal);

@@ -16,6 +16,9 @@ public static class PortableKernels
     public static readonly KernelEntry Col2Im = new("conv", "col2im");
     public static readonly KernelEntry SwapLeadingAxes = new("conv", "swap_leading_axes");
     public static readonly KernelEntry SwapLeadingAxes3d = new("conv", "swap_leading_axes_3d");
+    public static readonly KernelEntry ConvForward = new("conv", "conv_forward");
+    public static readonly KernelEntry ConvBackwardData = new("conv", "conv_backward_data");
+    public static readonly KernelEntry ConvBackwardFilter = new("conv", "conv_backward_filter");
     public static readonly KernelEntry MaxPoolForward = new("pool", "maxpool_forward");
     public static readonly KernelEntry MaxPoolBackward = new("pool", "maxpool_backward");
     public static readonly KernelEntry AvgPoolForward = new("pool", "avgpool_forward");
@@ -61,6 +64,7 @@ public static class PortableKernels
     public static IReadOnlyList<KernelEntry> All { get; } =
     [
         Fill, Axpy, Scale, AddClampedNoise, GatherRows, Im2Col, Col2Im, SwapLeadingAxes, SwapLeadingAxes3d,
+        ConvForward, ConvBackwardData, ConvBackwardFilter,
         MaxPoolForward, MaxPoolBackward, AvgPoolForward, AvgPoolBackward, UpsampleNearestForward, UpsampleNearestBackward,
         UpsampleBilinearForward, UpsampleBilinearBackward,
         LossPartials, .. LossTerms, OptimizerUpdate, RandomFill, SumPartials, SumFinal, RowSums, ColumnSums,

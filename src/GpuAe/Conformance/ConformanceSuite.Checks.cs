@@ -50,6 +50,7 @@ public static partial class ConformanceSuite
         new("VaeReparameterizeForward", Transcendental, VaeForwardCheck),
         new("VaeReparameterizeBackward", LongSums, VaeBackwardCheck),
         .. SpatialChecks,
+        .. DirectConvChecks,
     ];
 
     private static void FillCheck(Session s)

@@ -110,7 +110,7 @@ public sealed partial class CudaSideStreamTests
         Assert.Equal(1, trace.Count(t => t == "join"));
         var side = trace.Where(t => t.StartsWith("side ", StringComparison.Ordinal) && t != "side waits").ToList();
         Assert.Equal(sideSteps, side.Count);   // dW and db of every layer with parameters (and a penalty's dW term)
-        Assert.All(side, t => Assert.Matches("^side (gemm_(tn|nt)|column_sums|row_sums|contractive_penalty)$", t));
+        Assert.All(side, t => Assert.Matches("^side (gemm_(tn|nt)|column_sums|row_sums|contractive_penalty|conv_backward_filter)$", t));
         Assert.Equal("main optimizer_update", trace[^1]);
         Assert.Equal("join", trace[^2]);
 
