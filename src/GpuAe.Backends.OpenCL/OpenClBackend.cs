@@ -343,6 +343,7 @@ public sealed unsafe class OpenClBackend : GpuBackend
     private void Enqueue(KernelEntry entry, in KernelArgs args, uint dims, int globalX, int globalY, int globalZ, int localX, int localY)
     {
         var kernel = _kernels.Get(entry);
+        CountLaunch(entry);
         for (int i = 0; i < args.Count; i++)
         {
             int set = _cl.SetKernelArg(kernel, (uint)i, (nuint)args.SizeOf(i), args.Pointers[i]);

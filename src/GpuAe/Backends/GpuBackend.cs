@@ -48,6 +48,12 @@ public abstract unsafe class GpuBackend : IBackend
 
     protected bool IsDisposed => _disposed;
 
+    /// <summary>Kernel launches enqueued so far, per entry (diagnostics: launches per training step).</summary>
+    public LaunchCounter Launches { get; } = new();
+
+    /// <summary>Adds one launch of <paramref name="entry"/> to <see cref="Launches"/>; every backend calls it where it enqueues a kernel.</summary>
+    protected void CountLaunch(KernelEntry entry) => Launches.Count(entry);
+
     // ---- what a backend provides ---------------------------------------------------------------
 
     /// <summary>Enqueues <paramref name="kernel"/> with <paramref name="args"/> laid out as <paramref name="shape"/>.</summary>

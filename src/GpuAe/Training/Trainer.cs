@@ -90,6 +90,10 @@ public sealed partial class Trainer : IDisposable
     /// <summary>When set, training steps synchronise after every launch and add each step's seconds here
     /// (keyed by step name, e.g. "layers.1.gemm"). Slower: for finding where an epoch's time goes.</summary>
     public Dictionary<string, double>? StepProfile { get; set; }
+
+    /// <summary>Kernel launches per training step, by entry (largest first), of the last epoch trained with
+    /// <see cref="StepProfile"/> set on a GPU backend (<see cref="GpuBackend.Launches"/>); null otherwise.</summary>
+    public IReadOnlyList<(string Entry, double PerStep)>? StepLaunches { get; private set; }
     internal Network Network => _network;
 
     /// <summary>Parameter gradients on the backend's second stream where it has one (default: true), overlapping
@@ -139,6 +143,9 @@ public sealed partial class Trainer : IDisposable
         if (Backend is IStepCapture capture && StepProfile is null)
             ReplayCaptured(capture, plan, train, steps, progress, cancellation);
         else
+        {
+            var launches = StepProfile is null ? null : (Backend as GpuBackend)?.Launches;
+            launches?.Reset();
             for (int s = 0; s < steps; s++)
             {
                 _inputs.Start = s * batch;
@@ -148,6 +155,8 @@ public sealed partial class Trainer : IDisposable
                 progress?.Report((s + 1) / (double)steps);
                 cancellation.ThrowIfCancellationRequested();
             }
+            if (launches is not null) StepLaunches = launches.ByEntry().Select(e => (e.Entry, e.Launches / (double)steps)).ToList();
+        }
         Span<float> loss = stackalloc float[1];
         Backend.Download(_accumulators.Slice(0, 1), loss);
         double trainLoss = loss[0] / steps;
