@@ -80,3 +80,26 @@ GPUAE_LOSS_ELEMENTWISE(squared, LOSS_SQUARED)
 GPUAE_LOSS_ELEMENTWISE(absolute, LOSS_ABSOLUTE)
 GPUAE_LOSS_ELEMENTWISE(bce_logits, LOSS_BCE_LOGITS)
 GPUAE_LOSS_ELEMENTWISE(bce_probabilities, LOSS_BCE_PROBABILITIES)
+
+/* Loss, gradient and reduction in one launch: work-group g (of at most laneCount) sums l over its chunk in the
+ * fixed order of loss_partials and adds scale * that sum to lanes[g]; gradient = scale * dl/dp. Accumulates into
+ * the lanes (the loss is their sum, taken once per epoch by the host); overwrites the gradient. No final stage
+ * and no atomics: each lane has one writer. */
+KERNEL void loss_lanes(int kind, int n, GLOBAL const float* p, int pOff, GLOBAL const float* t, int tOff,
+                       float scale, GLOBAL float* gradient, int gradientOff, int hasGradient,
+                       GLOBAL float* lanes, int lanesOff)
+{
+    LOCAL float s[REDUCE_LOCAL];
+    int lid = LID(0);
+    float acc = 0.0f;
+    int start, end;
+    gpuae_chunk(n, &start, &end);
+    for (int i = start + lid; i < end; i += REDUCE_LOCAL) {
+        float g;
+        acc += loss_term(kind, p[pOff + i], t[tOff + i], &g);
+        if (hasGradient) gradient[gradientOff + i] = scale * g;
+    }
+    s[lid] = acc;
+    GPUAE_TREE_REDUCE(s, lid);
+    if (lid == 0) lanes[lanesOff + GROUP(0)] += scale * s[0];
+}
