@@ -60,7 +60,7 @@ internal sealed class DenseLayer : Layer
             {
                 // dz and db in one launch (one pass over dy): on the main stream, since the dx GEMM reads dz
                 dz = g.Planned($"{Name}.dz", dy.Shape);
-                g.Add($"{Name}.activation_bias_gradient", [y, dy], [dz, b.Gradient], r =>
+                g.Add($"{Name}.activation_backward_bias", [y, dy], [dz, b.Gradient], r =>
                 {
                     BufferView yv = r[y], dyv = r[dy], dzv = r[dz], dbv = r[b.Gradient];
                     return () => backend.ActivationBackwardBias(activation, batch, units, yv, dyv, dzv, dbv);
