@@ -1,15 +1,16 @@
-using GpuAe.Backends.OpenCL;
+using GpuAe.Tests.OpenCL;
 
 namespace GpuAe.Tests.Cli;
 
-/// <summary>`gpuae train --profile` on a GPU backend prints the kernel launches per training step, by kernel.</summary>
-public sealed class ProfileLaunchesCommandTests
+/// <summary>`gpuae train --profile` on a GPU backend prints the kernel launches per training step, by kernel. In the
+/// OpenCL collection: it opens its own OpenCL context, never beside the shared one's tests.</summary>
+[Collection("OpenCL")]
+public sealed class ProfileLaunchesCommandTests(OpenClFixture fixture)
 {
     [SkippableFact]
     public void Profiled_training_on_opencl_prints_launches_per_step()
     {
-        Skip.IfNot(OpenClBackend.TryCreate(null, out var probe, out var reason), "OpenCL not available: " + reason);
-        probe!.Dispose();
+        fixture.Require();
         using var dir = new TempDirectory();
         var random = new System.Random(3);
         var lines = new List<string> { "a,b,c,d,e,f" };
