@@ -56,3 +56,23 @@ GPUAE_ACTIVATION_KERNELS(elu, ACT_ELU)
 GPUAE_ACTIVATION_KERNELS(sigmoid, ACT_SIGMOID)
 GPUAE_ACTIVATION_KERNELS(tanh, ACT_TANH)
 GPUAE_ACTIVATION_KERNELS(softplus, ACT_SOFTPLUS)
+
+/* Activation backward fused with the per-column bias gradient (a dense layer's dz and db in one launch):
+ * dz[r, c] = dy[r, c] * f'(y[r, c]) (the fixed parameters of the fused activations) and db[c] = sum over r of dz[r, c], rows in order (column_sums' order, so
+ * the same bits as activation_backward then column_sums). One work-item per column; overwrites dz and db;
+ * dz may alias dy. */
+KERNEL void activation_backward_bias(int act, int rows, int cols, GLOBAL const float* y, int yOff,
+                                     GLOBAL const float* dy, int dyOff, GLOBAL float* dz, int dzOff,
+                                     GLOBAL float* db, int dbOff)
+{
+    int c = GID(0);
+    if (c >= cols) return;
+    float acc = 0.0f;
+    for (int r = 0; r < rows; r++) {
+        int at = r * cols + c;
+        float d = dy[dyOff + at] * act_derivative_p(act, y[yOff + at], LEAKY_RELU_SLOPE, ELU_ALPHA, SOFTPLUS_BETA, SOFTPLUS_THRESHOLD);
+        dz[dzOff + at] = d;
+        acc += d;
+    }
+    db[dbOff + c] = acc;
+}

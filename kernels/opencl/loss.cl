@@ -40,13 +40,11 @@ DEVICE_FN float loss_term(int kind, float z, float y, float* g)
     return fmax(z, 0.0f) - z * y + gpuae_log_1p_unit(e);
 }
 
-/* GPU form: stage 1 of the fused loss. Work-group g sums l over its chunk (tree of REDUCE_LOCAL) into
- * partials[g] and writes gradient = scale * dl/dp. The host finishes with reduce.cl's sum_final. */
-KERNEL void loss_partials(int kind, int n, GLOBAL const float* p, int pOff, GLOBAL const float* t, int tOff,
-                          float scale, GLOBAL float* gradient, int gradientOff, int hasGradient,
-                          GLOBAL float* partials)
+/* This work-group's chunk (gpuae_chunk): writes gradient = scale * dl/dp and returns the sum of l over the chunk
+ * (strided per work-item, then the tree in s) to every work-item; the fixed order both loss forms share. */
+DEVICE_FN float loss_group_sum(int kind, int n, GLOBAL const float* p, int pOff, GLOBAL const float* t, int tOff,
+                               float scale, GLOBAL float* gradient, int gradientOff, int hasGradient, LOCAL float* s)
 {
-    LOCAL float s[REDUCE_LOCAL];
     int lid = LID(0);
     float acc = 0.0f;
     int start, end;
@@ -58,7 +56,18 @@ KERNEL void loss_partials(int kind, int n, GLOBAL const float* p, int pOff, GLOB
     }
     s[lid] = acc;
     GPUAE_TREE_REDUCE(s, lid);
-    if (lid == 0) partials[GROUP(0)] = s[0];
+    return s[0];
+}
+
+/* GPU form: stage 1 of the fused loss. Work-group g sums l over its chunk (tree of REDUCE_LOCAL) into
+ * partials[g] and writes gradient = scale * dl/dp. The host finishes with reduce.cl's sum_final. */
+KERNEL void loss_partials(int kind, int n, GLOBAL const float* p, int pOff, GLOBAL const float* t, int tOff,
+                          float scale, GLOBAL float* gradient, int gradientOff, int hasGradient,
+                          GLOBAL float* partials)
+{
+    LOCAL float s[REDUCE_LOCAL];
+    float sum = loss_group_sum(kind, n, p, pOff, t, tOff, scale, gradient, gradientOff, hasGradient, s);
+    if (LID(0) == 0) partials[GROUP(0)] = sum;
 }
 
 /* CPU form: one work-item per element, one kernel per loss kind (a compile-time constant, so PoCL
@@ -80,3 +89,16 @@ GPUAE_LOSS_ELEMENTWISE(squared, LOSS_SQUARED)
 GPUAE_LOSS_ELEMENTWISE(absolute, LOSS_ABSOLUTE)
 GPUAE_LOSS_ELEMENTWISE(bce_logits, LOSS_BCE_LOGITS)
 GPUAE_LOSS_ELEMENTWISE(bce_probabilities, LOSS_BCE_PROBABILITIES)
+
+/* Loss, gradient and reduction in one launch: work-group g (of at most laneCount) sums l over its chunk in the
+ * fixed order of loss_partials and adds scale * that sum to lanes[g]; gradient = scale * dl/dp. Accumulates into
+ * the lanes (the loss is their sum, taken once per epoch by the host); overwrites the gradient. No final stage
+ * and no atomics: each lane has one writer. */
+KERNEL void loss_lanes(int kind, int n, GLOBAL const float* p, int pOff, GLOBAL const float* t, int tOff,
+                       float scale, GLOBAL float* gradient, int gradientOff, int hasGradient,
+                       GLOBAL float* lanes, int lanesOff)
+{
+    LOCAL float s[REDUCE_LOCAL];
+    float sum = loss_group_sum(kind, n, p, pOff, t, tOff, scale, gradient, gradientOff, hasGradient, s);
+    if (LID(0) == 0) lanes[lanesOff + GROUP(0)] += scale * sum;
+}

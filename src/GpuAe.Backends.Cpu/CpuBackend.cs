@@ -70,6 +70,12 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
     public void BiasGradient(BiasMode mode, int rows, int cols, BufferView dy, BufferView dbias, bool accumulate) =>
         ReduceKernels.BiasGradient(mode, rows, cols, Reals(dy, (long)rows * cols), Reals(dbias, mode == BiasMode.PerRow ? rows : cols), accumulate);
 
+    public void ActivationBackwardBias(Activation activation, int rows, int cols, BufferView y, BufferView dy, BufferView dz, BufferView dbias)
+    {
+        long n = (long)rows * cols;
+        FusedKernels.ActivationBackwardBias(activation, rows, cols, Reals(y, n), Reals(dy, n), Reals(dz, n), Reals(dbias, cols));
+    }
+
     public void ActivationForward(Activation activation, in ActivationParameters parameters, BufferView x, BufferView y)
     {
         parameters.Check(nameof(ActivationForward));
@@ -141,6 +147,10 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
 
     public void Loss(LossKind kind, BufferView prediction, BufferView target, float scale, BufferView loss, bool accumulateLoss, BufferView? gradient) =>
         LossKernels.Run(kind, Reals(prediction), Reals(target, prediction.Length), T.CreateTruncating(scale), Reals(loss, 1), accumulateLoss,
+            gradient is { } g ? Reals(g, prediction.Length) : default);
+
+    public void LossLanes(LossKind kind, BufferView prediction, BufferView target, float scale, BufferView lanes, BufferView? gradient) =>
+        FusedKernels.LossLanes(kind, Reals(prediction), Reals(target, prediction.Length), T.CreateTruncating(scale), Reals(lanes, 1),
             gradient is { } g ? Reals(g, prediction.Length) : default);
 
     public void ActivityPenalty(ActivityPenaltyKind kind, int batch, int units, BufferView h, float strength, float rho,

@@ -196,6 +196,7 @@ public sealed unsafe class CudaBackend : GpuBackend, IStepCapture, IStreamFork
     {
         var kernel = _kernels.Get(entry);
         if (args.Signature != kernel.Signature) FailSignature(entry, kernel.Signature, args.Signature);
+        CountLaunch(entry);
         _driver.Launch(kernel.Function, geometry, 0, _stream, args.Pointers);
     }
 

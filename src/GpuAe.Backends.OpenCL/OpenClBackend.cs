@@ -347,6 +347,7 @@ public sealed unsafe class OpenClBackend : GpuBackend
     private void Enqueue(KernelEntry entry, in KernelArgs args, uint dims, int globalX, int globalY, int globalZ, int localX, int localY)
     {
         var kernel = _kernels.Get(entry);
+        CountLaunch(entry);
         for (int i = 0; i < args.Count; i++)
         {
             int set = _cl.SetKernelArg(kernel, (uint)i, (nuint)args.SizeOf(i), args.Pointers[i]);
@@ -427,12 +428,16 @@ public sealed unsafe class OpenClBackend : GpuBackend
                 (g.M + GemmTuning.Tsm - 1) / GemmTuning.Tsm * GemmTuning.LocalM, 1, GemmTuning.LocalN, GemmTuning.LocalM);
     }
 
-    /// <summary>Whether the register-blocked GEMM packs B first: always for Bᵀ (else 16 strided gathers
-    /// per k), and for a large B with many row blocks to reuse the packed panels (packing costs one pass
-    /// over B, so for few rows, e.g. the convolutions' 8-16 output channels, streaming B directly wins).
-    /// Measured on PoCL, see benchmarks/results/opencl-gemm.md. Override with GPUAE_OPENCL_PACK_B=0/1.</summary>
+    /// <summary>Whether the register-blocked GEMM packs B first: for a Bᵀ larger than <see cref="SmallTransposedB"/>
+    /// (else 16 strided gathers per k; a small Bᵀ, e.g. dense32's 32x784 weights, stays in cache, where the gathers
+    /// cost less than the extra launch), and for a large B with many row blocks to reuse the packed panels (packing
+    /// costs one pass over B, so for few rows, e.g. the convolutions' 8-16 output channels, streaming B directly wins).
+    /// Measured on PoCL, see benchmarks/results/opencl-gemm.md and opencl-launches.md. Override with GPUAE_OPENCL_PACK_B=0/1.</summary>
     private bool PacksB(int m, int n, int k, bool transposedB) =>
-        _packB ?? (transposedB || (m >= 128 && n >= 256 && k >= 256));
+        _packB ?? ((transposedB && (long)k * n > SmallTransposedB) || (m >= 128 && n >= 256 && k >= 256));
+
+    /// <summary>Elements of a Bᵀ the GEMM reads in place (128 KiB: within the L2 of the CPUs PoCL runs on).</summary>
+    private const long SmallTransposedB = 32 * 1024;
 
     private readonly bool? _packB = Environment.GetEnvironmentVariable("GPUAE_OPENCL_PACK_B") switch { "0" => false, "1" => true, _ => null };
 

@@ -225,6 +225,7 @@ internal static class TrainCommand
         if (trainer.StopReason is { } reason)
             console.MarkupLine($"[bold]stopped early after epoch {trainer.Epoch}[/]: {Markup.Escape(reason)}; best weights in {TrainingOutputs.BestCheckpointFile}");
         if (trainer.StepProfile is { Count: > 0 } profile) PrintProfile(console, profile);
+        if (trainer.StepLaunches is { Count: > 0 } launches) PrintLaunches(console, launches);
         outputs.MeanCodeActivation = trainer.MeanCodeActivation(test);
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"mean code activation on the test set: {outputs.MeanCodeActivation:0.0000}"));
         if (preparation.IsImage)
@@ -291,6 +292,16 @@ internal static class TrainCommand
         var table = new Table().AddColumns("step", "seconds", "share");
         foreach (var (name, seconds) in profile.OrderByDescending(p => p.Value))
             table.AddRow(Markup.Escape(name), seconds.ToString("0.000", CultureInfo.InvariantCulture), (seconds / total).ToString("P1", CultureInfo.InvariantCulture));
+        console.Write(table);
+    }
+
+    /// <summary>Kernel launches per training step (last epoch), by entry: what fusing kernels saves on a GPU backend.</summary>
+    private static void PrintLaunches(IAnsiConsole console, IReadOnlyList<(string Entry, double PerStep)> launches)
+    {
+        console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"launches per training step: {launches.Sum(l => l.PerStep):0.##}"));
+        var table = new Table().AddColumns("kernel", "launches per step");
+        foreach (var (entry, perStep) in launches)
+            table.AddRow(Markup.Escape(entry), perStep.ToString("0.##", CultureInfo.InvariantCulture));
         console.Write(table);
     }
 

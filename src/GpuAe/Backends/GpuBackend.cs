@@ -48,6 +48,12 @@ public abstract unsafe class GpuBackend : IBackend
 
     protected bool IsDisposed => _disposed;
 
+    /// <summary>Kernel launches enqueued so far, per entry (diagnostics: launches per training step).</summary>
+    public LaunchCounter Launches { get; } = new();
+
+    /// <summary>Adds one launch of <paramref name="entry"/> to <see cref="Launches"/>; every backend calls it where it enqueues a kernel.</summary>
+    protected void CountLaunch(KernelEntry entry) => Launches.Count(entry);
+
     // ---- what a backend provides ---------------------------------------------------------------
 
     /// <summary>Enqueues <paramref name="kernel"/> with <paramref name="args"/> laid out as <paramref name="shape"/>.</summary>
@@ -246,6 +252,23 @@ public abstract unsafe class GpuBackend : IBackend
             case BiasMode.PerRow: RowSumsCore(rows, cols, dy, dbias, accumulate); break;
             default: throw new ArgumentException($"BiasGradient needs PerColumn or PerRow, got {mode}");
         }
+    }
+
+    public void ActivationBackwardBias(Activation activation, int rows, int cols, BufferView y, BufferView dy, BufferView dz, BufferView dbias)
+    {
+        var vy = Real(y);
+        var vdy = Real(dy);
+        var vdz = Real(dz);
+        var vdb = Real(dbias);
+        long n = (long)rows * cols;
+        if (!Enum.IsDefined(activation)) throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown activation");
+        Need(y, n, "ActivationBackwardBias y");
+        Need(dy, n, "ActivationBackwardBias dy");
+        Need(dz, n, "ActivationBackwardBias dz");
+        Need(dbias, cols, "ActivationBackwardBias dbias");
+        if (cols == 0) return;
+        var a = new KernelArgs(stackalloc byte[KernelArgs.BufferBytes]).Int((int)activation).Int(rows).Int(cols).View(vy).View(vdy).View(vdz).View(vdb);
+        Launch(PortableKernels.ActivationBackwardBias, a, LaunchShape.Elementwise(cols));
     }
 
     // ---- activations --------------------------------------------------------------------------
@@ -577,6 +600,24 @@ public abstract unsafe class GpuBackend : IBackend
             .Float(scale).View(gradient).Flag(hasGradient).Ptr(Partials);
         Launch(PortableKernels.LossPartials, a, LaunchShape.Groups(groups));
         SumFinal(groups, scale, loss, accumulate);
+    }
+
+    public void LossLanes(LossKind kind, BufferView prediction, BufferView target, float scale, BufferView lanes, BufferView? gradient)
+    {
+        var vp = Real(prediction);
+        var vt = Real(target);
+        var vl = Real(lanes);
+        SameLength(prediction, target);
+        if (lanes.Length < 1) throw new ArgumentException("LossLanes needs at least one loss lane");
+        if (!Enum.IsDefined(kind)) throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown loss");
+        var vg = Optional(gradient, prediction.Length, "gradient");
+        if (gradient is { } gv) SameLength(prediction, gv);
+        if (vp.IsEmpty) return;
+        // one work-group per lane (each lane has one writer: no atomics), as many as the first reduction pass would use
+        int groups = Math.Min(ReduceGroupCount(vp.Length), vl.Length);
+        var a = new KernelArgs(stackalloc byte[KernelArgs.BufferBytes]).Int((int)kind).Int(vp.Length).View(vp).View(vt)
+            .Float(scale).View(vg).Flag(gradient.HasValue).View(vl);
+        Launch(PortableKernels.LossLanes, a, LaunchShape.Groups(groups));
     }
 
     /// <summary>Work-groups of the first reduction pass over <paramref name="n"/> elements (at most <see cref="ReduceGroups"/>).</summary>

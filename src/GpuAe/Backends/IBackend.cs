@@ -67,6 +67,12 @@ public interface IBackend : IDisposable
     /// over columns (PerRow, rows outputs). Overwrites, or accumulates when <paramref name="accumulate"/>.</summary>
     void BiasGradient(BiasMode mode, int rows, int cols, BufferView dy, BufferView dbias, bool accumulate);
 
+    /// <summary>A dense layer's activation backward and bias gradient in one pass: dz = dy * f'(y) over [rows, cols]
+    /// (the fixed parameters of the fused activations, <see cref="ActivationParameters.Default"/>) and
+    /// dbias[c] = Σ_r dz[r, c], rows in order: the same values as <see cref="ActivationBackward"/> then
+    /// <see cref="BiasGradient"/> (PerColumn). Overwrites dz and dbias; dz may alias dy.</summary>
+    void ActivationBackwardBias(Activation activation, int rows, int cols, BufferView y, BufferView dy, BufferView dz, BufferView dbias);
+
     // ---- activations --------------------------------------------------------------------------
 
     /// <summary>y = f(x) with the activation's <paramref name="parameters"/> (see <see cref="ActivationParameters"/>;
@@ -169,6 +175,16 @@ public interface IBackend : IDisposable
     /// </summary>
     void Loss(LossKind kind, BufferView prediction, BufferView target, float scale,
         BufferView loss, bool accumulateLoss, BufferView? gradient);
+
+    /// <summary>
+    /// <see cref="Loss"/> with its whole reduction in one launch: adds scale * Σ l(p_i, t_i) into
+    /// <paramref name="lanes"/> (at least one), each lane the sum of a fixed share of the elements, so the loss is the
+    /// sum of the lanes (taken by the reader, e.g. once per epoch); <b>accumulates</b> into the lanes (zero them first).
+    /// The gradient as <see cref="Loss"/>'s (overwrites). Which lane gets which share depends on the backend and the
+    /// lengths only: the same call gives the same bits. The CPU backend adds everything to lane 0, exactly as
+    /// <see cref="Loss"/> with accumulation.
+    /// </summary>
+    void LossLanes(LossKind kind, BufferView prediction, BufferView target, float scale, BufferView lanes, BufferView? gradient);
 
     // ---- penalties on the code (sparse and contractive autoencoders) -----------------------------
 

@@ -28,6 +28,8 @@ public static class PortableKernels
     public static readonly KernelEntry UpsampleBilinearForward = new("upsample", "upsample_bilinear_forward");
     public static readonly KernelEntry UpsampleBilinearBackward = new("upsample", "upsample_bilinear_backward");
     public static readonly KernelEntry LossPartials = new("loss", "loss_partials");
+    public static readonly KernelEntry LossLanes = new("loss", "loss_lanes");
+    public static readonly KernelEntry ActivationBackwardBias = new("activation", "activation_backward_bias");
     public static readonly KernelEntry OptimizerUpdate = new("optim", "optimizer_update");
     public static readonly KernelEntry RandomFill = new("rand", "random_fill");
     public static readonly KernelEntry SumPartials = new("reduce", "sum_partials");
@@ -67,7 +69,7 @@ public static class PortableKernels
         ConvForward, ConvBackwardData, ConvBackwardFilter,
         MaxPoolForward, MaxPoolBackward, AvgPoolForward, AvgPoolBackward, UpsampleNearestForward, UpsampleNearestBackward,
         UpsampleBilinearForward, UpsampleBilinearBackward,
-        LossPartials, .. LossTerms, OptimizerUpdate, RandomFill, SumPartials, SumFinal, RowSums, ColumnSums,
+        LossPartials, LossLanes, ActivationBackwardBias, .. LossTerms, OptimizerUpdate, RandomFill, SumPartials, SumFinal, RowSums, ColumnSums,
         ActivityPenalty, ContractivePenalty, VaeReparameterizeForward, VaeReparameterizeBackwardPartials,
         .. Forward, .. Backward, .. ChannelBias,
     ];

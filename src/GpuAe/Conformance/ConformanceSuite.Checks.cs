@@ -38,6 +38,7 @@ public static partial class ConformanceSuite
         new("UpsampleNearestForward", Bitwise, UpsampleForwardCheck),
         new("UpsampleNearestBackward", ShortSums, UpsampleBackwardCheck),
         new("Loss", new Tolerance(1e-6, 2e-5), LossCheck),
+        .. FusedChecks,
         new("OptimizerUpdate", new Tolerance(1e-6, 1e-5), OptimizerCheck),
         new("GatherRows", Bitwise, GatherRowsCheck),
         new("Random (Uniform)", Bitwise, s => RandomCheck(s, RandomDistribution.Uniform)),

@@ -125,7 +125,8 @@ internal sealed class Network : IDisposable
     /// <summary>
     /// Builds a plan for <paramref name="batch"/> samples per run. Train plans add dL/d(output) scaled to the
     /// batch mean and the backward steps, then <paramref name="optimizerStep"/>; accumulators are
-    /// [train loss, eval loss, eval MSE] summed over runs until the host reads them.
+    /// [train-loss lanes..., eval loss, eval MSE] summed over runs until the host reads them: the train loss is the sum of
+    /// the lanes (accumulators.Length - 2 of them; the fused loss spreads its reduction over them, see <see cref="IBackend.LossLanes"/>).
     /// </summary>
     public CompiledPlan BuildPlan(PlanKind kind, int batch, PlanInputs inputs, BufferView accumulators, Func<OptimizerStep>? optimizerStep = null,
         InputNoise? noise = null)
@@ -146,9 +147,12 @@ internal sealed class Network : IDisposable
             };
         });
 
-        var trainLoss = g.External("train_loss", new Shape(1), accumulators.Slice(0, 1));
-        var evalLoss = g.External("eval_loss", new Shape(1), accumulators.Slice(1, 1));
-        var evalMse = g.External("eval_mse", new Shape(1), accumulators.Slice(2, 1));
+        // [train-loss lanes (at least one; penalties and KL add to lane 0), eval loss, eval MSE]
+        int lanes = checked((int)accumulators.Length) - 2;
+        if (lanes < 1) throw new ArgumentException($"plan accumulators need at least 3 elements (train-loss lanes, eval loss, eval MSE), got {accumulators.Length}");
+        var trainLoss = g.External("train_loss", new Shape(lanes), accumulators.Slice(0, lanes));
+        var evalLoss = g.External("eval_loss", new Shape(1), accumulators.Slice(lanes, 1));
+        var evalMse = g.External("eval_mse", new Shape(1), accumulators.Slice(lanes + 1, 1));
         var input = noise is null ? x : Corrupt(g, kind, x, noise, inputs);
         var h = input;
         var rules = new List<BackwardRule?>();
@@ -174,7 +178,7 @@ internal sealed class Network : IDisposable
             g.Add("loss_and_gradient", [prediction, x], [dPrediction, trainLoss], r =>
             {
                 BufferView pv = r[prediction], tv = r[x], gv = r[dPrediction], lv = r[trainLoss];
-                return () => backend.Loss(lossKind, pv, tv, scale, lv, accumulateLoss: true, gv);
+                return () => backend.LossLanes(lossKind, pv, tv, scale, lv, gv);
             });
             if (Spec.Penalties.Count > 0) rules[Spec.CodeLayer] = CodePenalties.Wrap(rules[Spec.CodeLayer]!, this, code!, trainLoss);
             // Gradients flow down to the first layer that has parameters; nothing below it needs dL/dx.

@@ -33,15 +33,14 @@ public sealed partial class Trainer
             Backend.Upload(order.All, Enumerable.Range(0, (int)order.Length).ToArray());
         }
         (_inputs.Images, _inputs.Order, _inputs.Start) = (samples.Slice(0, needed), _stepOrder.Slice(0, rows), 0);
-        Backend.Fill(_accumulators.Slice(0, 1), 0f);
+        Backend.Fill(_accumulators.Slice(0, TrainLossLanes), 0f);
         Step++;
         plan.Plan.Run();
-        Span<float> loss = stackalloc float[1];
-        Backend.Download(_accumulators.Slice(0, 1), loss);
-        if (!float.IsFinite(loss[0]))
+        float loss = ReadTrainLoss();
+        if (!float.IsFinite(loss))
             throw new TrainingDivergedException(
-                $"{Model.Name}: training loss became {loss[0]} at step {Step} (learning rate {Recipe.LearningRate}); lower the learning rate or check the data");
-        return loss[0];
+                $"{Model.Name}: training loss became {loss} at step {Step} (learning rate {Recipe.LearningRate}); lower the learning rate or check the data");
+        return loss;
     }
 
     /// <summary>

@@ -55,7 +55,7 @@ public sealed partial class Trainer : IDisposable
         Seed = seed;
         _seed = (ulong)(uint)seed;
         _network = new Network(backend, model);
-        _accumulators = backend.Allocate(3);
+        _accumulators = backend.Allocate(TrainLossLanes + 2);
         _network.Parameters.Initialize(SeedFor("init"));
         _inputs.LatentSeed = SeedFor("latent");
         _inputs.EvalLatentSeed = SeedFor("latent-eval");
@@ -90,6 +90,10 @@ public sealed partial class Trainer : IDisposable
     /// <summary>When set, training steps synchronise after every launch and add each step's seconds here
     /// (keyed by step name, e.g. "layers.1.gemm"). Slower: for finding where an epoch's time goes.</summary>
     public Dictionary<string, double>? StepProfile { get; set; }
+
+    /// <summary>Kernel launches per training step, by entry (largest first), of the last epoch trained with
+    /// <see cref="StepProfile"/> set on a GPU backend (<see cref="GpuBackend.Launches"/>); null otherwise.</summary>
+    public IReadOnlyList<(string Entry, double PerStep)>? StepLaunches { get; private set; }
     internal Network Network => _network;
 
     /// <summary>Parameter gradients on the backend's second stream where it has one (default: true), overlapping
@@ -138,11 +142,14 @@ public sealed partial class Trainer : IDisposable
         Philox.Permutation(order, SeedFor("shuffle"), (ulong)Epoch << 32);
         train.SetOrder(order);
         var plan = Plan(PlanKind.Train, batch);
-        Backend.Fill(_accumulators.Slice(0, 1), 0f);
+        Backend.Fill(_accumulators.Slice(0, TrainLossLanes), 0f);
         _inputs.Use(train);
         if (Backend is IStepCapture capture && StepProfile is null)
             ReplayCaptured(capture, plan, train, steps, progress, cancellation);
         else
+        {
+            var launches = StepProfile is null ? null : (Backend as GpuBackend)?.Launches;
+            launches?.Reset();
             for (int s = 0; s < steps; s++)
             {
                 _inputs.Start = s * batch;
@@ -152,9 +159,9 @@ public sealed partial class Trainer : IDisposable
                 progress?.Report((s + 1) / (double)steps);
                 cancellation.ThrowIfCancellationRequested();
             }
-        Span<float> loss = stackalloc float[1];
-        Backend.Download(_accumulators.Slice(0, 1), loss);
-        double trainLoss = loss[0] / steps;
+            if (launches is not null) StepLaunches = launches.ByEntry().Select(e => (e.Entry, e.Launches / (double)steps)).ToList();
+        }
+        double trainLoss = ReadTrainLoss() / steps;
         if (!double.IsFinite(trainLoss))
             throw new TrainingDivergedException(
                 $"{Model.Name}: training loss became {trainLoss} in epoch {Epoch + 1} (learning rate {learningRate:g4}); lower the learning rate or check the data");
@@ -199,10 +206,10 @@ public sealed partial class Trainer : IDisposable
     {
         CheckCompatible(data);
         data.SetOrder(Enumerable.Range(0, data.Count).ToArray());
-        Backend.Fill(_accumulators.Slice(1, 2), 0f);
+        Backend.Fill(_accumulators.Slice(TrainLossLanes, 2), 0f);
         ForEachBatch(data, data.Count, (_, _, _) => { });
         Span<float> sums = stackalloc float[2];
-        Backend.Download(_accumulators.Slice(1, 2), sums);
+        Backend.Download(_accumulators.Slice(TrainLossLanes, 2), sums);
         return new Evaluation(sums[0] / data.Count, sums[1] / data.Count);
     }
 
@@ -309,6 +316,21 @@ public sealed partial class Trainer : IDisposable
             plan.Plan.Run();
             after(plan, start, rows);
         }
+    }
+
+    /// <summary>Lanes of the train-loss accumulator (the first elements of the plan accumulators): one per work-group of the
+    /// GPU backends' fused loss (<see cref="IBackend.LossLanes"/>), so the loss, its gradient and its reduction are one launch.</summary>
+    private const int TrainLossLanes = GpuBackend.ReduceGroups;
+
+    /// <summary>The train loss accumulated since the last fill: the sum of the lanes, in lane order (on the CPU backend
+    /// only lane 0 is nonzero, so this is its value exactly).</summary>
+    private float ReadTrainLoss()
+    {
+        Span<float> lanes = stackalloc float[TrainLossLanes];
+        Backend.Download(_accumulators.Slice(0, TrainLossLanes), lanes);
+        float sum = 0f;
+        foreach (float lane in lanes) sum += lane;
+        return sum;
     }
 
     private CompiledPlan Plan(PlanKind kind, int batch)

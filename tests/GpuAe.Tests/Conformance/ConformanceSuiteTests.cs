@@ -73,6 +73,10 @@ public sealed class ConformanceSuiteTests
             float beta, BufferView c, int ldc, BiasMode biasMode = BiasMode.None, BufferView? bias = null, Activation activation = Activation.Linear)
             => _inner.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, biasMode, bias, activation);
         public void BiasGradient(BiasMode mode, int rows, int cols, BufferView dy, BufferView dbias, bool accumulate) => _inner.BiasGradient(mode, rows, cols, dy, dbias, accumulate);
+        public void ActivationBackwardBias(Activation activation, int rows, int cols, BufferView y, BufferView dy, BufferView dz, BufferView dbias) =>
+            _inner.ActivationBackwardBias(activation, rows, cols, y, dy, dz, dbias);
+        public void LossLanes(LossKind kind, BufferView prediction, BufferView target, float scale, BufferView lanes, BufferView? gradient) =>
+            _inner.LossLanes(kind, prediction, target, scale, lanes, gradient);
         public void ActivationForward(Activation activation, in ActivationParameters parameters, BufferView x, BufferView y) =>
             _inner.ActivationForward(activation, parameters, x, y);
         public void ActivationBackward(Activation activation, in ActivationParameters parameters, BufferView y, BufferView dy, BufferView dx) =>

@@ -60,11 +60,11 @@ public sealed partial class CudaSideStreamTests
     // dense32 backward: output layer (linear: BCE takes the logits) then the relu code layer, which needs no dx
     private static readonly string[] Dense32Backward =
     [
-        "main loss_partials", "main sum_final",
-        "fork", "side waits", "side gemm_tn", "side column_sums", "back",        // layer 1: dW = dzᵀx, db
+        "main loss_lanes",                                                       // loss, gradient and its reduction: one launch
+        "fork", "side waits", "side column_sums", "side gemm_tn", "back",        // layer 1 (linear): db, dW = dzᵀx
         "main gemm_nn",                                                          // layer 1: dx = dz W, meanwhile
-        "main activation_backward_relu",
-        "fork", "side waits", "side gemm_tn", "side column_sums", "back",        // layer 0: dW, db
+        "main activation_backward_bias",                                         // layer 0: dz and db in one launch
+        "fork", "side waits", "side gemm_tn", "back",                            // layer 0: dW
         "join",                                                                  // the optimizer reads every gradient
     ];
 
@@ -74,7 +74,7 @@ public sealed partial class CudaSideStreamTests
         using var s = new Setup("dense32");
         s.Plan.Plan.Run();
         var trace = s.Trace();
-        int loss = trace.IndexOf("main loss_partials");
+        int loss = trace.IndexOf("main loss_lanes");
         Assert.Equal([.. Dense32Backward, "main optimizer_update"], trace.Skip(loss));
         Assert.All(trace.Take(loss), t => Assert.StartsWith("main ", t));
     }
@@ -88,7 +88,7 @@ public sealed partial class CudaSideStreamTests
         int begin = trace.FindIndex(t => t.StartsWith("begin capture", StringComparison.Ordinal));
         int end = trace.FindIndex(t => t.StartsWith("end capture", StringComparison.Ordinal));
         var captured = trace.Skip(begin + 1).Take(end - begin - 1).ToList();
-        int loss = captured.IndexOf("main loss_partials");
+        int loss = captured.IndexOf("main loss_lanes");
         Assert.Equal("main gather_rows_stepped", captured[0]);
         Assert.Equal([.. Dense32Backward, "main optimizer_update_stepped", "main step_advance"], captured.Skip(loss));
         graph.BeginEpoch([new OptimizerStep(OptimizerKind.Adam, 1e-3f, 1)]);

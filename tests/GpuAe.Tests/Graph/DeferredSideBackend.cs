@@ -83,6 +83,10 @@ internal sealed class DeferredSideBackend(IBackend backend) : IBackend, IStreamF
 
     public void BiasGradient(BiasMode mode, int rows, int cols, BufferView dy, BufferView dbias, bool accumulate) =>
         Launch(() => _inner.BiasGradient(mode, rows, cols, dy, dbias, accumulate));
+    public void ActivationBackwardBias(Activation activation, int rows, int cols, BufferView y, BufferView dy, BufferView dz, BufferView dbias) =>
+        Launch(() => _inner.ActivationBackwardBias(activation, rows, cols, y, dy, dz, dbias));
+    public void LossLanes(LossKind kind, BufferView prediction, BufferView target, float scale, BufferView lanes, BufferView? gradient) =>
+        Launch(() => _inner.LossLanes(kind, prediction, target, scale, lanes, gradient));
     public void ActivationForward(Activation activation, in ActivationParameters parameters, BufferView x, BufferView y)
     {
         var p = parameters;

@@ -176,6 +176,8 @@ public sealed class OpenClBackendTests(OpenClFixture fixture)
             backend.Gemm(Transpose.No, Transpose.Yes, 8, 8, 8, 1f, x.All, 8, y.All, 8, 0f, y.All, 8, BiasMode.PerColumn, x.Slice(0, 8), Activation.Relu);
             backend.Loss(LossKind.BinaryCrossEntropyWithLogits, x.All, y.All, 1f / 64, loss.All, false, grad.All);
             backend.Sum(x.All, loss.All, accumulate: true);
+            backend.LossLanes(LossKind.BinaryCrossEntropyWithLogits, x.All, y.All, 1f / 64, m.Slice(0, 8), grad.All);
+            backend.ActivationBackwardBias(Activation.Relu, 8, 8, x.All, y.All, grad.All, v.Slice(0, 8));
             backend.OptimizerUpdate(new OptimizerStep(OptimizerKind.Adam, 1e-3f, 1), x.All, grad.All, m.All, v.All);
         }
         Launches();   // builds programs, creates kernels
@@ -185,5 +187,6 @@ public sealed class OpenClBackendTests(OpenClFixture fixture)
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         backend.Synchronize();
         Assert.Equal(0, allocated);
+        Assert.True(backend.Launches.Total >= 21 * 9, "every launch is counted");
     }
 }

@@ -5,8 +5,8 @@ namespace GpuAe.Layers.Dense;
 
 /// <summary>
 /// y = act(x Wᵀ + b) with W stored [out, in] (PyTorch's nn.Linear layout), as one GEMM with a fused
-/// bias+activation epilogue. Backward: dz = dy*f'(y); dW = dzᵀ x; db = Σ_rows dz; dx = dz W.
-/// dW and db run on the side stream (<see cref="StepStream.Side"/>): only the optimizer reads them, so they
+/// bias+activation epilogue. Backward: dz = dy*f'(y) and db = Σ_rows dz in one launch (db alone for a linear
+/// layer); dW = dzᵀ x; dx = dz W. dW (and a linear layer's db) run on the side stream (<see cref="StepStream.Side"/>): only the optimizer reads them, so they
 /// overlap the dx chain on a backend with two streams.
 /// </summary>
 internal sealed class DenseLayer : Layer
@@ -49,16 +49,27 @@ internal sealed class DenseLayer : Layer
 
         return new LayerOutput(y, (g, dy, needInputGradient) =>
         {
-            var dz = ActivationGradient(g, Name, activation, y, dy);
+            var dz = dy;
+            if (activation == Activation.Linear)
+                g.Add($"{Name}.bias_gradient", [dz], [b.Gradient], r =>
+                {
+                    BufferView dzv = r[dz], dbv = r[b.Gradient];
+                    return () => backend.BiasGradient(BiasMode.PerColumn, batch, units, dzv, dbv, accumulate: false);
+                }, StepStream.Side);
+            else
+            {
+                // dz and db in one launch (one pass over dy): on the main stream, since the dx GEMM reads dz
+                dz = g.Planned($"{Name}.dz", dy.Shape);
+                g.Add($"{Name}.activation_backward_bias", [y, dy], [dz, b.Gradient], r =>
+                {
+                    BufferView yv = r[y], dyv = r[dy], dzv = r[dz], dbv = r[b.Gradient];
+                    return () => backend.ActivationBackwardBias(activation, batch, units, yv, dyv, dzv, dbv);
+                });
+            }
             g.Add($"{Name}.weight_gradient", [dz, x], [w.Gradient], r =>
             {
                 BufferView dzv = r[dz], xv = r[x], dwv = r[w.Gradient];
                 return () => backend.Gemm(Transpose.Yes, Transpose.No, units, inputs, batch, 1f, dzv, units, xv, inputs, 0f, dwv, inputs);
-            }, StepStream.Side);
-            g.Add($"{Name}.bias_gradient", [dz], [b.Gradient], r =>
-            {
-                BufferView dzv = r[dz], dbv = r[b.Gradient];
-                return () => backend.BiasGradient(BiasMode.PerColumn, batch, units, dzv, dbv, accumulate: false);
             }, StepStream.Side);
             if (!needInputGradient) return null;
             var dx = g.Planned($"{Name}.dx", x.Shape);
