@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using GpuAe.Backends;
 
 namespace GpuAe.Backends.Cpu.Kernels;
@@ -9,33 +12,88 @@ internal static class PoolKernels
     public static void MaxForward<T>(PoolGeometry g, int planes, HostView<T> x, HostView<T> y, HostView<int> argmax)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int oh = g.OutHeight, ow = g.OutWidth, plane = g.Height * g.Width;
-        CpuParallel.For(planes, 4, (start, end) =>
+        int oh = g.OutHeight, ow = g.OutWidth, plane = g.Height * g.Width, outPlane = oh * ow;
+        // Pairs of adjacent windows side by side (2-wide, stride 2, no left padding: Keras' MaxPooling2D) take the vector path.
+        int vectorOutputs = typeof(T) == typeof(float) && Sse.IsSupported && g is { WindowW: 2, StrideW: 2, PadLeft: 0 }
+            ? Math.Min(ow, g.Width / 2) / Vector128<float>.Count * Vector128<float>.Count : 0;
+        CpuParallel.For(planes, Math.Max(1, 4096 / Math.Max(1, plane)), (start, end) =>
         {
             for (int p = start; p < end; p++)
-            for (int oy = 0; oy < oh; oy++)
-            for (int ox = 0; ox < ow; ox++)
             {
-                int best = -1;
-                T bestValue = T.Zero;
-                for (int wy = 0; wy < g.WindowH; wy++)
+                ReadOnlySpan<T> input = x.Part(p * plane, plane);
+                Span<T> output = y.Part(p * outPlane, outPlane);
+                Span<int> index = argmax.Part(p * outPlane, outPlane);
+                for (int oy = 0; oy < oh; oy++)
                 {
-                    int iy = oy * g.StrideH - g.PadTop + wy;
-                    if ((uint)iy >= (uint)g.Height) continue;
-                    for (int wx = 0; wx < g.WindowW; wx++)
+                    int first = 0;
+                    if (vectorOutputs > 0)
                     {
-                        int ix = ox * g.StrideW - g.PadLeft + wx;
-                        if ((uint)ix >= (uint)g.Width) continue;
-                        T v = x[p * plane + iy * g.Width + ix];
-                        // Strict '>' keeps the first maximum, the tie rule every backend shares.
-                        if (best < 0 || v > bestValue) { best = iy * g.Width + ix; bestValue = v; }
+                        first = vectorOutputs;
+                        MaxRowPairs(g, oy, MemoryMarshal.Cast<T, float>(input), MemoryMarshal.Cast<T, float>(output.Slice(oy * ow, vectorOutputs)),
+                            index.Slice(oy * ow, vectorOutputs));
+                    }
+                    for (int ox = first; ox < ow; ox++)
+                    {
+                        var (value, at) = MaxWindow(g, input, oy, ox);
+                        output[oy * ow + ox] = value;
+                        index[oy * ow + ox] = at;
                     }
                 }
-                int o = (p * oh + oy) * ow + ox;
-                y[o] = bestValue;
-                argmax[o] = best;
             }
         });
+    }
+
+    /// <summary>The first maximum of window (oy, ox) over the positions inside the input and its plane index (-1 when the
+    /// window holds none). Strict '&gt;' keeps the first maximum, the tie rule every backend shares.</summary>
+    private static (T Value, int Index) MaxWindow<T>(in PoolGeometry g, ReadOnlySpan<T> plane, int oy, int ox)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int best = -1;
+        T bestValue = T.Zero;
+        int y0 = oy * g.StrideH - g.PadTop, x0 = ox * g.StrideW - g.PadLeft;
+        int yFirst = Math.Max(y0, 0), yEnd = Math.Min(y0 + g.WindowH, g.Height);
+        int xFirst = Math.Max(x0, 0), xEnd = Math.Min(x0 + g.WindowW, g.Width);
+        for (int iy = yFirst; iy < yEnd; iy++)
+        for (int ix = xFirst; ix < xEnd; ix++)
+        {
+            T v = plane[iy * g.Width + ix];
+            if (best < 0 || v > bestValue) { best = iy * g.Width + ix; bestValue = v; }
+        }
+        return (bestValue, best);
+    }
+
+    /// <summary><see cref="MaxWindow{T}"/> for outputs [0, output.Length) of row oy of a 2-wide, stride-2 pool (every
+    /// column of these windows inside the input), four windows per step: the same comparisons in the same order, as
+    /// selects instead of branches (random data mispredicts half of them).</summary>
+    private static void MaxRowPairs(in PoolGeometry g, int oy, ReadOnlySpan<float> plane, Span<float> output, Span<int> index)
+    {
+        int width = g.Width, y0 = oy * g.StrideH - g.PadTop;
+        int yFirst = Math.Max(y0, 0), yEnd = Math.Min(y0 + g.WindowH, g.Height);
+        if (yFirst >= yEnd) { output.Clear(); index.Fill(-1); return; }
+        var lanes = Vector128.Create(0, 2, 4, 6);
+        for (int ox = 0; ox < output.Length; ox += Vector128<float>.Count)
+        {
+            Vector128<float> best = default;
+            Vector128<int> at = default;
+            for (int iy = yFirst; iy < yEnd; iy++)
+            {
+                var row = plane.Slice(iy * width + 2 * ox, 2 * Vector128<float>.Count);
+                Vector128<float> a = Vector128.Create(row), b = Vector128.Create(row[Vector128<float>.Count..]);
+                Vector128<float> left = Sse.Shuffle(a, b, 0b10_00_10_00), right = Sse.Shuffle(a, b, 0b11_01_11_01);
+                var leftAt = Vector128.Create(iy * width + 2 * ox) + lanes;
+                if (iy == yFirst) (best, at) = (left, leftAt);
+                else (best, at) = TakeGreater(left, leftAt, best, at);
+                (best, at) = TakeGreater(right, leftAt + Vector128<int>.One, best, at);
+            }
+            best.CopyTo(output[ox..]);
+            at.CopyTo(index[ox..]);
+        }
+    }
+
+    private static (Vector128<float>, Vector128<int>) TakeGreater(Vector128<float> value, Vector128<int> at, Vector128<float> best, Vector128<int> bestAt)
+    {
+        var greater = Vector128.GreaterThan(value, best);
+        return (Vector128.ConditionalSelect(greater, value, best), Vector128.ConditionalSelect(greater.AsInt32(), at, bestAt));
     }
 
     /// <summary>One thread per plane routes each output's gradient to its argmax, in output order: a fixed
