@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -118,49 +119,69 @@ internal static class PoolKernels
     /// (padding adds zero to the sum either way). Overwrites.</summary>
     public static void AvgForward<T>(PoolGeometry g, int planes, HostView<T> x, HostView<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int oh = g.OutHeight, ow = g.OutWidth, plane = g.Height * g.Width;
-        CpuParallel.For(planes, 4, (start, end) =>
+        int oh = g.OutHeight, ow = g.OutWidth, plane = g.Height * g.Width, outPlane = oh * ow;
+        CpuParallel.For(planes, Math.Max(1, 4096 / Math.Max(1, plane)), (start, end) =>
         {
             for (int p = start; p < end; p++)
-            for (int oy = 0; oy < oh; oy++)
-            for (int ox = 0; ox < ow; ox++)
             {
-                T sum = T.Zero;
-                for (int wy = 0; wy < g.WindowH; wy++)
+                ReadOnlySpan<T> input = x.Part(p * plane, plane);
+                Span<T> output = y.Part(p * outPlane, outPlane);
+                for (int oy = 0; oy < oh; oy++)
                 {
-                    int iy = oy * g.StrideH - g.PadTop + wy;
-                    if ((uint)iy >= (uint)g.Height) continue;
-                    for (int wx = 0; wx < g.WindowW; wx++)
+                    int y0 = oy * g.StrideH - g.PadTop, yFirst = Math.Max(y0, 0), yEnd = Math.Min(y0 + g.WindowH, g.Height);
+                    for (int ox = 0; ox < ow; ox++)
                     {
-                        int ix = ox * g.StrideW - g.PadLeft + wx;
-                        if ((uint)ix < (uint)g.Width) sum += x[p * plane + iy * g.Width + ix];
+                        int x0 = ox * g.StrideW - g.PadLeft, xFirst = Math.Max(x0, 0), xEnd = Math.Min(x0 + g.WindowW, g.Width);
+                        T sum = T.Zero;
+                        for (int iy = yFirst; iy < yEnd; iy++)
+                        for (int ix = xFirst; ix < xEnd; ix++)
+                            sum += input[iy * g.Width + ix];
+                        int divisor = g.AverageDivisor(oy, ox);
+                        output[oy * ow + ox] = divisor > 0 ? sum / T.CreateTruncating(divisor) : T.Zero;
                     }
                 }
-                int divisor = g.AverageDivisor(oy, ox);
-                y[(p * oh + oy) * ow + ox] = divisor > 0 ? sum / T.CreateTruncating(divisor) : T.Zero;
             }
         });
     }
 
-    /// <summary>Adjoint of <see cref="AvgForward{T}"/>: each input gathers dy / divisor of the windows covering it. Overwrites.</summary>
+    /// <summary>Adjoint of <see cref="AvgForward{T}"/>: each input gathers dy / divisor of the windows covering it. Overwrites.
+    /// The covering ranges and divisors depend on the geometry only, so they are tabulated once per call.</summary>
     public static void AvgBackward<T>(PoolGeometry g, int planes, HostView<T> dy, HostView<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int oh = g.OutHeight, ow = g.OutWidth;
-        CpuParallel.For(planes, 4, (start, end) =>
+        int oh = g.OutHeight, ow = g.OutWidth, plane = g.Height * g.Width, outPlane = oh * ow;
+        int[] table = ArrayPool<int>.Shared.Rent(2 * g.Width + 2 * g.Height + outPlane);
+        try
         {
-            for (int p = start; p < end; p++)
-            for (int iy = 0; iy < g.Height; iy++)
+            var tables = new HostView<int>(table, 0, table.Length);
             for (int ix = 0; ix < g.Width; ix++)
+                (table[2 * ix], table[2 * ix + 1]) = Covering(ix + g.PadLeft, g.WindowW, g.StrideW, ow);
+            for (int iy = 0; iy < g.Height; iy++)
+                (table[2 * g.Width + 2 * iy], table[2 * g.Width + 2 * iy + 1]) = Covering(iy + g.PadTop, g.WindowH, g.StrideH, oh);
+            int divisors = 2 * g.Width + 2 * g.Height;
+            for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++)
+                table[divisors + oy * ow + ox] = g.AverageDivisor(oy, ox);
+            CpuParallel.For(planes, Math.Max(1, 4096 / Math.Max(1, plane)), (start, end) =>
             {
-                var (oy0, oy1) = Covering(iy + g.PadTop, g.WindowH, g.StrideH, oh);
-                var (ox0, ox1) = Covering(ix + g.PadLeft, g.WindowW, g.StrideW, ow);
-                T sum = T.Zero;
-                for (int oy = oy0; oy <= oy1; oy++)
-                for (int ox = ox0; ox <= ox1; ox++)
-                    sum += dy[(p * oh + oy) * ow + ox] / T.CreateTruncating(g.AverageDivisor(oy, ox));
-                dx[(p * g.Height + iy) * g.Width + ix] = sum;
-            }
-        });
+                ReadOnlySpan<int> columns = tables.Part(0, 2 * g.Width), rows = tables.Part(2 * g.Width, 2 * g.Height);
+                ReadOnlySpan<int> divisor = tables.Part(divisors, outPlane);
+                for (int p = start; p < end; p++)
+                {
+                    ReadOnlySpan<T> gradient = dy.Part(p * outPlane, outPlane);
+                    Span<T> output = dx.Part(p * plane, plane);
+                    for (int iy = 0; iy < g.Height; iy++)
+                    for (int ix = 0; ix < g.Width; ix++)
+                    {
+                        T sum = T.Zero;
+                        for (int oy = rows[2 * iy]; oy <= rows[2 * iy + 1]; oy++)
+                        for (int ox = columns[2 * ix]; ox <= columns[2 * ix + 1]; ox++)
+                            sum += gradient[oy * ow + ox] / T.CreateTruncating(divisor[oy * ow + ox]);
+                        output[iy * g.Width + ix] = sum;
+                    }
+                }
+            });
+        }
+        finally { ArrayPool<int>.Shared.Return(table); }
     }
 
     /// <summary>The output positions o in [0, count) whose window [o*stride, o*stride + window) covers the
