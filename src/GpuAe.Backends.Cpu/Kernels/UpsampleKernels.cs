@@ -155,39 +155,63 @@ internal static class UpsampleKernels
     }
 
     /// <summary>Adjoint of <see cref="BilinearForward{T}"/>, a gather in the GPU kernels' order: per input, the outputs
-    /// that can read it row by row (<see cref="Reach"/>), weight_y * (sum of weight_x * dy). Overwrites.</summary>
+    /// that can read it row by row (<see cref="Reach"/>), weight_y * (sum of weight_x * dy), skipping zero weights. Overwrites.</summary>
     public static void BilinearBackward<T>(int planes, int height, int width, int outHeight, int outWidth, bool alignCorners, HostView<T> dy, HostView<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var rows = AxisTaps<T>(height, outHeight, alignCorners);
-        var cols = AxisTaps<T>(width, outWidth, alignCorners);
-        CpuParallel.For(planes, 4, (start, end) =>
+        var rows = Readers<T>.Of(height, outHeight, alignCorners);
+        var cols = Readers<T>.Of(width, outWidth, alignCorners);
+        CpuParallel.For(planes, Math.Max(1, 1024 / Math.Max(1, height * width)), (start, end) =>
         {
+            ReadOnlySpan<int> rowFirst = rows.First, rowOutput = rows.Output, colFirst = cols.First, colOutput = cols.Output;
+            ReadOnlySpan<T> rowWeight = rows.Weight, colWeight = cols.Weight;
             for (int p = start; p < end; p++)
-            for (int iy = 0; iy < height; iy++)
             {
-                var (oy0, oy1) = Reach(iy, height, outHeight, alignCorners);
+                ReadOnlySpan<T> gradient = dy.Part(p * outHeight * outWidth, outHeight * outWidth);
+                Span<T> output = dx.Part(p * height * width, height * width);
+                for (int iy = 0; iy < height; iy++)
                 for (int ix = 0; ix < width; ix++)
                 {
-                    var (ox0, ox1) = Reach(ix, width, outWidth, alignCorners);
                     T sum = T.Zero;
-                    for (int oy = oy0; oy <= oy1; oy++)
+                    for (int r = rowFirst[iy]; r < rowFirst[iy + 1]; r++)
                     {
-                        T wy = rows[oy].WeightOf(iy);
-                        if (wy == T.Zero) continue;
-                        var src = dy.Part((p * outHeight + oy) * outWidth, outWidth);
+                        var src = gradient.Slice(rowOutput[r] * outWidth, outWidth);
                         T row = T.Zero;
-                        for (int ox = ox0; ox <= ox1; ox++)
-                        {
-                            T wx = cols[ox].WeightOf(ix);
-                            if (wx != T.Zero) row += wx * src[ox];
-                        }
-                        sum += wy * row;
+                        for (int c = colFirst[ix]; c < colFirst[ix + 1]; c++) row += colWeight[c] * src[colOutput[c]];
+                        sum += rowWeight[r] * row;
                     }
-                    dx[(p * height + iy) * width + ix] = sum;
+                    output[iy * width + ix] = sum;
                 }
             }
         });
+    }
+
+    /// <summary>Per input i along an axis, the outputs that read it with a non-zero weight, in output order:
+    /// entries [First[i], First[i + 1]) of Output and Weight. Depends on the sizes only, so it is tabulated once per call
+    /// instead of testing every reachable output's taps per input element.</summary>
+    private sealed record Readers<T>(int[] First, int[] Output, T[] Weight) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static Readers<T> Of(int inputs, int outputs, bool alignCorners)
+        {
+            var taps = AxisTaps<T>(inputs, outputs, alignCorners);
+            var first = new int[inputs + 1];
+            var output = new List<int>(2 * outputs);
+            var weight = new List<T>(2 * outputs);
+            for (int i = 0; i < inputs; i++)
+            {
+                first[i] = output.Count;
+                var (o0, o1) = Reach(i, inputs, outputs, alignCorners);
+                for (int o = o0; o <= o1; o++)
+                {
+                    T w = taps[o].WeightOf(i);
+                    if (w == T.Zero) continue;
+                    output.Add(o);
+                    weight.Add(w);
+                }
+            }
+            first[inputs] = output.Count;
+            return new Readers<T>(first, output.ToArray(), weight.ToArray());
+        }
     }
 
     /// <summary>First and last output whose taps can reach input i (source coordinate in [i - 1, i + 1), widened by
