@@ -59,9 +59,17 @@ internal static class ActivationKernels
                 for (int i = 0; i < y.Length; i++) y[i] = T.Tanh(x[i]);
                 break;
             case Activation.LeakyRelu:
+            {
                 T slope = T.CreateTruncating(parameters.NegativeSlope);
-                for (int i = 0; i < y.Length; i++) y[i] = x[i] > T.Zero ? x[i] : slope * x[i];
+                int i = 0;
+                for (; i <= y.Length - Vector<T>.Count; i += Vector<T>.Count)
+                {
+                    var v = new Vector<T>(x[i..]);
+                    Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<T>.Zero), v, new Vector<T>(slope) * v).CopyTo(y[i..]);
+                }
+                for (; i < y.Length; i++) y[i] = x[i] > T.Zero ? x[i] : slope * x[i];
                 break;
+            }
             case Activation.Elu:
                 T alpha = T.CreateTruncating(parameters.Alpha);
                 for (int i = 0; i < y.Length; i++) y[i] = x[i] > T.Zero ? x[i] : alpha * AccurateMath.ExpM1(x[i]);
