@@ -34,6 +34,8 @@ internal static class CpuParallel
     {
         private int _next;
         private int _finished;
+        // Spins briefly, then blocks: spinning for a preempted helper on a loaded machine burns the core it needs.
+        private readonly ManualResetEventSlim _done = new(false, spinCount: 20);
         private int _failedChunk = int.MaxValue;
         private Exception? _error;
 
@@ -53,7 +55,7 @@ internal static class CpuParallel
                     lock (this)
                         if (chunk < _failedChunk) (_failedChunk, _error) = (chunk, e);
                 }
-                Interlocked.Increment(ref _finished);
+                if (Interlocked.Increment(ref _finished) == chunks) _done.Set();
             }
         }
 
@@ -61,8 +63,7 @@ internal static class CpuParallel
         /// rethrows a kernel's own error (a bad index, say) as itself.</summary>
         public void Wait()
         {
-            var spin = new SpinWait();
-            while (Volatile.Read(ref _finished) < chunks) spin.SpinOnce(sleep1Threshold: -1);
+            if (Volatile.Read(ref _finished) < chunks) _done.Wait();
             if (_error is { } e) ExceptionDispatchInfo.Capture(e).Throw();
         }
     }
