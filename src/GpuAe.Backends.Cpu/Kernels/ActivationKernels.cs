@@ -59,9 +59,17 @@ internal static class ActivationKernels
                 for (int i = 0; i < y.Length; i++) y[i] = T.Tanh(x[i]);
                 break;
             case Activation.LeakyRelu:
+            {
                 T slope = T.CreateTruncating(parameters.NegativeSlope);
-                for (int i = 0; i < y.Length; i++) y[i] = x[i] > T.Zero ? x[i] : slope * x[i];
+                int i = 0;
+                for (; i <= y.Length - Vector<T>.Count; i += Vector<T>.Count)
+                {
+                    var v = new Vector<T>(x[i..]);
+                    Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<T>.Zero), v, new Vector<T>(slope) * v).CopyTo(y[i..]);
+                }
+                for (; i < y.Length; i++) y[i] = x[i] > T.Zero ? x[i] : slope * x[i];
                 break;
+            }
             case Activation.Elu:
                 T alpha = T.CreateTruncating(parameters.Alpha);
                 for (int i = 0; i < y.Length; i++) y[i] = x[i] > T.Zero ? x[i] : alpha * AccurateMath.ExpM1(x[i]);
@@ -86,21 +94,19 @@ internal static class ActivationKernels
         {
             case Activation.Linear: if (!dy.Overlaps(dx)) dy.CopyTo(dx); break;
             case Activation.Relu:
-                for (int i = 0; i < dx.Length; i++) dx[i] = y[i] > T.Zero ? dy[i] : T.Zero;
+                Map(y, dy, dx, new ReluSlope<T>());
                 break;
             case Activation.LeakyRelu:
-                T slope = T.CreateTruncating(parameters.NegativeSlope);
-                for (int i = 0; i < dx.Length; i++) dx[i] = y[i] > T.Zero ? dy[i] : slope * dy[i];
+                Map(y, dy, dx, new LeakySlope<T>(T.CreateTruncating(parameters.NegativeSlope)));
                 break;
             case Activation.Elu: // y = alpha (exp(x) - 1) for x <= 0, so f'(x) = alpha exp(x) = y + alpha there
-                T alpha = T.CreateTruncating(parameters.Alpha);
-                for (int i = 0; i < dx.Length; i++) dx[i] = y[i] > T.Zero ? dy[i] : dy[i] * (y[i] + alpha);
+                Map(y, dy, dx, new EluSlope<T>(T.CreateTruncating(parameters.Alpha)));
                 break;
             case Activation.Sigmoid:
-                for (int i = 0; i < dx.Length; i++) dx[i] = dy[i] * y[i] * (T.One - y[i]);
+                Map(y, dy, dx, new SigmoidSlope<T>());
                 break;
             case Activation.Tanh:
-                for (int i = 0; i < dx.Length; i++) dx[i] = dy[i] * (T.One - y[i] * y[i]);
+                Map(y, dy, dx, new TanhSlope<T>());
                 break;
             case Activation.Softplus: // sigmoid(beta x) = 1 - exp(-beta softplus(x)) = -expm1(-beta y); 1 on the linear part
                 T beta = T.CreateTruncating(parameters.Beta), threshold = T.CreateTruncating(parameters.Threshold);
@@ -112,5 +118,52 @@ internal static class ActivationKernels
                 break;
             default: throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
         }
+    }
+
+    /// <summary>dx = dy * f'(x) written through y, the same operations in vector and scalar form (same bits either way;
+    /// selects instead of branches, which random signs mispredict).</summary>
+    private interface IBackwardRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T Apply(T y, T dy);
+        Vector<T> Apply(Vector<T> y, Vector<T> dy);
+    }
+
+    private readonly struct ReluSlope<T> : IBackwardRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T Apply(T y, T dy) => y > T.Zero ? dy : T.Zero;
+        public Vector<T> Apply(Vector<T> y, Vector<T> dy) => Vector.ConditionalSelect(Vector.GreaterThan(y, Vector<T>.Zero), dy, Vector<T>.Zero);
+    }
+
+    private readonly struct LeakySlope<T>(T slope) : IBackwardRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T Apply(T y, T dy) => y > T.Zero ? dy : slope * dy;
+        public Vector<T> Apply(Vector<T> y, Vector<T> dy) => Vector.ConditionalSelect(Vector.GreaterThan(y, Vector<T>.Zero), dy, new Vector<T>(slope) * dy);
+    }
+
+    private readonly struct EluSlope<T>(T alpha) : IBackwardRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T Apply(T y, T dy) => y > T.Zero ? dy : dy * (y + alpha);
+        public Vector<T> Apply(Vector<T> y, Vector<T> dy) => Vector.ConditionalSelect(Vector.GreaterThan(y, Vector<T>.Zero), dy, dy * (y + new Vector<T>(alpha)));
+    }
+
+    private readonly struct SigmoidSlope<T> : IBackwardRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T Apply(T y, T dy) => dy * y * (T.One - y);
+        public Vector<T> Apply(Vector<T> y, Vector<T> dy) => dy * y * (Vector<T>.One - y);
+    }
+
+    private readonly struct TanhSlope<T> : IBackwardRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T Apply(T y, T dy) => dy * (T.One - y * y);
+        public Vector<T> Apply(Vector<T> y, Vector<T> dy) => dy * (Vector<T>.One - y * y);
+    }
+
+    private static void Map<T, TRule>(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx, TRule rule)
+        where T : unmanaged, IFloatingPointIeee754<T> where TRule : struct, IBackwardRule<T>
+    {
+        int i = 0, width = Vector<T>.Count;
+        for (; i <= dx.Length - width; i += width)
+            rule.Apply(new Vector<T>(y[i..]), new Vector<T>(dy[i..])).CopyTo(dx[i..]);
+        for (; i < dx.Length; i++) dx[i] = rule.Apply(y[i], dy[i]);
     }
 }

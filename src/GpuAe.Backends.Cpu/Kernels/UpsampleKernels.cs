@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace GpuAe.Backends.Cpu.Kernels;
 
@@ -6,39 +9,94 @@ namespace GpuAe.Backends.Cpu.Kernels;
 /// passes gather.</summary>
 internal static class UpsampleKernels
 {
+    /// <summary>Each output row is built once and copied to the scaleH - 1 rows below it. Overwrites.</summary>
     public static void NearestForward<T>(int planes, int height, int width, int scaleH, int scaleW, HostView<T> x, HostView<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int outW = width * scaleW, outPlane = height * scaleH * outW;
-        CpuParallel.For(planes, 4, (start, end) =>
+        int outW = width * scaleW, inPlane = height * width, outPlane = height * scaleH * outW;
+        CpuParallel.For(planes, Math.Max(1, 8192 / Math.Max(1, outPlane)), (start, end) =>
         {
             for (int p = start; p < end; p++)
-            for (int oy = 0; oy < height * scaleH; oy++)
             {
-                var src = x.Part((p * height + oy / scaleH) * width, width);
-                var dst = y.Part(p * outPlane + oy * outW, outW);
-                for (int ox = 0; ox < outW; ox++) dst[ox] = src[ox / scaleW];
+                ReadOnlySpan<T> input = x.Part(p * inPlane, inPlane);
+                Span<T> output = y.Part(p * outPlane, outPlane);
+                for (int iy = 0; iy < height; iy++)
+                {
+                    ReadOnlySpan<T> src = input.Slice(iy * width, width);
+                    Span<T> dst = output.Slice(iy * scaleH * outW, outW);
+                    int ix = 0;
+                    if (typeof(T) == typeof(float) && scaleW == 2 && Sse.IsSupported)
+                        ix = DoubleFloats(MemoryMarshal.Cast<T, float>(src), MemoryMarshal.Cast<T, float>(dst));
+                    for (; ix < width; ix++) dst.Slice(ix * scaleW, scaleW).Fill(src[ix]);
+                    for (int a = 1; a < scaleH; a++) dst.CopyTo(output.Slice((iy * scaleH + a) * outW, outW));
+                }
             }
         });
     }
 
+    /// <summary>dst[2i] = dst[2i + 1] = src[i], four inputs per step; returns how many inputs it did.</summary>
+    private static int DoubleFloats(ReadOnlySpan<float> src, Span<float> dst)
+    {
+        int i = 0;
+        for (; i <= src.Length - Vector128<float>.Count; i += Vector128<float>.Count)
+        {
+            var v = Vector128.Create(src[i..]);
+            Sse.UnpackLow(v, v).CopyTo(dst[(2 * i)..]);
+            Sse.UnpackHigh(v, v).CopyTo(dst[(2 * i + Vector128<float>.Count)..]);
+        }
+        return i;
+    }
+
+    /// <summary>dx = the sum of each input's scaleH x scaleW block of dy, added row by row from zero (the GPU kernels'
+    /// order). Overwrites.</summary>
     public static void NearestBackward<T>(int planes, int height, int width, int scaleH, int scaleW, HostView<T> dy, HostView<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int outW = width * scaleW, outPlane = height * scaleH * outW;
-        CpuParallel.For(planes, 4, (start, end) =>
+        int outW = width * scaleW, inPlane = height * width, outPlane = height * scaleH * outW;
+        CpuParallel.For(planes, Math.Max(1, 8192 / Math.Max(1, outPlane)), (start, end) =>
         {
             for (int p = start; p < end; p++)
-            for (int iy = 0; iy < height; iy++)
-            for (int ix = 0; ix < width; ix++)
             {
-                T sum = T.Zero;
-                for (int a = 0; a < scaleH; a++)
-                for (int b = 0; b < scaleW; b++)
-                    sum += dy[p * outPlane + (iy * scaleH + a) * outW + ix * scaleW + b];
-                dx[(p * height + iy) * width + ix] = sum;
+                ReadOnlySpan<T> gradient = dy.Part(p * outPlane, outPlane);
+                Span<T> output = dx.Part(p * inPlane, inPlane);
+                for (int iy = 0; iy < height; iy++)
+                {
+                    ReadOnlySpan<T> block = gradient.Slice(iy * scaleH * outW, scaleH * outW);
+                    Span<T> dst = output.Slice(iy * width, width);
+                    int ix = 0;
+                    if (typeof(T) == typeof(float) && scaleH == 2 && scaleW == 2 && Sse.IsSupported)
+                        ix = SumPairs(MemoryMarshal.Cast<T, float>(block), outW, MemoryMarshal.Cast<T, float>(dst));
+                    for (; ix < width; ix++)
+                    {
+                        T sum = T.Zero;
+                        for (int a = 0; a < scaleH; a++)
+                        for (int b = 0; b < scaleW; b++)
+                            sum += block[a * outW + ix * scaleW + b];
+                        dst[ix] = sum;
+                    }
+                }
             }
         });
+    }
+
+    /// <summary>dst[i] = ((0 + top[2i]) + top[2i + 1]) + bottom[2i]) + bottom[2i + 1] for the two rows of
+    /// <paramref name="block"/> (stride <paramref name="outW"/>), four outputs per step; returns how many it did.</summary>
+    private static int SumPairs(ReadOnlySpan<float> block, int outW, Span<float> dst)
+    {
+        int i = 0;
+        for (; i <= dst.Length - Vector128<float>.Count; i += Vector128<float>.Count)
+        {
+            var sum = Vector128<float>.Zero;
+            for (int row = 0; row < 2; row++)
+            {
+                var pairs = block.Slice(row * outW + 2 * i, 2 * Vector128<float>.Count);
+                Vector128<float> a = Vector128.Create(pairs), b = Vector128.Create(pairs[Vector128<float>.Count..]);
+                sum += Sse.Shuffle(a, b, 0b10_00_10_00);
+                sum += Sse.Shuffle(a, b, 0b11_01_11_01);
+            }
+            sum.CopyTo(dst[i..]);
+        }
+        return i;
     }
 
     /// <summary>The two input taps of output <c>o</c> along an axis of <c>n</c> inputs and their weights, as in
@@ -97,39 +155,63 @@ internal static class UpsampleKernels
     }
 
     /// <summary>Adjoint of <see cref="BilinearForward{T}"/>, a gather in the GPU kernels' order: per input, the outputs
-    /// that can read it row by row (<see cref="Reach"/>), weight_y * (sum of weight_x * dy). Overwrites.</summary>
+    /// that can read it row by row (<see cref="Reach"/>), weight_y * (sum of weight_x * dy), skipping zero weights. Overwrites.</summary>
     public static void BilinearBackward<T>(int planes, int height, int width, int outHeight, int outWidth, bool alignCorners, HostView<T> dy, HostView<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var rows = AxisTaps<T>(height, outHeight, alignCorners);
-        var cols = AxisTaps<T>(width, outWidth, alignCorners);
-        CpuParallel.For(planes, 4, (start, end) =>
+        var rows = Readers<T>.Of(height, outHeight, alignCorners);
+        var cols = Readers<T>.Of(width, outWidth, alignCorners);
+        CpuParallel.For(planes, Math.Max(1, 1024 / Math.Max(1, height * width)), (start, end) =>
         {
+            ReadOnlySpan<int> rowFirst = rows.First, rowOutput = rows.Output, colFirst = cols.First, colOutput = cols.Output;
+            ReadOnlySpan<T> rowWeight = rows.Weight, colWeight = cols.Weight;
             for (int p = start; p < end; p++)
-            for (int iy = 0; iy < height; iy++)
             {
-                var (oy0, oy1) = Reach(iy, height, outHeight, alignCorners);
+                ReadOnlySpan<T> gradient = dy.Part(p * outHeight * outWidth, outHeight * outWidth);
+                Span<T> output = dx.Part(p * height * width, height * width);
+                for (int iy = 0; iy < height; iy++)
                 for (int ix = 0; ix < width; ix++)
                 {
-                    var (ox0, ox1) = Reach(ix, width, outWidth, alignCorners);
                     T sum = T.Zero;
-                    for (int oy = oy0; oy <= oy1; oy++)
+                    for (int r = rowFirst[iy]; r < rowFirst[iy + 1]; r++)
                     {
-                        T wy = rows[oy].WeightOf(iy);
-                        if (wy == T.Zero) continue;
-                        var src = dy.Part((p * outHeight + oy) * outWidth, outWidth);
+                        var src = gradient.Slice(rowOutput[r] * outWidth, outWidth);
                         T row = T.Zero;
-                        for (int ox = ox0; ox <= ox1; ox++)
-                        {
-                            T wx = cols[ox].WeightOf(ix);
-                            if (wx != T.Zero) row += wx * src[ox];
-                        }
-                        sum += wy * row;
+                        for (int c = colFirst[ix]; c < colFirst[ix + 1]; c++) row += colWeight[c] * src[colOutput[c]];
+                        sum += rowWeight[r] * row;
                     }
-                    dx[(p * height + iy) * width + ix] = sum;
+                    output[iy * width + ix] = sum;
                 }
             }
         });
+    }
+
+    /// <summary>Per input i along an axis, the outputs that read it with a non-zero weight, in output order:
+    /// entries [First[i], First[i + 1]) of Output and Weight. Depends on the sizes only, so it is tabulated once per call
+    /// instead of testing every reachable output's taps per input element.</summary>
+    private sealed record Readers<T>(int[] First, int[] Output, T[] Weight) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static Readers<T> Of(int inputs, int outputs, bool alignCorners)
+        {
+            var taps = AxisTaps<T>(inputs, outputs, alignCorners);
+            var first = new int[inputs + 1];
+            var output = new List<int>(2 * outputs);
+            var weight = new List<T>(2 * outputs);
+            for (int i = 0; i < inputs; i++)
+            {
+                first[i] = output.Count;
+                var (o0, o1) = Reach(i, inputs, outputs, alignCorners);
+                for (int o = o0; o <= o1; o++)
+                {
+                    T w = taps[o].WeightOf(i);
+                    if (w == T.Zero) continue;
+                    output.Add(o);
+                    weight.Add(w);
+                }
+            }
+            first[inputs] = output.Count;
+            return new Readers<T>(first, output.ToArray(), weight.ToArray());
+        }
     }
 
     /// <summary>First and last output whose taps can reach input i (source coordinate in [i - 1, i + 1), widened by

@@ -20,7 +20,12 @@ public class CpuKernelPoolTests
         ("7x5 w2 s1 (overlapping)", (new PoolGeometry(7, 5, 2, 2, 1, 1), 2)),
         ("5x7 w3x2 s(2,1)", (new PoolGeometry(5, 7, 3, 2, 2, 1), 3)),
         ("3x3 w2 s2 pad(t2,l2): padding-only windows", (new PoolGeometry(3, 3, 2, 2, 2, 2, 2, 2, 0, 0), 2)),
-        ("13x13 w2 s2, 40 planes (threads)", (new PoolGeometry(13, 13, 2, 2, 2, 2), 40)));
+        ("13x13 w2 s2, 40 planes (threads)", (new PoolGeometry(13, 13, 2, 2, 2, 2), 40)),
+        // 2-wide stride-2 windows take the vector path (four windows per step) with a scalar tail
+        ("28x28 w2 s2 (vector path)", (new PoolGeometry(28, 28, 2, 2, 2, 2), 3)),
+        ("7x18 w2 s2 pad(b1,r1): one-row last windows", (new PoolGeometry(7, 18, 2, 2, 2, 2, 0, 0, 1, 1), 2)),
+        ("9x16 w3x2 s2 pad(t1): three rows, vector path", (new PoolGeometry(9, 16, 3, 2, 2, 2, 1, 0, 1, 0), 2)),
+        ("3x8 w2 s(3,2) pad(t2,b2): padding-only rows", (new PoolGeometry(3, 8, 2, 2, 3, 2, 2, 0, 2, 0), 2)));
 
     public static TheoryData<string> PoolNames => Pools.Names;
 
@@ -124,7 +129,31 @@ public class CpuKernelPoolTests
     public static TheoryData<int, int, int, int, int> Upsamples() => new()
     {
         { 1, 1, 1, 1, 1 }, { 3, 5, 7, 2, 2 }, { 2, 7, 5, 3, 2 }, { 1, 13, 1, 1, 3 }, { 40, 7, 7, 2, 2 },
+        { 3, 5, 9, 2, 2 }, { 2, 4, 16, 2, 2 }, { 2, 3, 8, 3, 2 },
     };
+
+    /// <summary>The backward pass sums each block row by row from zero, in float, the GPU kernels' order: exactly, on the
+    /// vector path (scale 2x2, four inputs per step) and its scalar tail alike.</summary>
+    [Theory]
+    [MemberData(nameof(Upsamples))]
+    public void UpsampleNearestBackward_SumsEachBlockInRowOrder(int planes, int height, int width, int scaleH, int scaleW)
+    {
+        int outH = height * scaleH, outW = width * scaleW;
+        float[] dy = Kernel.ToFloats(Kernel.RandomValues(new System.Random(9), planes * outH * outW));
+        var dx = _cpu.Allocate(planes * height * width).All;
+        _cpu.UpsampleNearestBackward(planes, height, width, scaleH, scaleW, _cpu.Reals(dy), dx);
+        float[] got = _cpu.Floats(dx);
+        for (int p = 0; p < planes; p++)
+            for (int iy = 0; iy < height; iy++)
+                for (int ix = 0; ix < width; ix++)
+                {
+                    float sum = 0;
+                    for (int a = 0; a < scaleH; a++)
+                        for (int b = 0; b < scaleW; b++)
+                            sum += dy[(p * outH + iy * scaleH + a) * outW + ix * scaleW + b];
+                    Assert.True(sum == got[(p * height + iy) * width + ix], $"upsample backward {planes}x{height}x{width} by {scaleH}x{scaleW} at ({p},{iy},{ix})");
+                }
+    }
 
     [Theory]
     [MemberData(nameof(Upsamples))]
