@@ -1,0 +1,256 @@
+using GpuAe.Backends;
+using GpuAe.Backends.Cpu;
+
+namespace GpuAe.Tests.Cpu;
+
+/// <summary>
+/// The CPU direct convolution (ConvForward, ConvBackwardData, ConvBackwardFilter) against the im2col + GEMM (+ swap)
+/// composition on the same backend, in float32 and float64, on random and edge shapes. Tolerance |direct − ref| &lt;=
+/// abs + rel·|ref| with abs = rel = 1e-4 in float32 (both sides round in float32, in different orders, over up to a
+/// few hundred terms of magnitude &lt;= 1) and abs = rel = 1e-11 in float64.
+/// </summary>
+public class CpuDirectConvTests
+{
+    static ConvGeometry Same(int c, int h, int w, int kh, int kw, int dilation = 1)
+    {
+        int padH = (kh - 1) * dilation, padW = (kw - 1) * dilation;
+        return new ConvGeometry(c, h, w, kh, kw, PadTop: padH / 2, PadLeft: padW / 2, PadBottom: padH - padH / 2, PadRight: padW - padW / 2,
+            DilationH: dilation, DilationW: dilation);
+    }
+
+    /// <summary>Geometry, batch, filters.</summary>
+    static readonly (string Name, (ConvGeometry G, int Batch, int Filters) Value)[] CaseList =
+    [
+        ("C1 28x28 k3 same F16 N3 (conv preset, first)", (Same(1, 28, 28, 3, 3), 3, 16)),
+        ("C16 28x28 k3 same F1 N3 (conv preset, last)", (Same(16, 28, 28, 3, 3), 3, 1)),
+        ("C8 16x16 k3 valid F16 N1", (new ConvGeometry(8, 16, 16, 3, 3), 1, 16)),
+        ("C1 1x1 k3 same F1 N1", (Same(1, 1, 1, 3, 3), 1, 1)),
+        ("C3 5x7 k1 F5 N3", (new ConvGeometry(3, 5, 7, 1, 1), 3, 5)),
+        ("C17 7x5 k3 same F5 N3", (Same(17, 7, 5, 3, 3), 3, 5)),
+        ("C3 13x11 k5x3 same F16 N1", (Same(3, 13, 11, 5, 3), 1, 16)),
+        ("C3 9x8 k5x3 valid F5 N3", (new ConvGeometry(3, 9, 8, 5, 3), 3, 5)),
+        ("C17 11x9 k3 d2 same F16 N1", (Same(17, 11, 9, 3, 3, dilation: 2), 1, 16)),
+        ("C3 7x13 k3 pad(t0,l1,b2,r1) F5 N3", (new ConvGeometry(3, 7, 13, 3, 3, PadTop: 0, PadLeft: 1, PadBottom: 2, PadRight: 1), 3, 5)),
+        ("C1 6x5 k3 pad(t4,l0,b0,r3) F5 N1 (padding wider than the kernel)", (new ConvGeometry(1, 6, 5, 3, 3, PadTop: 4, PadLeft: 0, PadBottom: 0, PadRight: 3), 1, 5)),
+        ("C3 13x7 k3 s2 pad1 F5 N3", (new ConvGeometry(3, 13, 7, 3, 3, 2, 2, 1, 1, 1, 1), 3, 5)),
+        ("C17 9x11 k3x5 s(1,2) d(2,1) pad(2,1,0,2) F1 N3", (new ConvGeometry(17, 9, 11, 3, 5, 1, 2, 2, 1, 0, 2, 2, 1), 3, 1)),
+        ("C1 13x13 k5 s2 F16 N1", (new ConvGeometry(1, 13, 13, 5, 5, 2, 2), 1, 16)),
+        ("C3 5x7 k3 s2 d2 pad(1,0,0,1) F5 N3", (new ConvGeometry(3, 5, 7, 3, 3, 2, 2, 1, 0, 0, 1, 2, 2), 3, 5)),
+    ];
+
+    static readonly NamedCases<(ConvGeometry G, int Batch, int Filters)> Cases = new(CaseList);
+
+    static readonly Activation[] Activations = Enum.GetValues<Activation>();
+
+    public static TheoryData<string, bool> CasesByPrecision
+    {
+        get
+        {
+            var data = new TheoryData<string, bool>();
+            foreach (var (name, _) in CaseList)
+                foreach (bool float64 in new[] { false, true })
+                    data.Add(name, float64);
+            return data;
+        }
+    }
+
+    public static TheoryData<Activation, bool> ActivationsByPrecision
+    {
+        get
+        {
+            var data = new TheoryData<Activation, bool>();
+            foreach (var activation in Activations)
+                foreach (bool float64 in new[] { false, true })
+                    data.Add(activation, float64);
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(CasesByPrecision))]
+    public void Direct_matches_im2col_gemm(string name, bool float64)
+    {
+        var (g, batch, filters) = Cases[name];
+        // Each geometry with one activation (cycling through them); every activation on two geometries below.
+        var activation = Activations[Array.FindIndex(CaseList, c => c.Name == name) % Activations.Length];
+        Compare(g, batch, filters, activation, float64, name);
+    }
+
+    [Theory]
+    [MemberData(nameof(ActivationsByPrecision))]
+    public void Every_activation_matches_im2col_gemm(Activation activation, bool float64)
+    {
+        Compare(Same(3, 9, 7, 3, 3), 3, 5, activation, float64, $"unit stride {activation}");
+        Compare(new ConvGeometry(3, 9, 7, 3, 3, 2, 2, 1, 1, 1, 1), 3, 5, activation, float64, $"stride 2 {activation}");
+    }
+
+    [Fact]
+    public void Same_inputs_give_the_same_bits()
+    {
+        var g = Same(16, 28, 28, 3, 3);
+        const int batch = 37, filters = 5; // not a multiple of the gradient group or the register blocks
+        var first = Run(g, batch, filters, Activation.Sigmoid, float64: false, seed: 9);
+        var second = Run(g, batch, filters, Activation.Sigmoid, float64: false, seed: 9);
+        Assert.Equal(first.Y, second.Y);
+        Assert.Equal(first.Dx, second.Dx);
+        Assert.Equal(first.Dw, second.Dw);
+        Assert.Equal(first.Db, second.Db);
+    }
+
+    [Fact]
+    public void Filter_gradient_sums_images_in_fixed_groups()
+    {
+        // The group order is fixed by the batch alone: the gradient of a batch equals the in-order sum of the gradients
+        // of its groups of GradientGroup images, to the bit (each group's partial is one of those sums).
+        var g = Same(3, 9, 7, 3, 3);
+        const int filters = 5, group = Backends.Cpu.Kernels.DirectConvKernels.GradientGroup, batch = 2 * group + 1;
+        var backend = new CpuBackend(convolution: "direct");
+        var random = new System.Random(4);
+        double[] x = Kernel.RandomValues(random, (long)batch * g.Channels * g.Height * g.Width);
+        double[] y = Kernel.RandomValues(random, (long)batch * filters * g.OutHeight * g.OutWidth);
+        double[] dy = Kernel.RandomValues(random, y.Length);
+        float[] Gradient(int first, int count)
+        {
+            int inPlane = g.Channels * g.Height * g.Width, outPlane = filters * g.OutHeight * g.OutWidth;
+            var dw = backend.Allocate(filters * g.PatchSize).All;
+            var db = backend.Allocate(filters).All;
+            backend.ConvBackwardFilter(g, count, filters, Activation.Tanh, backend.Reals(x[(first * inPlane)..((first + count) * inPlane)]),
+                backend.Reals(y[(first * outPlane)..((first + count) * outPlane)]), backend.Reals(dy[(first * outPlane)..((first + count) * outPlane)]), dw, db);
+            return [.. backend.Floats(dw), .. backend.Floats(db)];
+        }
+        float[] whole = Gradient(0, batch);
+        var sum = new float[whole.Length];
+        for (int first = 0; first < batch; first += group)
+        {
+            float[] part = Gradient(first, Math.Min(group, batch - first));
+            for (int i = 0; i < sum.Length; i++) sum[i] += part[i];
+        }
+        Assert.Equal(sum, whole);
+    }
+
+    [Fact]
+    public void Convolution_path_is_chosen_by_argument_and_rejects_unknown_names()
+    {
+        var g = Same(8, 14, 14, 3, 3);
+        Assert.True(new CpuBackend(convolution: "direct").PrefersDirectConvolution(g, 8));
+        Assert.True(new CpuBackend(convolution: " Direct ").PrefersDirectConvolution(new ConvGeometry(8, 14, 14, 3, 3, 2, 2), 8));
+        Assert.False(new CpuBackend(convolution: "im2col").PrefersDirectConvolution(g, 8));
+        var e = Assert.Throws<ArgumentException>(() => new CpuBackend(convolution: "winograd"));
+        Assert.Equal("Unknown CPU convolution path 'winograd' (argument); expected auto, direct or im2col.", e.Message);
+    }
+
+    [Fact]
+    public void Direct_kernels_reject_a_geometry_without_output()
+    {
+        var backend = new CpuBackend(convolution: "direct");
+        var g = new ConvGeometry(1, 2, 2, 3, 3);
+        var buffer = backend.Allocate(16).All;
+        var e = Assert.Throws<ArgumentException>(() => backend.ConvForward(g, 1, 1, buffer, buffer, buffer, Activation.Linear, buffer));
+        Assert.StartsWith("cpu ConvForward: ", e.Message);
+        Assert.Contains("an output of at least 1x1", e.Message);
+    }
+
+    sealed record Results(double[] Y, double[] Dx, double[] Dw, double[] Db);
+
+    static void Compare(ConvGeometry g, int batch, int filters, Activation activation, bool float64, string name)
+    {
+        double abs = float64 ? 1e-11 : 1e-4, rel = abs;
+        var direct = Run(g, batch, filters, activation, float64, seed: 5);
+        var reference = Reference(g, batch, filters, activation, float64, seed: 5);
+        string precision = float64 ? "float64" : "float32";
+        AssertClose(reference.Y, direct.Y, $"{name} {precision} y", abs, rel);
+        AssertClose(reference.Dx, direct.Dx, $"{name} {precision} dx", abs, rel);
+        AssertClose(reference.Dw, direct.Dw, $"{name} {precision} dw", abs, rel);
+        AssertClose(reference.Db, direct.Db, $"{name} {precision} db", abs, rel);
+    }
+
+    static void AssertClose(double[] expected, double[] actual, string context, double abs, double rel)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++) Kernel.AssertClose(expected[i], actual[i], $"{context} [{i}]", abs, rel);
+    }
+
+    /// <summary>x, w, bias, dy for a case; weights scaled so sums stay O(1) (activations away from saturation).</summary>
+    static (double[] X, double[] W, double[] Bias, double[] Dy) Inputs(ConvGeometry g, int batch, int filters, int seed)
+    {
+        var random = new System.Random(seed);
+        double[] x = Kernel.RandomValues(random, (long)batch * g.Channels * g.Height * g.Width);
+        double scale = 1 / Math.Sqrt(g.PatchSize);
+        double[] w = Kernel.RandomValues(random, (long)filters * g.PatchSize, -scale, scale);
+        double[] bias = Kernel.RandomValues(random, filters, -0.5, 0.5);
+        double[] dy = Kernel.RandomValues(random, (long)batch * filters * g.OutHeight * g.OutWidth);
+        return (x, w, bias, dy);
+    }
+
+    static IBackend Backend(bool float64, string convolution) =>
+        float64 ? new CpuBackend<double>("managed", convolution) : new CpuBackend(convolution: convolution);
+
+    static Results Run(ConvGeometry g, int batch, int filters, Activation activation, bool float64, int seed)
+    {
+        var (x, w, bias, dy) = Inputs(g, batch, filters, seed);
+        using var backend = Backend(float64, "direct");
+        var y = Output(backend, dy.Length);
+        backend.ConvForward(g, batch, filters, Input(backend, x), Input(backend, w), Input(backend, bias), activation, y);
+        var dyView = Input(backend, dy);
+        var dx = Output(backend, x.Length);
+        backend.ConvBackwardData(g, batch, filters, activation, y, dyView, Input(backend, w), dx);
+        var dw = Output(backend, w.Length);
+        var db = Output(backend, filters);
+        backend.ConvBackwardFilter(g, batch, filters, activation, Input(backend, x), y, dyView, dw, db);
+        return new Results(Read(backend, y), Read(backend, dx), Read(backend, dw), Read(backend, db));
+    }
+
+    /// <summary>The im2col path as Conv2DLayer composes it: im2col, GEMM with the bias+activation epilogue, swap to NCHW;
+    /// dz = ActivationBackward, swap to CNHW, dW = dz·columnsᵀ, db = row sums, dx = col2im(Wᵀ·dz).</summary>
+    static Results Reference(ConvGeometry g, int batch, int filters, Activation activation, bool float64, int seed)
+    {
+        var (x, w, bias, dy) = Inputs(g, batch, filters, seed);
+        using var backend = Backend(float64, "im2col");
+        int patch = g.PatchSize, pixels = g.OutHeight * g.OutWidth, columnCount = batch * pixels;
+        var columns = backend.Allocate((long)patch * columnCount).All;
+        backend.Im2Col(g, batch, Input(backend, x), columns);
+        var wView = Input(backend, w);
+        var cnhw = backend.Allocate((long)filters * columnCount).All;
+        backend.Gemm(Transpose.No, Transpose.No, filters, columnCount, patch, 1f, wView, patch, columns, columnCount, 0f, cnhw, columnCount,
+            BiasMode.PerRow, Input(backend, bias), activation);
+        var y = backend.Allocate(cnhw.Length).All;
+        backend.SwapLeadingAxes(filters, batch, pixels, cnhw, y);
+
+        var dz = backend.Allocate(y.Length).All;
+        backend.ActivationBackward(activation, ActivationParameters.Default, y, Input(backend, dy), dz);
+        var dzc = backend.Allocate(y.Length).All;
+        backend.SwapLeadingAxes(batch, filters, pixels, dz, dzc);
+        var dw = backend.Allocate(w.Length).All;
+        backend.Gemm(Transpose.No, Transpose.Yes, filters, patch, columnCount, 1f, dzc, columnCount, columns, columnCount, 0f, dw, patch);
+        var db = backend.Allocate(filters).All;
+        backend.BiasGradient(BiasMode.PerRow, filters, columnCount, dzc, db, accumulate: false);
+        var dcolumns = backend.Allocate(columns.Length).All;
+        backend.Gemm(Transpose.Yes, Transpose.No, patch, columnCount, filters, 1f, wView, patch, dzc, columnCount, 0f, dcolumns, columnCount);
+        var dx = backend.Allocate(x.Length).All;
+        backend.Col2Im(g, batch, dcolumns, dx);
+        return new Results(Read(backend, y), Read(backend, dx), Read(backend, dw), Read(backend, db));
+    }
+
+    /// <summary>The values in a view at an offset inside a NaN-filled buffer (a kernel ignoring the offset or reading past the view shows).</summary>
+    static BufferView Input(IBackend backend, double[] values)
+    {
+        var view = Output(backend, values.Length);
+        backend.Upload(view, values);
+        return view;
+    }
+
+    /// <summary>A NaN-filled view at an offset: a kernel that does not overwrite all of it shows.</summary>
+    static BufferView Output(IBackend backend, long length)
+    {
+        var buffer = backend.Allocate(length + 5);
+        backend.Fill(buffer.All, float.NaN);
+        return buffer.Slice(2, length);
+    }
+
+    static double[] Read(IBackend backend, BufferView view)
+    {
+        var values = new double[view.Length];
+        backend.Download(view, values);
+        return values;
+    }
+}
