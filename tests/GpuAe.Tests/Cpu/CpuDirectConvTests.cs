@@ -89,8 +89,8 @@ public class CpuDirectConvTests
     {
         var g = Same(16, 28, 28, 3, 3);
         const int batch = 37, filters = 5; // not a multiple of the gradient group or the register blocks
-        var first = Run(g, batch, filters, Activation.Sigmoid, float64: false, seed: 9);
-        var second = Run(g, batch, filters, Activation.Sigmoid, float64: false, seed: 9);
+        var first = RunDirect(g, batch, filters, Activation.Sigmoid, seed: 9);
+        var second = RunDirect(g, batch, filters, Activation.Sigmoid, seed: 9);
         Assert.Equal(first.Y, second.Y);
         Assert.Equal(first.Dx, second.Dx);
         Assert.Equal(first.Dw, second.Dw);
@@ -150,18 +150,31 @@ public class CpuDirectConvTests
         Assert.Contains("an output of at least 1x1", e.Message);
     }
 
-    sealed record Results(double[] Y, double[] Dx, double[] Dw, double[] Db);
-
     static void Compare(ConvGeometry g, int batch, int filters, Activation activation, bool float64, string name)
     {
         double abs = float64 ? 1e-11 : 1e-4, rel = abs;
-        var direct = Run(g, batch, filters, activation, float64, seed: 5);
-        var reference = Reference(g, batch, filters, activation, float64, seed: 5);
+        using var backend = Backend(float64);
+        var direct = new ConvWorkload(backend, g, batch, filters, activation, seed: 5);
+        direct.DirectForward();
+        direct.DirectBackward();
+        var reference = new ConvWorkload(backend, g, batch, filters, activation, seed: 5);
+        reference.Im2ColForward();
+        reference.Im2ColBackward();
+        var (got, expected) = (direct.Read(), reference.Read());
         string precision = float64 ? "float64" : "float32";
-        AssertClose(reference.Y, direct.Y, $"{name} {precision} y", abs, rel);
-        AssertClose(reference.Dx, direct.Dx, $"{name} {precision} dx", abs, rel);
-        AssertClose(reference.Dw, direct.Dw, $"{name} {precision} dw", abs, rel);
-        AssertClose(reference.Db, direct.Db, $"{name} {precision} db", abs, rel);
+        AssertClose(expected.Y, got.Y, $"{name} {precision} y", abs, rel);
+        AssertClose(expected.Dx, got.Dx, $"{name} {precision} dx", abs, rel);
+        AssertClose(expected.Dw, got.Dw, $"{name} {precision} dw", abs, rel);
+        AssertClose(expected.Db, got.Db, $"{name} {precision} db", abs, rel);
+    }
+
+    static ConvWorkload.Results RunDirect(ConvGeometry g, int batch, int filters, Activation activation, int seed)
+    {
+        using var backend = Backend(float64: false);
+        var workload = new ConvWorkload(backend, g, batch, filters, activation, seed);
+        workload.DirectForward();
+        workload.DirectBackward();
+        return workload.Read();
     }
 
     static void AssertClose(double[] expected, double[] actual, string context, double abs, double rel)
@@ -170,87 +183,6 @@ public class CpuDirectConvTests
         for (int i = 0; i < expected.Length; i++) Kernel.AssertClose(expected[i], actual[i], $"{context} [{i}]", abs, rel);
     }
 
-    /// <summary>x, w, bias, dy for a case; weights scaled so sums stay O(1) (activations away from saturation).</summary>
-    static (double[] X, double[] W, double[] Bias, double[] Dy) Inputs(ConvGeometry g, int batch, int filters, int seed)
-    {
-        var random = new System.Random(seed);
-        double[] x = Kernel.RandomValues(random, (long)batch * g.Channels * g.Height * g.Width);
-        double scale = 1 / Math.Sqrt(g.PatchSize);
-        double[] w = Kernel.RandomValues(random, (long)filters * g.PatchSize, -scale, scale);
-        double[] bias = Kernel.RandomValues(random, filters, -0.5, 0.5);
-        double[] dy = Kernel.RandomValues(random, (long)batch * filters * g.OutHeight * g.OutWidth);
-        return (x, w, bias, dy);
-    }
-
-    static IBackend Backend(bool float64, string convolution) =>
-        float64 ? new CpuBackend<double>("managed", convolution) : new CpuBackend(convolution: convolution);
-
-    static Results Run(ConvGeometry g, int batch, int filters, Activation activation, bool float64, int seed)
-    {
-        var (x, w, bias, dy) = Inputs(g, batch, filters, seed);
-        using var backend = Backend(float64, "direct");
-        var y = Output(backend, dy.Length);
-        backend.ConvForward(g, batch, filters, Input(backend, x), Input(backend, w), Input(backend, bias), activation, y);
-        var dyView = Input(backend, dy);
-        var dx = Output(backend, x.Length);
-        backend.ConvBackwardData(g, batch, filters, activation, y, dyView, Input(backend, w), dx);
-        var dw = Output(backend, w.Length);
-        var db = Output(backend, filters);
-        backend.ConvBackwardFilter(g, batch, filters, activation, Input(backend, x), y, dyView, dw, db);
-        return new Results(Read(backend, y), Read(backend, dx), Read(backend, dw), Read(backend, db));
-    }
-
-    /// <summary>The im2col path as Conv2DLayer composes it: im2col, GEMM with the bias+activation epilogue, swap to NCHW;
-    /// dz = ActivationBackward, swap to CNHW, dW = dz·columnsᵀ, db = row sums, dx = col2im(Wᵀ·dz).</summary>
-    static Results Reference(ConvGeometry g, int batch, int filters, Activation activation, bool float64, int seed)
-    {
-        var (x, w, bias, dy) = Inputs(g, batch, filters, seed);
-        using var backend = Backend(float64, "im2col");
-        int patch = g.PatchSize, pixels = g.OutHeight * g.OutWidth, columnCount = batch * pixels;
-        var columns = backend.Allocate((long)patch * columnCount).All;
-        backend.Im2Col(g, batch, Input(backend, x), columns);
-        var wView = Input(backend, w);
-        var cnhw = backend.Allocate((long)filters * columnCount).All;
-        backend.Gemm(Transpose.No, Transpose.No, filters, columnCount, patch, 1f, wView, patch, columns, columnCount, 0f, cnhw, columnCount,
-            BiasMode.PerRow, Input(backend, bias), activation);
-        var y = backend.Allocate(cnhw.Length).All;
-        backend.SwapLeadingAxes(filters, batch, pixels, cnhw, y);
-
-        var dz = backend.Allocate(y.Length).All;
-        backend.ActivationBackward(activation, ActivationParameters.Default, y, Input(backend, dy), dz);
-        var dzc = backend.Allocate(y.Length).All;
-        backend.SwapLeadingAxes(batch, filters, pixels, dz, dzc);
-        var dw = backend.Allocate(w.Length).All;
-        backend.Gemm(Transpose.No, Transpose.Yes, filters, patch, columnCount, 1f, dzc, columnCount, columns, columnCount, 0f, dw, patch);
-        var db = backend.Allocate(filters).All;
-        backend.BiasGradient(BiasMode.PerRow, filters, columnCount, dzc, db, accumulate: false);
-        var dcolumns = backend.Allocate(columns.Length).All;
-        backend.Gemm(Transpose.Yes, Transpose.No, patch, columnCount, filters, 1f, wView, patch, dzc, columnCount, 0f, dcolumns, columnCount);
-        var dx = backend.Allocate(x.Length).All;
-        backend.Col2Im(g, batch, dcolumns, dx);
-        return new Results(Read(backend, y), Read(backend, dx), Read(backend, dw), Read(backend, db));
-    }
-
-    /// <summary>The values in a view at an offset inside a NaN-filled buffer (a kernel ignoring the offset or reading past the view shows).</summary>
-    static BufferView Input(IBackend backend, double[] values)
-    {
-        var view = Output(backend, values.Length);
-        backend.Upload(view, values);
-        return view;
-    }
-
-    /// <summary>A NaN-filled view at an offset: a kernel that does not overwrite all of it shows.</summary>
-    static BufferView Output(IBackend backend, long length)
-    {
-        var buffer = backend.Allocate(length + 5);
-        backend.Fill(buffer.All, float.NaN);
-        return buffer.Slice(2, length);
-    }
-
-    static double[] Read(IBackend backend, BufferView view)
-    {
-        var values = new double[view.Length];
-        backend.Download(view, values);
-        return values;
-    }
+    /// <summary>The two paths are called explicitly, so the backend's own preference does not matter here.</summary>
+    static IBackend Backend(bool float64) => float64 ? new CpuBackend<double>("managed") : new CpuBackend();
 }
