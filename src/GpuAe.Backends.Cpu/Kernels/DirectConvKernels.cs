@@ -166,34 +166,36 @@ internal static class DirectConvKernels
             DirectConvMicrokernels.CheckReach(offsets.AsSpan(0, paddedTaps), layout.GridStride, planes);
             SumOverImageGroups(batch, filters, taps, paddedTaps, dw, db, (first, end, weightSums, biasSums) =>
             {
-                var padded = ArrayPool<T>.Shared.Rent(planes);
-                var dzGrid = ArrayPool<T>.Shared.Rent(grids);
+                // The group's images side by side, so each microkernel pass sums all of them before its horizontal sums.
+                var padded = ArrayPool<T>.Shared.Rent(GradientGroup * planes);
+                var dzGrids = ArrayPool<T>.Shared.Rent(GradientGroup * grids);
                 var dz = ArrayPool<T>.Shared.Rent(imageOutputs);
                 try
                 {
-                    padded.AsSpan(0, planes).Clear();
-                    dzGrid.AsSpan(0, grids).Clear();
+                    padded.AsSpan(0, GradientGroup * planes).Clear();
+                    dzGrids.AsSpan(0, GradientGroup * grids).Clear();
                     for (int n = first; n < end; n++)
                     {
                         var gradient = OutputGradient(activation, y, dy, n * imageOutputs, imageOutputs, dz);
-                        layout.CopyIntoPadded<T>(x.Part(n * imageInputs, imageInputs), padded.AsSpan(0, planes));
-                        layout.CopyOntoGrid(gradient, filters, dzGrid.AsSpan(0, grids));
+                        layout.CopyIntoPadded<T>(x.Part(n * imageInputs, imageInputs), padded.AsSpan((n - first) * planes, planes));
+                        layout.CopyOntoGrid(gradient, filters, dzGrids.AsSpan((n - first) * grids, grids));
                         for (int f = 0; f < filters; f++)
                             biasSums[f] += TensorPrimitives.Sum(gradient.Slice(f * g.OutHeight * g.OutWidth, g.OutHeight * g.OutWidth));
-                        for (int f = 0; f < blocked; f += DirectConvMicrokernels.Outputs)
-                            for (int t = 0; t < paddedTaps; t += DirectConvMicrokernels.GradientTaps)
-                                DirectConvMicrokernels.Gradient4<T>(dzGrid.AsSpan(f * layout.GridStride), padded, offsets.AsSpan(t, DirectConvMicrokernels.GradientTaps),
-                                    layout.GridStride, weightSums.Slice(f * paddedTaps + t), paddedTaps);
-                        for (int f = blocked; f < filters; f++)
-                            for (int t = 0; t < paddedTaps; t += DirectConvMicrokernels.SingleGradientTaps)
-                                DirectConvMicrokernels.Gradient1<T>(dzGrid.AsSpan(f * layout.GridStride), padded, offsets.AsSpan(t, DirectConvMicrokernels.SingleGradientTaps),
-                                    layout.GridStride, weightSums.Slice(f * paddedTaps + t));
                     }
+                    var pass = new GradientPass(end - first, layout.GridStride, grids, planes);
+                    for (int f = 0; f < blocked; f += DirectConvMicrokernels.Outputs)
+                        for (int t = 0; t < taps; t += DirectConvMicrokernels.GradientTaps)
+                            DirectConvMicrokernels.Gradient4<T>(dzGrids.AsSpan(f * layout.GridStride), padded, offsets.AsSpan(t, DirectConvMicrokernels.GradientTaps),
+                                pass, weightSums.Slice(f * paddedTaps + t), paddedTaps);
+                    for (int f = blocked; f < filters; f++)
+                        for (int t = 0; t < taps; t += DirectConvMicrokernels.SingleGradientTaps)
+                            DirectConvMicrokernels.Gradient1<T>(dzGrids.AsSpan(f * layout.GridStride), padded, offsets.AsSpan(t, DirectConvMicrokernels.SingleGradientTaps),
+                                pass, weightSums.Slice(f * paddedTaps + t));
                 }
                 finally
                 {
                     ArrayPool<T>.Shared.Return(dz);
-                    ArrayPool<T>.Shared.Return(dzGrid);
+                    ArrayPool<T>.Shared.Return(dzGrids);
                     ArrayPool<T>.Shared.Return(padded);
                 }
             });

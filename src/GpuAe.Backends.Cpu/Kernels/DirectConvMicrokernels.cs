@@ -97,33 +97,37 @@ internal static class DirectConvMicrokernels
     }
 
     /// <summary>
-    /// sums[f * stride + j] += Σ_q dz[f * gridStride + q] · input[offsets[j] + q] for <see cref="Outputs"/> filters f and
-    /// the <see cref="GradientTaps"/> taps j, q over [0, gridStride) (a multiple of one vector; dz zero where the grid
-    /// has no output).
+    /// sums[f * stride + j] += Σ_image Σ_q dz[image, f, q] · input[image, offsets[j] + q] for <see cref="Outputs"/> filters f
+    /// and the <see cref="GradientTaps"/> taps j, q over [0, GridStride) (a multiple of one vector; dz zero where the
+    /// grid has no output). The accumulators run over all the pass's images before their one horizontal sum each.
     /// </summary>
-    public static void Gradient4<T>(ReadOnlySpan<T> dz, ReadOnlySpan<T> input, ReadOnlySpan<int> offsets, int gridStride,
+    public static void Gradient4<T>(ReadOnlySpan<T> dz, ReadOnlySpan<T> input, ReadOnlySpan<int> offsets, in GradientPass pass,
         Span<T> sums, int stride) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int width = Vector<T>.Count;
-        ref T d = ref MemoryMarshal.GetReference(dz);
-        ref T x0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(input), offsets[0]);
-        ref T x1 = ref Unsafe.Add(ref MemoryMarshal.GetReference(input), offsets[1]);
-        ref T x2 = ref Unsafe.Add(ref MemoryMarshal.GetReference(input), offsets[2]);
+        int width = Vector<T>.Count, gridStride = pass.GridStride;
         Vector<T> a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default;
         Vector<T> a20 = default, a21 = default, a22 = default, a30 = default, a31 = default, a32 = default;
-        for (int q = 0; q < gridStride; q += width)
+        for (int image = 0; image < pass.Images; image++)
         {
-            var i0 = Vector.LoadUnsafe(ref x0, (nuint)q);
-            var i1 = Vector.LoadUnsafe(ref x1, (nuint)q);
-            var i2 = Vector.LoadUnsafe(ref x2, (nuint)q);
-            var d0 = Vector.LoadUnsafe(ref d, (nuint)q);
-            a00 = MulAdd(d0, i0, a00); a01 = MulAdd(d0, i1, a01); a02 = MulAdd(d0, i2, a02);
-            var d1 = Vector.LoadUnsafe(ref d, (nuint)(gridStride + q));
-            a10 = MulAdd(d1, i0, a10); a11 = MulAdd(d1, i1, a11); a12 = MulAdd(d1, i2, a12);
-            var d2 = Vector.LoadUnsafe(ref d, (nuint)(2 * gridStride + q));
-            a20 = MulAdd(d2, i0, a20); a21 = MulAdd(d2, i1, a21); a22 = MulAdd(d2, i2, a22);
-            var d3 = Vector.LoadUnsafe(ref d, (nuint)(3 * gridStride + q));
-            a30 = MulAdd(d3, i0, a30); a31 = MulAdd(d3, i1, a31); a32 = MulAdd(d3, i2, a32);
+            ref T d = ref Unsafe.Add(ref MemoryMarshal.GetReference(dz), image * pass.DzImageStride);
+            ref T x = ref Unsafe.Add(ref MemoryMarshal.GetReference(input), image * pass.InputImageStride);
+            ref T x0 = ref Unsafe.Add(ref x, offsets[0]);
+            ref T x1 = ref Unsafe.Add(ref x, offsets[1]);
+            ref T x2 = ref Unsafe.Add(ref x, offsets[2]);
+            for (int q = 0; q < gridStride; q += width)
+            {
+                var i0 = Vector.LoadUnsafe(ref x0, (nuint)q);
+                var i1 = Vector.LoadUnsafe(ref x1, (nuint)q);
+                var i2 = Vector.LoadUnsafe(ref x2, (nuint)q);
+                var d0 = Vector.LoadUnsafe(ref d, (nuint)q);
+                a00 = MulAdd(d0, i0, a00); a01 = MulAdd(d0, i1, a01); a02 = MulAdd(d0, i2, a02);
+                var d1 = Vector.LoadUnsafe(ref d, (nuint)(gridStride + q));
+                a10 = MulAdd(d1, i0, a10); a11 = MulAdd(d1, i1, a11); a12 = MulAdd(d1, i2, a12);
+                var d2 = Vector.LoadUnsafe(ref d, (nuint)(2 * gridStride + q));
+                a20 = MulAdd(d2, i0, a20); a21 = MulAdd(d2, i1, a21); a22 = MulAdd(d2, i2, a22);
+                var d3 = Vector.LoadUnsafe(ref d, (nuint)(3 * gridStride + q));
+                a30 = MulAdd(d3, i0, a30); a31 = MulAdd(d3, i1, a31); a32 = MulAdd(d3, i2, a32);
+            }
         }
         AddSums(sums, 0, a00, a01, a02);
         AddSums(sums, stride, a10, a11, a12);
@@ -131,24 +135,28 @@ internal static class DirectConvMicrokernels
         AddSums(sums, 3 * stride, a30, a31, a32);
     }
 
-    /// <summary>sums[j] += Σ_q dz[q] · input[offsets[j] + q] for one filter and <see cref="SingleGradientTaps"/> taps.</summary>
-    public static void Gradient1<T>(ReadOnlySpan<T> dz, ReadOnlySpan<T> input, ReadOnlySpan<int> offsets, int gridStride, Span<T> sums)
+    /// <summary>sums[j] += Σ_image Σ_q dz[image, q] · input[image, offsets[j] + q] for one filter and <see cref="SingleGradientTaps"/> taps.</summary>
+    public static void Gradient1<T>(ReadOnlySpan<T> dz, ReadOnlySpan<T> input, ReadOnlySpan<int> offsets, in GradientPass pass, Span<T> sums)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int width = Vector<T>.Count;
-        ref T d = ref MemoryMarshal.GetReference(dz);
-        ref T x0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(input), offsets[0]);
-        ref T x1 = ref Unsafe.Add(ref MemoryMarshal.GetReference(input), offsets[1]);
-        ref T x2 = ref Unsafe.Add(ref MemoryMarshal.GetReference(input), offsets[2]);
-        ref T x3 = ref Unsafe.Add(ref MemoryMarshal.GetReference(input), offsets[3]);
+        int width = Vector<T>.Count, gridStride = pass.GridStride;
         Vector<T> a0 = default, a1 = default, a2 = default, a3 = default;
-        for (int q = 0; q < gridStride; q += width)
+        for (int image = 0; image < pass.Images; image++)
         {
-            var g = Vector.LoadUnsafe(ref d, (nuint)q);
-            a0 = MulAdd(g, Vector.LoadUnsafe(ref x0, (nuint)q), a0);
-            a1 = MulAdd(g, Vector.LoadUnsafe(ref x1, (nuint)q), a1);
-            a2 = MulAdd(g, Vector.LoadUnsafe(ref x2, (nuint)q), a2);
-            a3 = MulAdd(g, Vector.LoadUnsafe(ref x3, (nuint)q), a3);
+            ref T d = ref Unsafe.Add(ref MemoryMarshal.GetReference(dz), image * pass.DzImageStride);
+            ref T x = ref Unsafe.Add(ref MemoryMarshal.GetReference(input), image * pass.InputImageStride);
+            ref T x0 = ref Unsafe.Add(ref x, offsets[0]);
+            ref T x1 = ref Unsafe.Add(ref x, offsets[1]);
+            ref T x2 = ref Unsafe.Add(ref x, offsets[2]);
+            ref T x3 = ref Unsafe.Add(ref x, offsets[3]);
+            for (int q = 0; q < gridStride; q += width)
+            {
+                var g = Vector.LoadUnsafe(ref d, (nuint)q);
+                a0 = MulAdd(g, Vector.LoadUnsafe(ref x0, (nuint)q), a0);
+                a1 = MulAdd(g, Vector.LoadUnsafe(ref x1, (nuint)q), a1);
+                a2 = MulAdd(g, Vector.LoadUnsafe(ref x2, (nuint)q), a2);
+                a3 = MulAdd(g, Vector.LoadUnsafe(ref x3, (nuint)q), a3);
+            }
         }
         AddSums(sums, 0, a0, a1, a2);
         sums[3] += Vector.Sum(a3);
@@ -182,3 +190,7 @@ internal static class DirectConvMicrokernels
         return a * b + c;
     }
 }
+
+/// <summary>The extent of one filter-gradient pass: <see cref="Images"/> images whose dz grids and padded inputs lie
+/// <see cref="DzImageStride"/> and <see cref="InputImageStride"/> elements apart, grids of <see cref="GridStride"/>.</summary>
+internal readonly record struct GradientPass(int Images, int GridStride, int DzImageStride, int InputImageStride);
