@@ -139,6 +139,19 @@ public class CpuDirectConvTests
         Assert.Equal("Unknown CPU convolution path 'winograd' (argument); expected auto, direct or im2col.", e.Message);
     }
 
+    [Theory]
+    [InlineData(1, 28, 16, 1, true)]     // the conv presets' layers
+    [InlineData(16, 28, 1, 1, true)]
+    [InlineData(32, 28, 32, 1, true)]    // denoise: the largest measured
+    [InlineData(64, 14, 64, 1, false)]   // beyond the measurements: OpenBLAS
+    [InlineData(256, 7, 1, 1, true)]     // one filter: the GEMM is a GEMV
+    [InlineData(16, 14, 8, 2, false)]    // stride 2: the direct path's plain loops lose
+    public void Auto_rule_prefers_direct_for_the_measured_shapes(int channels, int size, int filters, int stride, bool direct)
+    {
+        var g = new ConvGeometry(channels, size, size, 3, 3, stride, stride, 1, 1, 1, 1);
+        Assert.Equal(direct, new CpuBackend(convolution: "auto").PrefersDirectConvolution(g, filters));
+    }
+
     [Fact]
     public void Direct_kernels_reject_a_geometry_without_output()
     {
