@@ -30,15 +30,15 @@ internal static class DirectConvPolicy
         _ => IsFasterThanIm2Col(g, filters),
     };
 
-    /// <summary>Largest C·KH·KW·filters measured: denoise's 32→32 3x3 convolutions, where direct still won 1.3-1.8x.</summary>
+    /// <summary>Largest C·KH·KW·filters measured: denoise's 32→32 3x3 convolutions, where direct still won 1.4-2.9x.</summary>
     public const int LargestMeasuredWork = 32 * 3 * 3 * 32;
 
     /// <summary>
     /// The measured rule (benchmarks/results/cpu-direct-conv.md, forward + backward per layer shape of the conv,
-    /// conv-dense, denoise and conv-transpose presets): direct for unit strides, where it won on every shape (1.3x
+    /// conv-dense, denoise and conv-transpose presets): direct for unit strides, where it won on every shape (1.4x
     /// to 28x: the GEMMs of few filters are GEMVs and im2col/col2im move the column matrix), as long as the layer is no
     /// bigger than measured or has so few filters that its GEMM is a matrix-vector product; im2col + GEMM for other
-    /// strides (the direct path's plain loops lost 3-30x there) and for larger layers, where OpenBLAS's blocking gains.
+    /// strides (the direct path's plain loops lost 2.7-33x there) and for larger layers, where OpenBLAS's blocking gains.
     /// </summary>
     public static bool IsFasterThanIm2Col(ConvGeometry g, int filters) =>
         g.StrideH == 1 && g.StrideW == 1 && (filters <= 4 || (long)g.PatchSize * filters <= LargestMeasuredWork);
