@@ -135,11 +135,11 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
 
     private static void CheckDirect(string kernel, ConvGeometry g, int batch, int filters)
     {
+        // Negative padding crops the input (as in im2col); the kernels handle any padding.
         if (batch < 0 || filters < 1 || g.Channels < 1 || g.KernelH < 1 || g.KernelW < 1 || g.StrideH < 1 || g.StrideW < 1
-            || g.DilationH < 1 || g.DilationW < 1 || g.PadTop < 0 || g.PadLeft < 0 || g.PadBottom < 0 || g.PadRight < 0
-            || g.OutHeight < 1 || g.OutWidth < 1)
+            || g.DilationH < 1 || g.DilationW < 1 || g.OutHeight < 1 || g.OutWidth < 1)
             throw new ArgumentException($"cpu {kernel}: {g} with batch {batch} and {filters} filters has no valid output " +
-                "(expected batch >= 0, filters, channels, kernel, strides and dilations >= 1, padding >= 0, an output of at least 1x1)");
+                "(expected batch >= 0, filters, channels, kernel, strides and dilations >= 1, an output of at least 1x1)");
     }
 
     public void MaxPoolForward(PoolGeometry g, int planes, BufferView x, BufferView y, BufferView argmax) =>

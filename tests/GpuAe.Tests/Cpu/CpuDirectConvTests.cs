@@ -34,6 +34,8 @@ public class CpuDirectConvTests
         ("C1 6x5 k3 pad(t4,l0,b0,r3) F5 N1 (padding wider than the kernel)", (new ConvGeometry(1, 6, 5, 3, 3, PadTop: 4, PadLeft: 0, PadBottom: 0, PadRight: 3), 1, 5)),
         ("C3 13x7 k3 s2 pad1 F5 N3", (new ConvGeometry(3, 13, 7, 3, 3, 2, 2, 1, 1, 1, 1), 3, 5)),
         ("C17 9x11 k3x5 s(1,2) d(2,1) pad(2,1,0,2) F1 N3", (new ConvGeometry(17, 9, 11, 3, 5, 1, 2, 2, 1, 0, 2, 2, 1), 3, 1)),
+        ("C3 11x14 k2x4 d(1,2) pad(t1,l-1,b-2,r0) F5 N3 (negative padding crops)", (new ConvGeometry(3, 11, 14, 2, 4, 1, 1, 1, -1, -2, 0, 1, 2), 3, 5)),
+        ("C3 11x14 k2x4 s(3,2) d(1,2) pad(t0,l1,b-2,r0) F3 N2", (new ConvGeometry(3, 11, 14, 2, 4, 3, 2, 0, 1, -2, 0, 1, 2), 2, 3)),
         ("C1 13x13 k5 s2 F16 N1", (new ConvGeometry(1, 13, 13, 5, 5, 2, 2), 1, 16)),
         ("C3 5x7 k3 s2 d2 pad(1,0,0,1) F5 N3", (new ConvGeometry(3, 5, 7, 3, 3, 2, 2, 1, 0, 0, 1, 2, 2), 3, 5)),
     ];
