@@ -8,7 +8,8 @@ namespace GpuAe.Backends.Cpu;
 public sealed class CpuBackend : CpuBackend<float>
 {
     /// <param name="gemm">"openblas", "managed" or null (OpenBLAS when present, else managed; env GPUAE_CPU_GEMM).</param>
-    public CpuBackend(string? gemm = null) : base(gemm) { }
+    /// <param name="convolution">"direct", "im2col", "auto" or null (env GPUAE_CPU_CONV, else auto).</param>
+    public CpuBackend(string? gemm = null, string? convolution = null) : base(gemm, convolution) { }
 }
 
 /// <summary>
@@ -19,10 +20,15 @@ public sealed class CpuBackend : CpuBackend<float>
 public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly ICpuGemm _gemm;
+    private readonly ConvolutionPath _convolution;
 
-    public CpuBackend(string? gemm = null)
+    /// <param name="gemm">"openblas", "managed" or null (OpenBLAS when present, else managed; env GPUAE_CPU_GEMM).</param>
+    /// <param name="convolution">"direct", "im2col", "auto" or null (env GPUAE_CPU_CONV, else auto): the path
+    /// <see cref="PrefersDirectConvolution"/> answers for, forced for tests and benchmarks or by the measured rule.</param>
+    public CpuBackend(string? gemm = null, string? convolution = null)
     {
         _gemm = CpuGemm.Select(gemm);
+        _convolution = DirectConvPolicy.Select(convolution);
     }
 
     public string Name => "cpu";
@@ -103,17 +109,44 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
     public void SwapLeadingAxes(int a, int b, int inner, BufferView source, BufferView destination) =>
         ConvKernels.SwapLeadingAxes(a, b, inner, Reals(source, (long)a * b * inner), Reals(destination, (long)a * b * inner));
 
-    // Direct convolution: implementation pending (issue #13, branch cpu-direct-conv); until then the layers use im2col.
-    public bool PrefersDirectConvolution(ConvGeometry g, int filters) => false;
+    // ---- direct convolution (DirectConvKernels; DirectConvPolicy picks it or im2col + GEMM per shape) ----------------
 
-    public void ConvForward(ConvGeometry g, int batch, int filters, BufferView x, BufferView w, BufferView bias, Activation activation, BufferView y) =>
-        throw new NotSupportedException("cpu ConvForward: not implemented yet");
+    public bool PrefersDirectConvolution(ConvGeometry g, int filters) => DirectConvPolicy.PrefersDirect(_convolution, g, filters);
 
-    public void ConvBackwardData(ConvGeometry g, int batch, int filters, Activation activation, BufferView y, BufferView dy, BufferView w, BufferView dx) =>
-        throw new NotSupportedException("cpu ConvBackwardData: not implemented yet");
+    public void ConvForward(ConvGeometry g, int batch, int filters, BufferView x, BufferView w, BufferView bias, Activation activation, BufferView y)
+    {
+        CheckDirect(nameof(ConvForward), g, batch, filters);
+        DirectConvKernels.Forward(g, batch, filters, Reals(x, InputSize(g, batch)), Reals(w, (long)filters * g.PatchSize), Reals(bias, filters),
+            activation, Reals(y, OutputSize(g, batch, filters)));
+    }
 
-    public void ConvBackwardFilter(ConvGeometry g, int batch, int filters, Activation activation, BufferView x, BufferView y, BufferView dy, BufferView dw, BufferView db) =>
-        throw new NotSupportedException("cpu ConvBackwardFilter: not implemented yet");
+    public void ConvBackwardData(ConvGeometry g, int batch, int filters, Activation activation, BufferView y, BufferView dy, BufferView w, BufferView dx)
+    {
+        CheckDirect(nameof(ConvBackwardData), g, batch, filters);
+        long outputs = OutputSize(g, batch, filters);
+        DirectConvKernels.BackwardData(g, batch, filters, activation, Reals(y, outputs), Reals(dy, outputs), Reals(w, (long)filters * g.PatchSize),
+            Reals(dx, InputSize(g, batch)));
+    }
+
+    public void ConvBackwardFilter(ConvGeometry g, int batch, int filters, Activation activation, BufferView x, BufferView y, BufferView dy, BufferView dw, BufferView db)
+    {
+        CheckDirect(nameof(ConvBackwardFilter), g, batch, filters);
+        long outputs = OutputSize(g, batch, filters);
+        DirectConvKernels.BackwardFilter(g, batch, filters, activation, Reals(x, InputSize(g, batch)), Reals(y, outputs), Reals(dy, outputs),
+            Reals(dw, (long)filters * g.PatchSize), Reals(db, filters));
+    }
+
+    private static long InputSize(ConvGeometry g, int batch) => (long)batch * g.Channels * g.Height * g.Width;
+    private static long OutputSize(ConvGeometry g, int batch, int filters) => (long)batch * filters * g.OutHeight * g.OutWidth;
+
+    private static void CheckDirect(string kernel, ConvGeometry g, int batch, int filters)
+    {
+        // Negative padding crops the input (as in im2col); the kernels handle any padding.
+        if (batch < 0 || filters < 1 || g.Channels < 1 || g.KernelH < 1 || g.KernelW < 1 || g.StrideH < 1 || g.StrideW < 1
+            || g.DilationH < 1 || g.DilationW < 1 || g.OutHeight < 1 || g.OutWidth < 1)
+            throw new ArgumentException($"cpu {kernel}: {g} with batch {batch} and {filters} filters has no valid output " +
+                "(expected batch >= 0, filters, channels, kernel, strides and dilations >= 1, an output of at least 1x1)");
+    }
 
     public void MaxPoolForward(PoolGeometry g, int planes, BufferView x, BufferView y, BufferView argmax) =>
         PoolKernels.MaxForward(g, planes, Reals(x, PlaneSize(planes, g.Height, g.Width)),

@@ -19,9 +19,11 @@ internal static class GradientChecker
     /// term of their own to it in their backward steps (a VAE's KL).</summary>
     public delegate LayerOutput Forward(GraphBuilder graph, Layer layer, Tensor x, ParameterStore parameters, Tensor loss);
 
-    public static void CheckLayer(Func<Shape, Layer> make, Shape sampleShape, int batch, int seed = 1, Forward? forward = null)
+    /// <param name="convolution">The CPU backend's convolution path ("direct", "im2col"; null: its default).</param>
+    public static void CheckLayer(Func<Shape, Layer> make, Shape sampleShape, int batch, int seed = 1, Forward? forward = null,
+        string? convolution = null)
     {
-        using var backend = new CpuBackend<double>("managed");
+        using var backend = new CpuBackend<double>("managed", convolution);
         var layer = make(sampleShape);
         using var store = new ParameterStore(backend, layer.Parameters);
         store.Initialize((ulong)seed);

@@ -15,7 +15,7 @@ namespace GpuAe.Tests.Autodiff;
 /// divisors, bilinear upsampling with and without align_corners.</summary>
 public class SpatialGradientTests
 {
-    private static Conv2DSpec Conv(int filters, (int H, int W) k, (int H, int W) s, (int H, int W) p, (int H, int W) d, Activation activation) =>
+    internal static Conv2DSpec Conv(int filters, (int H, int W) k, (int H, int W) s, (int H, int W) p, (int H, int W) d, Activation activation) =>
         new(filters, k.H, activation, Padding.Explicit, s.H) { KernelW = k.W, StrideW = s.W, Pad = p.H, PadW = p.W, Dilation = d.H, DilationW = d.W };
 
     public static TheoryData<Conv2DSpec, int, int, int> ConvCases => new()

@@ -205,8 +205,8 @@ public class SideStreamTests
             using var compiled = network.BuildPlan(kind, 7, new PlanInputs(), accumulators.All, () => new OptimizerStep(OptimizerKind.Adam, 1e-3f, 1));
             var steps = compiled.Plan.Steps;
             var schedule = compiled.Plan.Schedule;
-            // exactly the parameter-gradient steps (dW, db, and a penalty's direct dW term) go to the side stream; a dense
-            // layer with an activation computes db with dz on the main stream (activation_backward_bias, one launch)
+            // exactly the parameter-gradient steps (dW, db, a direct convolution's dW+db, and a penalty's direct dW term) go to
+            // the side stream; a dense layer with an activation computes db with dz on the main stream (activation_backward_bias)
             Assert.All(steps, s => Assert.Equal(IsParameterGradient(s.Name) ? StepStream.Side : StepStream.Main, s.Stream));
             Assert.True(steps.Count(s => s.Stream == StepStream.Side) >= network.Layers.Count(l => l.Parameters.Count > 0));
             Assert.Equal(SideRuns(steps), schedule.Forks);   // one fork per contiguous run of side steps
@@ -217,7 +217,8 @@ public class SideStreamTests
     }
 
     internal static bool IsParameterGradient(string step) =>
-        step.EndsWith("weight_gradient", StringComparison.Ordinal) || step.EndsWith("bias_gradient", StringComparison.Ordinal);
+        step.EndsWith("weight_gradient", StringComparison.Ordinal) || step.EndsWith("bias_gradient", StringComparison.Ordinal)
+        || step.EndsWith("filter_gradient", StringComparison.Ordinal);
 
     internal static int SideRuns(IReadOnlyList<Step> steps) =>
         steps.Where((s, i) => s.Stream == StepStream.Side && (i == 0 || steps[i - 1].Stream == StepStream.Main)).Count();
