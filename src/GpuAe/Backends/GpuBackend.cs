@@ -395,7 +395,7 @@ public abstract unsafe class GpuBackend : IBackend
         var vb = Real(bias);
         var vy = Real(y);
         long outputs = (long)batch * filters * g.OutHeight * g.OutWidth;
-        DirectConvChecks(nameof(ConvForward), g, batch, filters, activation, x, "x", w, "w");
+        DirectConvChecks(nameof(ConvForward), g, batch, filters, activation, x, "ConvForward x", w, "ConvForward w");
         Need(bias, filters, "ConvForward bias");
         Need(y, outputs, "ConvForward y");
         if (outputs == 0) return;
@@ -410,7 +410,7 @@ public abstract unsafe class GpuBackend : IBackend
         var vw = Real(w);
         var vdx = Real(dx);
         long outputs = (long)batch * filters * g.OutHeight * g.OutWidth, inputs = (long)batch * g.Channels * g.Height * g.Width;
-        DirectConvChecks(nameof(ConvBackwardData), g, batch, filters, activation, dx, "dx", w, "w");
+        DirectConvChecks(nameof(ConvBackwardData), g, batch, filters, activation, dx, "ConvBackwardData dx", w, "ConvBackwardData w");
         Need(y, outputs, "ConvBackwardData y");
         Need(dy, outputs, "ConvBackwardData dy");
         if (inputs == 0) return;
@@ -426,7 +426,7 @@ public abstract unsafe class GpuBackend : IBackend
         var vdw = Real(dw);
         var vdb = Real(db);
         long outputs = (long)batch * filters * g.OutHeight * g.OutWidth, weights = (long)filters * g.PatchSize;
-        DirectConvChecks(nameof(ConvBackwardFilter), g, batch, filters, activation, x, "x", dw, "dw");
+        DirectConvChecks(nameof(ConvBackwardFilter), g, batch, filters, activation, x, "ConvBackwardFilter x", dw, "ConvBackwardFilter dw");
         Need(y, outputs, "ConvBackwardFilter y");
         Need(dy, outputs, "ConvBackwardFilter dy");
         Need(db, filters, "ConvBackwardFilter db");
@@ -439,7 +439,8 @@ public abstract unsafe class GpuBackend : IBackend
     }
 
     /// <summary>The checks the three direct-convolution entries share: sizes, a known activation, the input-shaped
-    /// view (x or dx, named <paramref name="inputName"/>) and the weight-shaped one (w or dw).</summary>
+    /// view (x or dx, named <paramref name="inputName"/>) and the weight-shaped one (w or dw). The names come whole from the
+    /// caller (constants): building them here would allocate a string on every launch.</summary>
     private static void DirectConvChecks(string entry, in ConvGeometry g, int batch, int filters, Activation activation,
         BufferView input, string inputName, BufferView weights, string weightsName)
     {
@@ -447,8 +448,8 @@ public abstract unsafe class GpuBackend : IBackend
         if (g.OutHeight <= 0 || g.OutWidth <= 0)
             throw new ArgumentException($"{entry}: geometry {g} has an empty output ({g.OutHeight}x{g.OutWidth})");
         if (!Enum.IsDefined(activation)) throw new ArgumentOutOfRangeException(nameof(activation), activation, $"{entry}: unknown activation");
-        Need(input, (long)batch * g.Channels * g.Height * g.Width, $"{entry} {inputName}");
-        Need(weights, (long)filters * g.PatchSize, $"{entry} {weightsName}");
+        Need(input, (long)batch * g.Channels * g.Height * g.Width, inputName);
+        Need(weights, (long)filters * g.PatchSize, weightsName);
     }
 
     /// <summary>The trailing arguments of the direct-convolution kernels: (act, F) and im2col's geometry.</summary>
