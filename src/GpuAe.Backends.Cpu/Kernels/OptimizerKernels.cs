@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using GpuAe.Backends;
 
 namespace GpuAe.Backends.Cpu.Kernels;
@@ -40,29 +42,30 @@ internal static class OptimizerKernels
             var s1 = state1.Data is null ? default : state1.Part(start, end - start);
             var s2 = state2.Data is null ? default : state2.Part(start, end - start);
             var s3 = state3.Data is null ? default : state3.Part(start, end - start);
-            int i = 0;
-            for (; i <= p.Length - width; i += width)
-                Apply(kind, c, p[i..], g[i..], s1.IsEmpty ? default : s1[i..], s2.IsEmpty ? default : s2[i..], s3.IsEmpty ? default : s3[i..]);
-            if (i < p.Length)
+            int whole = p.Length / width * width;
+            Apply(kind, c, p, g, s1, s2, s3, whole);
+            if (whole < p.Length)
             {
                 // The tail goes through the same vector code on a zero-padded copy.
                 Span<T> tail = stackalloc T[5 * width];
                 tail.Clear();
-                int n = p.Length - i;
-                p[i..].CopyTo(tail); g[i..].CopyTo(tail[width..]);
-                if (!s1.IsEmpty) s1[i..].CopyTo(tail[(2 * width)..]);
-                if (!s2.IsEmpty) s2[i..].CopyTo(tail[(3 * width)..]);
-                if (!s3.IsEmpty) s3[i..].CopyTo(tail[(4 * width)..]);
-                Apply(kind, c, tail, tail[width..], tail[(2 * width)..], tail[(3 * width)..], tail[(4 * width)..]);
-                tail[..n].CopyTo(p[i..]);
-                if (!s1.IsEmpty) tail.Slice(2 * width, n).CopyTo(s1[i..]);
-                if (!s2.IsEmpty) tail.Slice(3 * width, n).CopyTo(s2[i..]);
-                if (!s3.IsEmpty) tail.Slice(4 * width, n).CopyTo(s3[i..]);
+                int n = p.Length - whole;
+                p[whole..].CopyTo(tail); g[whole..].CopyTo(tail[width..]);
+                if (!s1.IsEmpty) s1[whole..].CopyTo(tail[(2 * width)..]);
+                if (!s2.IsEmpty) s2[whole..].CopyTo(tail[(3 * width)..]);
+                if (!s3.IsEmpty) s3[whole..].CopyTo(tail[(4 * width)..]);
+                Apply(kind, c, tail[..width], tail.Slice(width, width), tail.Slice(2 * width, width), tail.Slice(3 * width, width),
+                    tail.Slice(4 * width, width), width);
+                tail[..n].CopyTo(p[whole..]);
+                if (!s1.IsEmpty) tail.Slice(2 * width, n).CopyTo(s1[whole..]);
+                if (!s2.IsEmpty) tail.Slice(3 * width, n).CopyTo(s2[whole..]);
+                if (!s3.IsEmpty) tail.Slice(4 * width, n).CopyTo(s3[whole..]);
             }
         });
     }
 
     /// <summary>a·b + c rounded once, as torch's add(alpha=) and addcmul are on the CPU (and the GPU kernels' fma).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<T> Fma<T>(Vector<T> a, Vector<T> b, Vector<T> c) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float))
@@ -72,62 +75,121 @@ internal static class OptimizerKernels
         throw new NotSupportedException($"optimizer update in {typeof(T).Name}");
     }
 
+    /// <summary>Updates the first <paramref name="length"/> elements (a multiple of the vector width) with one loop per
+    /// rule, so the rule is chosen once per chunk, not once per vector. A state span the rule does not use may be empty.</summary>
     private static void Apply<T>(OptimizerKind kind, in Constants<T> c, Span<T> parameters, ReadOnlySpan<T> gradients,
-        Span<T> state1, Span<T> state2, Span<T> state3)
+        Span<T> state1, Span<T> state2, Span<T> state3, int length)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var p = new Vector<T>(parameters);
-        var g = new Vector<T>(gradients);
-        if (c.HasL2) g = Fma(p, c.L2, g);
+        if (length == 0) return;
+        // Every span the rule reads or writes holds at least `length` elements (checked once here, not per vector).
+        if (parameters.Length < length || gradients.Length < length) throw new ArgumentException("optimizer spans shorter than the update");
+        ref T p = ref MemoryMarshal.GetReference(parameters);
+        ref readonly T g = ref MemoryMarshal.GetReference(gradients);
         switch (kind)
         {
             case OptimizerKind.Sgd:
-                p = Fma(g, -c.StepSize, p);
+                Sgd(c, ref p, in g, length);
                 break;
             case OptimizerKind.Momentum:
             case OptimizerKind.Nesterov:
-            {
-                var b = Fma(g, c.Aux, new Vector<T>(state1) * c.C1);
-                b.CopyTo(state1);
-                g = kind == OptimizerKind.Nesterov ? Fma(b, c.C1, g) : b;
-                p = Fma(g, -c.StepSize, p);
+                Momentum(c, kind == OptimizerKind.Nesterov, ref p, in g, ref Required(state1, length), length);
                 break;
-            }
             case OptimizerKind.RmsProp:
             {
-                var square = Fma(c.C1Complement * g, g, new Vector<T>(state1) * c.C1);
-                square.CopyTo(state1);
-                Vector<T> average;
-                if (c.Centered)
-                {
-                    var mean = Fma(g, c.C1Complement, new Vector<T>(state3) * c.C1);
-                    mean.CopyTo(state3);
-                    average = Vector.SquareRoot(Fma(-mean, mean, square));
-                }
-                else average = Vector.SquareRoot(square);
-                average += c.Eps;
-                if (c.RmsMomentum)
-                {
-                    var b = new Vector<T>(state2) * c.C2 + g / average;
-                    b.CopyTo(state2);
-                    p = Fma(b, -c.StepSize, p);
-                }
-                else p -= c.StepSize * g / average;
+                ref T momentum = ref c.RmsMomentum ? ref Required(state2, length) : ref Unsafe.NullRef<T>();
+                ref T mean = ref c.Centered ? ref Required(state3, length) : ref Unsafe.NullRef<T>();
+                RmsProp(c, ref p, in g, ref Required(state1, length), ref momentum, ref mean, length);
                 break;
             }
             case OptimizerKind.Adam:
             case OptimizerKind.AdamW:
-            {
-                if (kind == OptimizerKind.AdamW) p *= c.Decay;
-                var m = Fma(g, c.C1Complement, new Vector<T>(state1) * c.C1);
-                var v = Fma(c.C2Complement * g, g, new Vector<T>(state2) * c.C2);
-                m.CopyTo(state1);
-                v.CopyTo(state2);
-                p -= c.StepSize * m / (Vector.SquareRoot(v) / c.Aux + c.Eps);
+                Adam(c, kind == OptimizerKind.AdamW, ref p, in g, ref Required(state1, length), ref Required(state2, length), length);
                 break;
-            }
             default: throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown optimizer");
         }
-        p.CopyTo(parameters);
+    }
+
+    private static ref T Required<T>(Span<T> state, int length)
+    {
+        if (state.Length < length) throw new ArgumentException($"optimizer state holds {state.Length} elements, the update needs {length}");
+        return ref MemoryMarshal.GetReference(state);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> Gradient<T>(in Constants<T> c, ref readonly T g, Vector<T> p, nuint i)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var gradient = Vector.LoadUnsafe(in g, i);
+        return c.HasL2 ? Fma(p, c.L2, gradient) : gradient;
+    }
+
+    private static void Sgd<T>(in Constants<T> c, ref T p, ref readonly T g, int length) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (nuint i = 0; i < (nuint)length; i += (nuint)Vector<T>.Count)
+        {
+            var pv = Vector.LoadUnsafe(ref p, i);
+            Fma(Gradient(c, in g, pv, i), -c.StepSize, pv).StoreUnsafe(ref p, i);
+        }
+    }
+
+    private static void Momentum<T>(in Constants<T> c, bool nesterov, ref T p, ref readonly T g, ref T buffer, int length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (nuint i = 0; i < (nuint)length; i += (nuint)Vector<T>.Count)
+        {
+            var pv = Vector.LoadUnsafe(ref p, i);
+            var gv = Gradient(c, in g, pv, i);
+            var b = Fma(gv, c.Aux, Vector.LoadUnsafe(ref buffer, i) * c.C1);
+            b.StoreUnsafe(ref buffer, i);
+            gv = nesterov ? Fma(b, c.C1, gv) : b;
+            Fma(gv, -c.StepSize, pv).StoreUnsafe(ref p, i);
+        }
+    }
+
+    private static void RmsProp<T>(in Constants<T> c, ref T p, ref readonly T g, ref T square, ref T momentum, ref T mean, int length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (nuint i = 0; i < (nuint)length; i += (nuint)Vector<T>.Count)
+        {
+            var pv = Vector.LoadUnsafe(ref p, i);
+            var gv = Gradient(c, in g, pv, i);
+            var sq = Fma(c.C1Complement * gv, gv, Vector.LoadUnsafe(ref square, i) * c.C1);
+            sq.StoreUnsafe(ref square, i);
+            Vector<T> average;
+            if (c.Centered)
+            {
+                var mv = Fma(gv, c.C1Complement, Vector.LoadUnsafe(ref mean, i) * c.C1);
+                mv.StoreUnsafe(ref mean, i);
+                average = Vector.SquareRoot(Fma(-mv, mv, sq));
+            }
+            else average = Vector.SquareRoot(sq);
+            average += c.Eps;
+            if (c.RmsMomentum)
+            {
+                var b = Vector.LoadUnsafe(ref momentum, i) * c.C2 + gv / average;
+                b.StoreUnsafe(ref momentum, i);
+                pv = Fma(b, -c.StepSize, pv);
+            }
+            else pv -= c.StepSize * gv / average;
+            pv.StoreUnsafe(ref p, i);
+        }
+    }
+
+    private static void Adam<T>(in Constants<T> c, bool decoupled, ref T p, ref readonly T g, ref T first, ref T second, int length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (nuint i = 0; i < (nuint)length; i += (nuint)Vector<T>.Count)
+        {
+            var pv = Vector.LoadUnsafe(ref p, i);
+            var gv = Gradient(c, in g, pv, i);
+            if (decoupled) pv *= c.Decay;
+            var m = Fma(gv, c.C1Complement, Vector.LoadUnsafe(ref first, i) * c.C1);
+            var v = Fma(c.C2Complement * gv, gv, Vector.LoadUnsafe(ref second, i) * c.C2);
+            m.StoreUnsafe(ref first, i);
+            v.StoreUnsafe(ref second, i);
+            pv -= c.StepSize * m / (Vector.SquareRoot(v) / c.Aux + c.Eps);
+            pv.StoreUnsafe(ref p, i);
+        }
     }
 }
