@@ -37,6 +37,9 @@ Bench("mse 256x784", () => be.Loss(LossKind.SquaredError, z.All, t.All, 1f / (B 
 var p = Buf(50992, -0.1f, 0.1f); var pg = Buf(50992, -0.01f, 0.01f); var s1 = Buf(50992, -0.01f, 0.01f); var s2 = Buf(50992, 0, 0.001f);
 int step = 1;
 Bench("adam 50992", () => be.OptimizerUpdate(new OptimizerStep(OptimizerKind.Adam, 1e-3, step++), p.All, pg.All, s1.All, s2.All), () => Hash(p).ToString("x"));
+var p4 = Buf(419120, -0.1f, 0.1f); var pg4 = Buf(419120, -0.01f, 0.01f); var m4 = Buf(419120, -0.01f, 0.01f); var v4 = Buf(419120, 0, 0.001f);
+int step4 = 1;
+Bench("adam 419120", () => be.OptimizerUpdate(new OptimizerStep(OptimizerKind.Adam, 1e-3, step4++), p4.All, pg4.All, m4.All, v4.All), () => Hash(p4).ToString("x"));
 var rp = Buf(50992, -0.1f, 0.1f);
 Bench("rmsprop 50992", () => be.OptimizerUpdate(new OptimizerStep(OptimizerKind.RmsProp, 1e-3, 1), rp.All, pg.All, s2.All, s1.All), () => Hash(rp).ToString("x"));
 var dyD = Buf(B * D); var db = be.Allocate(D);
@@ -66,6 +69,41 @@ Bench("sigmoid backward 256x784", () => be.ActivationBackward(Activation.Sigmoid
         be.Gemm(Transpose.Yes, Transpose.No, D, H, B, 1, xb.All, D, dh1.All, H, 0, dw1.All, H);
         be.OptimizerUpdate(new OptimizerStep(OptimizerKind.Adam, 1e-3, st++), pp.All, pg.All, ps1.All, ps2.All);
     }, () => Hash(pp).ToString("x"));
+    if ("dense32 breakdown".Contains(filter))
+    {
+        // the same sequence, each kernel timed in place (mean us per call over the repetitions)
+        var names = new[] { "gather", "gemm fwd1", "gemm fwd2", "loss", "loss again", "gemm dW2", "db2", "gemm dx2", "relu bwd", "gemm dW1", "adam" };
+        var acts = new Action[]
+        {
+            () => be.GatherRows(images.All, D, order.All, xb.All),
+            () => be.Gemm(Transpose.No, Transpose.Yes, B, H, D, 1, xb.All, D, w1.All, D, 0, c1.All, H, BiasMode.PerColumn, b1.All, Activation.Relu),
+            () => be.Gemm(Transpose.No, Transpose.No, B, D, H, 1, c1.All, H, w2.All, D, 0, c2.All, D, BiasMode.PerColumn, b2.All, Activation.Linear),
+            () => be.Loss(LossKind.BinaryCrossEntropyWithLogits, c2.All, xb.All, 1f / (B * D), loss.All, true, g.All),
+            () => be.Loss(LossKind.BinaryCrossEntropyWithLogits, c2.All, xb.All, 1f / (B * D), loss.All, true, g.All),
+            () => be.Gemm(Transpose.Yes, Transpose.No, H, D, B, 1, c1.All, H, g.All, D, 0, dw2.All, D),
+            () => be.BiasGradient(BiasMode.PerColumn, B, D, g.All, b2.All, false),
+            () => be.Gemm(Transpose.No, Transpose.Yes, B, H, D, 1, g.All, D, w2.All, D, 0, dh1.All, H),
+            () => be.ActivationBackward(Activation.Relu, ActivationParameters.Default, c1.All, dh1.All, dh1.All),
+            () => be.Gemm(Transpose.Yes, Transpose.No, D, H, B, 1, xb.All, D, dh1.All, H, 0, dw1.All, H),
+            () => be.OptimizerUpdate(new OptimizerStep(OptimizerKind.Adam, 1e-3, st++), pp.All, pg.All, ps1.All, ps2.All),
+        };
+        var total = new double[acts.Length];
+        for (int rep = 0; rep < reps + 5; rep++)
+            for (int k = 0; k < acts.Length; k++)
+            {
+                long t0 = Stopwatch.GetTimestamp(); acts[k]();
+                if (rep >= 5) total[k] += Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
+            }
+        for (int k = 0; k < acts.Length; k++) Console.WriteLine($"  dense32 breakdown {names[k],-10} mean {total[k] / reps,8:F1} us");
+        Console.WriteLine($"  dense32 breakdown {"sum",-10} mean {total.Sum() / reps,8:F1} us");
+    }
+}
+// the dense presets' GEMM shapes (m, n, k, transA, transB), each timed alone
+foreach (var (gm, gn, gk, ta, tb) in new[] { (64, 256, 784, false, true), (64, 784, 256, false, true), (784, 256, 64, true, false), (64, 256, 784, false, false),
+    (256, 784, 64, true, false), (64, 32, 256, false, true), (256, 32, 784, false, true), (256, 784, 32, false, true), (32, 784, 256, true, false), (784, 32, 256, true, false), (256, 32, 784, false, false) })
+{
+    var ga = Buf((long)gm * gk); var gb = Buf((long)gk * gn); var gc = be.Allocate((long)gm * gn);
+    Bench($"gemmshape {gm}x{gn}x{gk} {(ta ? 'T' : 'N')}{(tb ? 'T' : 'N')}", () => be.Gemm(ta ? Transpose.Yes : Transpose.No, tb ? Transpose.Yes : Transpose.No, gm, gn, gk, 1, ga.All, ta ? gm : gk, gb.All, tb ? gk : gn, 0, gc.All, gn), () => "");
 }
 // conv shapes (batch 128)
 int N = 128;

@@ -38,22 +38,40 @@ internal sealed class ManagedCpuGemm(int threads) : ICpuGemm
 }
 
 /// <summary>
-/// GEMM through OpenBLAS's CBLAS. Fast, but not bit-reproducible across thread counts. The thread
-/// count is OpenBLAS's process-wide setting.
+/// GEMM through OpenBLAS's CBLAS, one OpenBLAS thread per call: GpuAe splits C into row (or column) blocks, one per
+/// core, and the <see cref="CpuParallel"/> workers each make a single-threaded call on their block.
 /// </summary>
+/// <remarks>
+/// Why not OpenBLAS's own threads: a training step alternates GEMMs with GpuAe's parallel elementwise kernels, and
+/// OpenBLAS's idle threads spin on the cores those kernels need, while ours hand over between the two. In the dense32
+/// step (benchmarks/cpu-kernels, "dense32 breakdown") the skinny GEMMs (one side 32) took 0.55-0.65x the time and the
+/// step 0.7-0.8x. Rows are preferred: a thread's output rows are then the rows the next elementwise kernel gives the
+/// same thread (CpuParallel's front/back claiming), still in its cache. Results depend on the shape and the thread
+/// count only, not on scheduling; like any change of blocking they are not bit-identical to one multithreaded call.
+/// </remarks>
 internal sealed class OpenBlasCpuGemm : ICpuGemm
 {
-    /// <summary>Binds OpenBLAS; throws <see cref="DllNotFoundException"/> when it is missing.
-    /// <paramref name="threads"/> &gt; 0 sets OpenBLAS's (process-wide) thread count.</summary>
+    /// <summary>Below this many multiply-adds a call runs whole on the calling thread: a fork costs more.</summary>
+    private const long SerialWork = 1L << 17;
+
+    /// <summary>The least rows (or columns) a block gets; thinner blocks made OpenBLAS's packing dominate.</summary>
+    private const int MinBlock = 32;
+
+    /// <summary>Binds OpenBLAS and sets its (process-wide) thread count to 1; throws <see cref="DllNotFoundException"/>
+    /// when it is missing. <paramref name="threads"/> &lt;= 0 means all cores.</summary>
     public OpenBlasCpuGemm(int threads = 0)
     {
         OpenBlas.EnsureLoaded();
-        if (threads > 0) OpenBlas.SetThreads(threads);
+        OpenBlas.SetThreads(1);
+        Threads = threads > 0 ? threads : Environment.ProcessorCount;
     }
 
-    public string Name => $"{OpenBlas.Config}, {OpenBlas.Threads} threads";
+    /// <summary>Blocks per call at most (one per core by default).</summary>
+    public int Threads { get; }
 
-    public unsafe void Multiply<T>(bool transA, bool transB, int m, int n, int k,
+    public string Name => $"{OpenBlas.Config}, {Threads} threads (one OpenBLAS call per row block)";
+
+    public void Multiply<T>(bool transA, bool transB, int m, int n, int k,
         T alpha, T[] a, int aOffset, int lda, T[] b, int bOffset, int ldb,
         T beta, T[] c, int cOffset, int ldc)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -67,6 +85,34 @@ internal sealed class OpenBlasCpuGemm : ICpuGemm
             GemmArguments.ScaleC(m, n, beta, c, cOffset, ldc);
             return;
         }
+        bool byRows = m >= MinBlock * 2;
+        int extent = byRows ? m : n;
+        int blocks = (long)m * n * k < SerialWork ? 1 : Math.Min(Threads, extent / MinBlock);
+        if (blocks <= 1)
+        {
+            Call(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
+            return;
+        }
+        CpuParallel.For(blocks, 1, (first, last) =>
+        {
+            for (int block = first; block < last; block++)
+            {
+                int start = (int)((long)extent * block / blocks), end = (int)((long)extent * (block + 1) / blocks);
+                if (byRows) // rows [start, end) of op(A) and C
+                    Call(transA, transB, end - start, n, k, alpha, a, aOffset + (transA ? start : start * lda), lda,
+                        b, bOffset, ldb, beta, c, cOffset + start * ldc, ldc);
+                else // columns [start, end) of op(B) and C
+                    Call(transA, transB, m, end - start, k, alpha, a, aOffset, lda,
+                        b, bOffset + (transB ? start * ldb : start), ldb, beta, c, cOffset + start, ldc);
+            }
+        });
+    }
+
+    private static unsafe void Call<T>(bool transA, bool transB, int m, int n, int k,
+        T alpha, T[] a, int aOffset, int lda, T[] b, int bOffset, int ldb,
+        T beta, T[] c, int cOffset, int ldc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         int ta = transA ? OpenBlas.Trans : OpenBlas.NoTrans, tb = transB ? OpenBlas.Trans : OpenBlas.NoTrans;
         fixed (T* pa = a, pb = b, pc = c)
         {

@@ -33,6 +33,28 @@ public class CpuParallelTests
         }
     }
 
+    /// <summary>A kernel body that forks again (a row-block GEMM whose epilogue is parallel), and several threads forking
+    /// at once (two backends in one process): the workers take whichever job came last, the callers finish the rest.</summary>
+    [Fact]
+    public void For_NestedAndConcurrentCallsRunEveryItemOnce()
+    {
+        const int outer = 16, inner = 5000;
+        for (int run = 0; run < 10; run++)
+        {
+            var hits = new int[4 * outer * inner];
+            Parallel.For(0, 4, caller =>
+                CpuParallel.For(outer, 1, (start, end) =>
+                {
+                    for (int o = start; o < end; o++)
+                        CpuParallel.For(inner, 100, (s, e) =>
+                        {
+                            for (int i = s; i < e; i++) Interlocked.Increment(ref hits[(caller * outer + o) * inner + i]);
+                        });
+                }));
+            Assert.All(hits, h => Assert.Equal(1, h));
+        }
+    }
+
     [Fact]
     public void For_RethrowsTheLowestFailingChunksOwnException()
     {

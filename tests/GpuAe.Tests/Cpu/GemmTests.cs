@@ -13,11 +13,14 @@ public class GemmTests
 {
     /// <summary>m, n, k: ones, primes, exact and ragged micro-tiles (6 x 16 floats, 6 x 8 doubles),
     /// more than one row block (144), depth block (256) and column block (4096 at kc = 256), packed
-    /// and unpacked operands (A packed for wide chunks, B left unpacked for few rows).</summary>
+    /// and unpacked operands (A packed for wide chunks, B left unpacked for few rows), and the OpenBLAS
+    /// provider's split of C into row or column blocks.</summary>
     static readonly (int M, int N, int K)[] Shapes =
     [
         (1, 1, 1), (1, 7, 13), (7, 1, 13), (13, 31, 7), (97, 13, 31), (31, 97, 97),
         (6, 16, 256), (12, 32, 1), (7, 17, 257), (145, 33, 520), (150, 40, 5), (20, 1500, 40), (2, 4100, 512),
+        // OpenBLAS is called once per row block (96 rows) or per column block (31 rows, 200 columns)
+        (96, 40, 97), (31, 200, 41),
     ];
 
     public static TheoryData<int, int, int, bool, bool> Cases()
