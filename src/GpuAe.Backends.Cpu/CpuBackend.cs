@@ -65,12 +65,15 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
         GemmShapes.Check(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc, biasMode, bias?.Length);
         HostView<T> av = Reals(a), bv = Reals(b), cv = Reals(c);
         if (m == 0 || n == 0) return;
+        Action<int, int>? epilogue = null;
+        if (biasMode != BiasMode.None || activation != Activation.Linear)
+        {
+            var biasView = biasMode == BiasMode.None ? default : Reals(bias!.Value);
+            epilogue = (firstRow, endRow) => ActivationKernels.BiasActivationEpilogue(firstRow, endRow, n, cv, ldc, biasMode, biasView, activation);
+        }
         _gemm.Multiply(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k,
             T.CreateTruncating(alpha), av.Data, av.Offset, lda, bv.Data, bv.Offset, ldb,
-            T.CreateTruncating(beta), cv.Data, cv.Offset, ldc);
-        if (biasMode != BiasMode.None || activation != Activation.Linear)
-            ActivationKernels.BiasActivationEpilogue(m, n, cv, ldc, biasMode,
-                biasMode == BiasMode.None ? default : Reals(bias!.Value), activation);
+            T.CreateTruncating(beta), cv.Data, cv.Offset, ldc, epilogue);
     }
 
     public void BiasGradient(BiasMode mode, int rows, int cols, BufferView dy, BufferView dbias, bool accumulate) =>

@@ -12,10 +12,12 @@ internal interface ICpuGemm
     /// <summary>What runs, for logs and benchmark tables, e.g. "OpenBLAS 0.3.21 (...), 2 threads".</summary>
     string Name { get; }
 
-    /// <summary>See <see cref="ICpuGemm"/>. Offsets are in elements into each array.</summary>
+    /// <summary>See <see cref="ICpuGemm"/>. Offsets are in elements into each array. <paramref name="rowsDone"/>, when
+    /// given, is called once for each range of a partition of rows [0, m) of C, after those rows are final, possibly on
+    /// several threads at once (an epilogue that runs where the rows are still in cache).</summary>
     void Multiply<T>(bool transA, bool transB, int m, int n, int k,
         T alpha, T[] a, int aOffset, int lda, T[] b, int bOffset, int ldb,
-        T beta, T[] c, int cOffset, int ldc)
+        T beta, T[] c, int cOffset, int ldc, Action<int, int>? rowsDone = null)
         where T : unmanaged, IFloatingPointIeee754<T>;
 }
 
@@ -31,10 +33,13 @@ internal sealed class ManagedCpuGemm(int threads) : ICpuGemm
 
     public void Multiply<T>(bool transA, bool transB, int m, int n, int k,
         T alpha, T[] a, int aOffset, int lda, T[] b, int bOffset, int ldb,
-        T beta, T[] c, int cOffset, int ldc)
+        T beta, T[] c, int cOffset, int ldc, Action<int, int>? rowsDone = null)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => ManagedGemm.Multiply(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb,
+    {
+        ManagedGemm.Multiply(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb,
             beta, c, cOffset, ldc, Threads);
+        rowsDone?.Invoke(0, m);
+    }
 }
 
 /// <summary>
@@ -73,7 +78,7 @@ internal sealed class OpenBlasCpuGemm : ICpuGemm
 
     public void Multiply<T>(bool transA, bool transB, int m, int n, int k,
         T alpha, T[] a, int aOffset, int lda, T[] b, int bOffset, int ldb,
-        T beta, T[] c, int cOffset, int ldc)
+        T beta, T[] c, int cOffset, int ldc, Action<int, int>? rowsDone = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         GemmArguments.RequireFloatOrDouble<T>();
@@ -83,6 +88,7 @@ internal sealed class OpenBlasCpuGemm : ICpuGemm
         if (k == 0 || alpha == T.Zero)
         {
             GemmArguments.ScaleC(m, n, beta, c, cOffset, ldc);
+            rowsDone?.Invoke(0, m);
             return;
         }
         bool byRows = m >= MinBlock * 2;
@@ -91,6 +97,7 @@ internal sealed class OpenBlasCpuGemm : ICpuGemm
         if (blocks <= 1)
         {
             Call(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
+            rowsDone?.Invoke(0, m);
             return;
         }
         CpuParallel.For(blocks, 1, (first, last) =>
@@ -99,13 +106,17 @@ internal sealed class OpenBlasCpuGemm : ICpuGemm
             {
                 int start = (int)((long)extent * block / blocks), end = (int)((long)extent * (block + 1) / blocks);
                 if (byRows) // rows [start, end) of op(A) and C
+                {
                     Call(transA, transB, end - start, n, k, alpha, a, aOffset + (transA ? start : start * lda), lda,
                         b, bOffset, ldb, beta, c, cOffset + start * ldc, ldc);
+                    rowsDone?.Invoke(start, end);
+                }
                 else // columns [start, end) of op(B) and C
                     Call(transA, transB, m, end - start, k, alpha, a, aOffset, lda,
                         b, bOffset + (transB ? start * ldb : start), ldb, beta, c, cOffset + start, ldc);
             }
         });
+        if (!byRows) rowsDone?.Invoke(0, m);
     }
 
     private static unsafe void Call<T>(bool transA, bool transB, int m, int n, int k,

@@ -18,12 +18,13 @@ internal static class ActivationKernels
         CpuParallel.For(dx.Length, Grain, (start, end) =>
             BackwardSpan(activation, parameters, y.Part(start, end - start), dy.Part(start, end - start), dx.Part(start, end - start)));
 
-    /// <summary>C rows (stride ldc, n used) += bias, then the fused activation (fixed parameters), in place.</summary>
-    public static void BiasActivationEpilogue<T>(int m, int n, HostView<T> c, int ldc, BiasMode biasMode, HostView<T> bias, Activation activation)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
-        CpuParallel.For(m, Math.Max(1, Grain / Math.Max(1, n)), (start, end) =>
+    /// <summary>C rows [firstRow, endRow) (stride ldc, n used) += bias, then the fused activation (fixed parameters), in
+    /// place.</summary>
+    public static void BiasActivationEpilogue<T>(int firstRow, int endRow, int n, HostView<T> c, int ldc, BiasMode biasMode, HostView<T> bias,
+        Activation activation) where T : unmanaged, IFloatingPointIeee754<T> =>
+        CpuParallel.For(endRow - firstRow, Math.Max(1, Grain / Math.Max(1, n)), (start, end) =>
         {
-            for (int row = start; row < end; row++)
+            for (int row = firstRow + start; row < firstRow + end; row++)
             {
                 var r = c.Part(row * ldc, n);
                 if (biasMode == BiasMode.PerColumn) TensorPrimitives.Add(r, bias.Part(0, n), r);
