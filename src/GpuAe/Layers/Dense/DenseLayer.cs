@@ -1,5 +1,6 @@
 using GpuAe.Backends;
 using GpuAe.Graph;
+using GpuAe.Training;
 
 namespace GpuAe.Layers.Dense;
 
@@ -33,7 +34,19 @@ internal sealed class DenseLayer : Layer
     public override Shape OutputShape => new(_units);
     public override IReadOnlyList<ParameterDecl> Parameters { get; }
 
-    public override LayerOutput Forward(GraphBuilder graph, Tensor x, IParameterSource parameters)
+    public override LayerOutput Forward(GraphBuilder graph, Tensor x, IParameterSource parameters) => BuildForward(graph, x, parameters, null);
+
+    /// <summary>
+    /// <see cref="Forward"/> for the layer that reads the plan's batch first (x is the gathered input or a view of it,
+    /// nothing in between): one launch gathers the batch on the GEMM's A loads straight from the resident data set
+    /// (<see cref="IBackend.GemmGatherRows"/>) and also writes it to x (the loss target, the dW GEMM's operand), in
+    /// place of the plan's gather_batch step. Samples staged in batch order (<see cref="PlanInputs.Samples"/>) are
+    /// copied to x first, as gather_batch does.
+    /// </summary>
+    internal LayerOutput ForwardGathering(GraphBuilder graph, Tensor x, IParameterSource parameters, PlanInputs inputs) =>
+        BuildForward(graph, x, parameters, inputs);
+
+    private LayerOutput BuildForward(GraphBuilder graph, Tensor x, IParameterSource parameters, PlanInputs? gatherFrom)
     {
         int batch = Batch(x), inputs = _inputs, units = _units;
         var w = parameters.Get(graph, Parameters[0].Name);
@@ -41,12 +54,30 @@ internal sealed class DenseLayer : Layer
         var y = graph.Planned($"{Name}.y", new Shape(batch, units));
         var activation = Activation;
         var backend = graph.Backend;
-        graph.Add($"{Name}.gemm", [x, w.Value, b.Value], [y], r =>
-        {
-            BufferView xv = r[x], wv = r[w.Value], bv = r[b.Value], yv = r[y];
-            return () => backend.Gemm(Transpose.No, Transpose.Yes, batch, units, inputs, 1f, xv, inputs, wv, inputs,
-                0f, yv, units, BiasMode.PerColumn, bv, activation);
-        });
+        if (gatherFrom is { } source)
+            graph.Add($"{Name}.gather_gemm", [w.Value, b.Value], [x, y], r =>
+            {
+                BufferView xv = r[x], wv = r[w.Value], bv = r[b.Value], yv = r[y];
+                return () =>
+                {
+                    if (source.Samples is { } samples)
+                    {
+                        backend.Copy(samples.Slice((long)source.Start * inputs, (long)batch * inputs), xv);
+                        backend.Gemm(Transpose.No, Transpose.Yes, batch, units, inputs, 1f, xv, inputs, wv, inputs,
+                            0f, yv, units, BiasMode.PerColumn, bv, activation);
+                    }
+                    else
+                        backend.GemmGatherRows(Transpose.Yes, batch, units, inputs, source.Images, source.Order.Slice(source.Start, batch),
+                            xv, wv, inputs, yv, units, BiasMode.PerColumn, bv, activation);
+                };
+            });
+        else
+            graph.Add($"{Name}.gemm", [x, w.Value, b.Value], [y], r =>
+            {
+                BufferView xv = r[x], wv = r[w.Value], bv = r[b.Value], yv = r[y];
+                return () => backend.Gemm(Transpose.No, Transpose.Yes, batch, units, inputs, 1f, xv, inputs, wv, inputs,
+                    0f, yv, units, BiasMode.PerColumn, bv, activation);
+            });
 
         return new LayerOutput(y, (g, dy, needInputGradient) =>
         {
