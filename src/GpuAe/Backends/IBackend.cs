@@ -68,7 +68,7 @@ public interface IBackend : IDisposable
     /// launch): C[m,n] = op(dz)[m,k] op(B)[k,n] with dz = dy * f'(y) elementwise, dz laid out as <see cref="Gemm"/>'s A
     /// (dy and y share the layout and <paramref name="lda"/>; f with the fixed parameters of
     /// <see cref="ActivationParameters.Default"/>, written through y as <see cref="ActivationBackward"/>; every
-    /// <see cref="Activation"/>, <see cref="Activation.Linear"/> giving dz = dy without reading y).
+    /// <see cref="Activation"/>, <see cref="Activation.Linear"/> giving dz = dy without reading y, which may then be empty).
     /// When <paramref name="rowSums"/> is given (m elements) it also writes rowSums[i] = Σ_k op(dz)[i][k], k in order:
     /// with op(dz) = dzᵀ that is the bias gradient Σ_rows dz of dW = dzᵀ x, taken from the values the GEMM loads anyway.
     /// alpha = 1, beta = 0: overwrites C and rowSums; neither may alias an input. Same values as

@@ -84,17 +84,19 @@ internal sealed class DenseLayer : Layer
             // Two GEMMs that read dy and y (GemmActivationGradient): dz = dy*f'(y) is formed on A's loads, so there is
             // no dz buffer and no activation launch. dW = dzᵀ x also gives db (the row sums of dzᵀ it loads anyway);
             // it runs on the side stream, since only the optimizer reads dW and db.
-            g.Add($"{Name}.weight_gradient", [y, dy, x], [w.Gradient, b.Gradient], r =>
+            // a linear layer's GEMMs do not read y: not listing it lets its memory go back to the planner after the forward pass
+            bool readsY = activation != Activation.Linear;
+            g.Add($"{Name}.weight_gradient", readsY ? [y, dy, x] : [dy, x], [w.Gradient, b.Gradient], r =>
             {
-                BufferView yv = r[y], dyv = r[dy], xv = r[x], dwv = r[w.Gradient], dbv = r[b.Gradient];
+                BufferView yv = readsY ? r[y] : default, dyv = r[dy], xv = r[x], dwv = r[w.Gradient], dbv = r[b.Gradient];
                 return () => backend.GemmActivationGradient(Transpose.Yes, Transpose.No, units, inputs, batch, activation,
                     yv, dyv, units, xv, inputs, dwv, inputs, dbv);
             }, StepStream.Side);
             if (!needInputGradient) return null;
             var dx = g.Planned($"{Name}.dx", x.Shape);
-            g.Add($"{Name}.input_gradient", [y, dy, w.Value], [dx], r =>
+            g.Add($"{Name}.input_gradient", readsY ? [y, dy, w.Value] : [dy, w.Value], [dx], r =>
             {
-                BufferView yv = r[y], dyv = r[dy], wv = r[w.Value], dxv = r[dx];
+                BufferView yv = readsY ? r[y] : default, dyv = r[dy], wv = r[w.Value], dxv = r[dx];
                 return () => backend.GemmActivationGradient(Transpose.No, Transpose.No, batch, inputs, units, activation,
                     yv, dyv, units, wv, inputs, dxv, inputs);
             });
