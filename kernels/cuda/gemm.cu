@@ -14,14 +14,40 @@
  * otherwise scalar with zero fill at the edges. Each thread keeps TM x TN accumulators in registers.
  * Epilogue (fused): alpha*acc (+ beta*C, C read only when beta != 0) (+ bias per column / per row),
  * then the activation of portable.h. Overwrites C when beta = 0. Deterministic: a fixed k order.
- * Launch: grid (ceil(N/BN), ceil(M/BM)), block 256. */
+ * Launch: grid (ceil(N/BN), ceil(M/BM)), block 256.
+ * Fused operand forms (flags in `fuse`, the same as kernels/opencl/gemm.cl; A is then loaded scalar):
+ *   FUSE_DACT     op(A) is dz = A * f'(Y) (act_derivative_p of portable.h, fixed parameters of `dAct`; Y laid out as A);
+ *   FUSE_ROW_SUMS rowSums[i] = sum_k op(A)[i][k], k in order, by the threads of column block 0 with tx == 0;
+ *   FUSE_GATHER   (A not transposed) row i of A is row rowIndex[i]; column block 0 writes the rows it loads to
+ *                 gathered [M, K]. Under step capture the indices start at rowIndex + counter[0] * M (stepped entry). */
 #include "../common/portable.h"
 
 #define BIAS_NONE 0
 #define BIAS_PER_COLUMN 1
 #define BIAS_PER_ROW 2
 
+#define FUSE_DACT 1
+#define FUSE_ROW_SUMS 2
+#define FUSE_GATHER 4
+
 namespace gpuae {
+
+/* The fused operand arguments of A (see the header); fuse == 0 is the plain GEMM. */
+struct FusedA {
+    int fuse, act;
+    const float* y;
+    const int* rowIndex;
+    float* gathered;
+    bool firstBlock;
+
+    __device__ __forceinline__ float load(const float* p, long long at, long long row, int k, int ks, bool gatherRow) const
+    {
+        float v = p[at];
+        if (fuse & FUSE_DACT) v *= act_derivative_p(act, y[at], LEAKY_RELU_SLOPE, ELU_ALPHA, SOFTPLUS_BETA, SOFTPLUS_THRESHOLD);
+        if (gatherRow && firstBlock) gathered[row * ks + k] = v;
+        return v;
+    }
+};
 
 /* Stages a BM x BK slice of op(A) (or, with ROWS = BN, a BK x BN slice of op(B) through the
  * transposed view) into registers. "Major" is the operand's contiguous axis in memory. */
@@ -37,6 +63,30 @@ struct TileLoader {
     __device__ __forceinline__ void load(const float* __restrict__ p, int ld, int rows, int ks,
                                          int r0, int k0, int tid, bool vec)
     {
+        load(p, ld, rows, ks, r0, k0, tid, vec, FusedA{});
+    }
+
+    /* The fused form loads op(A) scalar (fa.fuse != 0): rows through fa.rowIndex, values times f'(Y). */
+    __device__ __forceinline__ void load(const float* __restrict__ p, int ld, int rows, int ks,
+                                         int r0, int k0, int tid, bool vec, const FusedA& fa)
+    {
+        if (fa.fuse) {
+            const bool gather = KCONTIGUOUS && (fa.fuse & FUSE_GATHER);
+            #pragma unroll
+            for (int q = 0; q < COUNT; q++) {
+                int idx = q * THREADS + tid;
+                int r, k;
+                if (KCONTIGUOUS) { r = idx / BK; k = idx % BK; } else { k = idx / ROWS; r = idx % ROWS; }
+                int gr = r0 + r, gk = k0 + k;
+                if (gr < rows && gk < ks) {
+                    long long src = gather ? fa.rowIndex[gr] : gr;
+                    v[q] = fa.load(p, KCONTIGUOUS ? src * ld + gk : (long long)gk * ld + gr, gr, gk, ks, gather);
+                } else {
+                    v[q] = 0.0f;
+                }
+            }
+            return;
+        }
         if (KCONTIGUOUS) {
             /* quads along k: thread handles COUNT/4 quads (or COUNT scalars) */
             if (COUNT % 4 == 0 && vec) {
@@ -109,7 +159,8 @@ struct TileLoader {
 template <int BM, int BN, int BK, int TM, int TN, bool TA, bool TB>
 __device__ __forceinline__ void gemm_tiled(int M, int N, int K, float alpha,
     const float* __restrict__ A, int aOff, int lda, const float* __restrict__ B, int bOff, int ldb,
-    float beta, float* __restrict__ C, int cOff, int ldc, int biasMode, const float* __restrict__ bias, int biasOff, int act)
+    float beta, float* __restrict__ C, int cOff, int ldc, int biasMode, const float* __restrict__ bias, int biasOff, int act,
+    FusedA fa, float* __restrict__ rowSums)
 {
     constexpr int THREADS = (BM / TM) * (BN / TN);
     static_assert(THREADS == 256, "configurations use 256 threads");
@@ -125,7 +176,12 @@ __device__ __forceinline__ void gemm_tiled(int M, int N, int K, float alpha,
      * op(B) as L[n][k]: B [K,N] is n-contiguous; B^T (B stored [N,K]) is k-contiguous. */
     TileLoader<THREADS, BM, BK, !TA> la;
     TileLoader<THREADS, BN, BK, TB> lb;
-    const bool vecA = (aOff & 3) == 0 && (lda & 3) == 0;
+    const bool vecA = fa.fuse == 0 && (aOff & 3) == 0 && (lda & 3) == 0;   /* the store must match the load's layout */
+    fa.firstBlock = blockIdx.x == 0;
+    const bool sums = (fa.fuse & FUSE_ROW_SUMS) && blockIdx.x == 0 && tx == 0;
+    float rs[TM];
+    #pragma unroll
+    for (int i = 0; i < TM; i++) rs[i] = 0.0f;
     const bool vecB = (bOff & 3) == 0 && (ldb & 3) == 0;
 
     float acc[TM][TN];
@@ -136,7 +192,7 @@ __device__ __forceinline__ void gemm_tiled(int M, int N, int K, float alpha,
 
     const int tiles = (K + BK - 1) / BK;
     if (tiles > 0) {
-        la.load(A, lda, M, K, m0, 0, tid, vecA);
+        la.load(A, lda, M, K, m0, 0, tid, vecA, fa);
         lb.load(B, ldb, N, K, n0, 0, tid, vecB);
         la.store(As[0], tid, vecA);
         lb.store(Bs[0], tid, vecB);
@@ -145,7 +201,7 @@ __device__ __forceinline__ void gemm_tiled(int M, int N, int K, float alpha,
     for (int t = 0; t < tiles; t++) {
         const int cur = t & 1;
         if (t + 1 < tiles) {
-            la.load(A, lda, M, K, m0, (t + 1) * BK, tid, vecA);
+            la.load(A, lda, M, K, m0, (t + 1) * BK, tid, vecA, fa);
             lb.load(B, ldb, N, K, n0, (t + 1) * BK, tid, vecB);
         }
         #pragma unroll
@@ -171,6 +227,10 @@ __device__ __forceinline__ void gemm_tiled(int M, int N, int K, float alpha,
                     for (int u = 0; u < TN; u++) b[u] = Bs[cur][k * BN + tx * TN + u];
                 }
             }
+            if (sums) {
+                #pragma unroll
+                for (int i = 0; i < TM; i++) rs[i] += a[i];
+            }
             #pragma unroll
             for (int i = 0; i < TM; i++)
                 #pragma unroll
@@ -188,6 +248,7 @@ __device__ __forceinline__ void gemm_tiled(int M, int N, int K, float alpha,
     for (int i = 0; i < TM; i++) {
         const int row = m0 + ty * TM + i;
         if (row >= M) continue;
+        if (sums) rowSums[row] = rs[i];
         #pragma unroll
         for (int j = 0; j < TN; j++) {
             const int col = n0 + tx * TN + j;
@@ -206,12 +267,15 @@ __device__ __forceinline__ void gemm_tiled(int M, int N, int K, float alpha,
 
 #define GEMM_PARAMS int M, int N, int K, float alpha, const float* __restrict__ A, int aOff, int lda,   \
     const float* __restrict__ B, int bOff, int ldb, float beta, float* __restrict__ C, int cOff, int ldc, \
-    int biasMode, const float* __restrict__ bias, int biasOff, int act
-#define GEMM_ARGS M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc, biasMode, bias, biasOff, act
+    int biasMode, const float* __restrict__ bias, int biasOff, int act,                                   \
+    int fuse, int dAct, const float* __restrict__ Y, int yOff, float* __restrict__ rowSums, int rsOff,     \
+    const int* __restrict__ rowIndex, int riOff, float* __restrict__ gathered, int gOff
+#define GEMM_ARGS(indexBase) M, N, K, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc, biasMode, bias, biasOff, act, \
+    gpuae::FusedA{fuse, dAct, Y + yOff, (indexBase), gathered + gOff, false}, rowSums + rsOff
 
 #define GEMM_ENTRY(tile, BM, BN, BK, TM, TN, ta, tb, TA, TB)                                        \
     extern "C" __global__ void __launch_bounds__(256) gemm_f32_##tile##_##ta##tb(GEMM_PARAMS)       \
-    { gpuae::gemm_tiled<BM, BN, BK, TM, TN, TA, TB>(GEMM_ARGS); }
+    { gpuae::gemm_tiled<BM, BN, BK, TM, TN, TA, TB>(GEMM_ARGS(rowIndex + riOff)); }
 
 #define GEMM_TILE(tile, BM, BN, BK, TM, TN)                                  \
     GEMM_ENTRY(tile, BM, BN, BK, TM, TN, n, n, false, false)                 \
@@ -222,3 +286,13 @@ __device__ __forceinline__ void gemm_tiled(int M, int N, int K, float alpha,
 GEMM_TILE(t128, 128, 128, 8, 8, 8)
 GEMM_TILE(t64, 64, 64, 16, 4, 4)
 GEMM_TILE(t32, 32, 32, 16, 2, 2)
+
+/* Under step capture (CudaBackend.CaptureStep) the gathering GEMM reads its indices at rowIndex + riOff + counter[0] * M,
+ * counter being the replayed step's batch position in device memory, as gather_rows_stepped does. */
+#define GEMM_STEPPED_ENTRY(tile, BM, BN, BK, TM, TN)                                                           \
+    extern "C" __global__ void __launch_bounds__(256) gemm_f32_##tile##_nt_stepped(GEMM_PARAMS, const int* counter) \
+    { gpuae::gemm_tiled<BM, BN, BK, TM, TN, false, true>(GEMM_ARGS(rowIndex + riOff + (long long)counter[0] * M)); }
+
+GEMM_STEPPED_ENTRY(t128, 128, 128, 8, 8, 8)
+GEMM_STEPPED_ENTRY(t64, 64, 64, 16, 4, 4)
+GEMM_STEPPED_ENTRY(t32, 32, 32, 16, 2, 2)

@@ -16,6 +16,13 @@
  *                            per work-item in registers. Local size (TSN/WPTN, TSM/WPTM).
  * op(A) is A [M,K] (lda >= K) or A^T with A [K,M] (lda >= M); likewise op(B) is [K,N] or B^T with B [N,K].
  * bias: biasMode 0 none, 1 per column (N values), 2 per row (M values). C is read only when beta != 0.
+ * Fused operand forms (the gemm_cpu_* and gemm_tiled_* entries; the host never packs B for them), flags in `fuse`:
+ *   FUSE_DACT     op(A) is dz = A * f'(Y) (act_derivative_p of portable.h with the fixed parameters of act `dAct`),
+ *                 Y laid out as A (same offset pattern, lda): a dense layer's backward GEMMs read dy and y, no dz buffer.
+ *   FUSE_ROW_SUMS rowSums[i] = sum_k op(A)[i][k] (after FUSE_DACT), k in order, written by the work-items of column
+ *                 block 0 (they load every A value of their rows anyway): the bias gradient of dW = dz^T x. No atomics.
+ *   FUSE_GATHER   (A not transposed) row i of A is row rowIndex[i] of A: the batch gather on the first GEMM's loads;
+ *                 column block 0 also writes the rows it reads to `gathered` [M, K] (ld K).
  * OpenCL-only (vector types); the CUDA backend has its own GEMM. */
 #include "portable.h"
 
@@ -43,6 +50,23 @@
 #define BIAS_NONE 0
 #define BIAS_PER_COLUMN 1
 #define BIAS_PER_ROW 2
+
+#define FUSE_DACT 1
+#define FUSE_ROW_SUMS 2
+#define FUSE_GATHER 4
+
+/* The fused operand arguments of every gemm_cpu_* / gemm_tiled_* entry (see the header). */
+#define GEMM_FUSE_PARAMS int fuse, int dAct, __global const float* Y, int yOff, __global float* rowSums, int rsOff, \
+    __global const int* rowIndex, int riOff, __global float* gathered, int gOff
+
+/* One element of op(A) under the fused forms: A's value at `at`, times f'(Y[at]) under FUSE_DACT. */
+static inline float fused_a(__global const float* A, __global const float* Y, int at, int fuse, int dAct)
+{
+    float v = A[at];
+    if (fuse & FUSE_DACT)
+        v *= act_derivative_p(dAct, Y[at], LEAKY_RELU_SLOPE, ELU_ALPHA, SOFTPLUS_BETA, SOFTPLUS_THRESHOLD);
+    return v;
+}
 
 /* gpuae_log1p and gpuae_expm1 of portable.h, 16 lanes at a time. */
 static inline float16 log1p16(float16 e)
@@ -137,19 +161,37 @@ static inline void gemm_cpu_body(int M, int N, int K, float alpha,
                           __global const float* A, int lda, __global const float* B, int ldb,
                           float beta, __global float* C, int ldc,
                           int biasMode, __global const float* bias, int act,
-                          const int transA, const int transB, const int edge)
+                          const int transA, const int transB, const int edge,
+                          const int fused, int fuse, int dAct, __global const float* Y,
+                          __global float* rowSums, __global const int* rowIndex, __global float* gathered)
 {
     const int i0 = (int)get_global_id(0) * CPU_MR, j0 = (int)get_global_id(1) * 16;
-#define GPUAE_DECL(r) float16 acc##r = (float16)0.0f; \
-    __global const float* a##r = transA ? A + (edge ? min(i0 + r, M - 1) : i0 + r) : A + (edge ? min(i0 + r, M - 1) : i0 + r) * lda;
+    /* a##r: the start of row r of op(A) (element offset from A; Y uses the same offsets) */
+#define GPUAE_DECL(r) float16 acc##r = (float16)0.0f; float rs##r = 0.0f; \
+    const int row##r = edge ? min(i0 + r, M - 1) : i0 + r; \
+    const int a##r = transA ? row##r : (fused && (fuse & FUSE_GATHER) ? rowIndex[row##r] : row##r) * lda;
     FOR_ROWS(GPUAE_DECL)
 #undef GPUAE_DECL
     const int aStep = transA ? lda : 1;
+    /* column block 0 owns the row sums and the gathered copy of A's rows */
+    const int firstBlock = fused && j0 == 0;
     for (int k = 0; k < K; k++) {
         float16 b = load_b16(B, ldb, k, j0, N, transB, edge);
-#define GPUAE_STEP(r) acc##r = fma((float16)a##r[k * aStep], b, acc##r);
-        FOR_ROWS(GPUAE_STEP)
+        if (!fused) {
+#define GPUAE_STEP(r) acc##r = fma((float16)A[a##r + k * aStep], b, acc##r);
+            FOR_ROWS(GPUAE_STEP)
 #undef GPUAE_STEP
+        } else {
+#define GPUAE_STEP(r) { float v = fused_a(A, Y, a##r + k * aStep, fuse, dAct); acc##r = fma((float16)v, b, acc##r); \
+            if (firstBlock) { rs##r += v; if ((fuse & FUSE_GATHER) && (!edge || i0 + r < M)) gathered[(i0 + r) * K + k] = v; } }
+            FOR_ROWS(GPUAE_STEP)
+#undef GPUAE_STEP
+        }
+    }
+    if (firstBlock && (fuse & FUSE_ROW_SUMS)) {
+#define GPUAE_SUM(r) if (!edge || i0 + r < M) rowSums[i0 + r] = rs##r;
+        FOR_ROWS(GPUAE_SUM)
+#undef GPUAE_SUM
     }
     float16 biasCol = (float16)0.0f;
     if (biasMode == BIAS_PER_COLUMN) biasCol = load_b16(bias, 0, 0, j0, N, 0, edge);
@@ -158,20 +200,21 @@ static inline void gemm_cpu_body(int M, int N, int K, float alpha,
 #undef GPUAE_STORE
 }
 
+#define GEMM_CPU_CALL(TA, TB, edge, fused) gemm_cpu_body(M, N, K, alpha, A + aOff, lda, B + bOff, ldb, beta, C + cOff, ldc, \
+    biasMode, bias + biasOff, act, TA, TB, edge, fused, fuse, dAct, Y + yOff, rowSums + rsOff, rowIndex + riOff, gathered + gOff)
+
 #define GEMM_CPU_KERNEL(name, TA, TB)                                                                   \
 __kernel void name(int M, int N, int K, float alpha,                                                  \
                    __global const float* A, int aOff, int lda, __global const float* B, int bOff, int ldb, \
                    float beta, __global float* C, int cOff, int ldc,                                   \
-                   int biasMode, __global const float* bias, int biasOff, int act)                     \
+                   int biasMode, __global const float* bias, int biasOff, int act, GEMM_FUSE_PARAMS)   \
 {                                                                                                     \
     const int i0 = (int)get_global_id(0) * CPU_MR, j0 = (int)get_global_id(1) * 16;                    \
     if (i0 >= M || j0 >= N) return;                                                                   \
-    if (i0 + CPU_MR <= M && j0 + 16 <= N)                                                             \
-        gemm_cpu_body(M, N, K, alpha, A + aOff, lda, B + bOff, ldb, beta, C + cOff, ldc,               \
-                      biasMode, bias + biasOff, act, TA, TB, 0);                                      \
-    else                                                                                              \
-        gemm_cpu_body(M, N, K, alpha, A + aOff, lda, B + bOff, ldb, beta, C + cOff, ldc,               \
-                      biasMode, bias + biasOff, act, TA, TB, 1);                                      \
+    const int interior = i0 + CPU_MR <= M && j0 + 16 <= N;                                            \
+    if (fuse) { if (interior) GEMM_CPU_CALL(TA, TB, 0, 1); else GEMM_CPU_CALL(TA, TB, 1, 1); }        \
+    else if (interior) GEMM_CPU_CALL(TA, TB, 0, 0);                                                   \
+    else GEMM_CPU_CALL(TA, TB, 1, 0);                                                                 \
 }
 
 GEMM_CPU_KERNEL(gemm_cpu_nn, 0, 0)
@@ -247,14 +290,21 @@ static inline void gemm_tiled_body(int M, int N, int K, float alpha,
                             float beta, __global float* C, int ldc,
                             int biasMode, __global const float* bias, int act,
                             const int transA, const int transB,
-                            __local float* Asub, __local float* Bsub)
+                            __local float* Asub, __local float* Bsub,
+                            int fuse, int dAct, __global const float* Y,
+                            __global float* rowSums, __global const int* rowIndex, __global float* gathered)
 {
     const int tn = (int)get_local_id(0), tm = (int)get_local_id(1);
     const int tid = tm * RTSN + tn;
     const int m0 = (int)get_group_id(1) * TSM, n0 = (int)get_group_id(0) * TSN;
-    float acc[WPTM][WPTN];
-    for (int wm = 0; wm < WPTM; wm++)
+    float acc[WPTM][WPTN], rs[WPTM];
+    for (int wm = 0; wm < WPTM; wm++) {
+        rs[wm] = 0.0f;
         for (int wn = 0; wn < WPTN; wn++) acc[wm][wn] = 0.0f;
+    }
+    /* the work-group of column block 0 owns the fused row sums and the gathered copy of A's rows */
+    const int firstBlock = get_group_id(0) == 0;
+    const int sums = (fuse & FUSE_ROW_SUMS) && firstBlock && tn == 0;
 
     for (int k0 = 0; k0 < K; k0 += TSK) {
         /* Asub[kk][mm] = op(A)[m0+mm][k0+kk], zero outside; consecutive work-items walk the contiguous axis */
@@ -262,7 +312,13 @@ static inline void gemm_tiled_body(int M, int N, int K, float alpha,
             int kk, mm;
             if (transA) { mm = l % TSM; kk = l / TSM; } else { kk = l % TSK; mm = l / TSK; }
             int m = m0 + mm, k = k0 + kk;
-            Asub[kk * TSM + mm] = (m < M && k < K) ? (transA ? A[k * lda + m] : A[m * lda + k]) : 0.0f;
+            float v = 0.0f;
+            if (m < M && k < K) {
+                int row = !transA && (fuse & FUSE_GATHER) ? rowIndex[m] : m;
+                v = fused_a(A, Y, transA ? k * lda + row : row * lda + k, fuse, dAct);
+                if ((fuse & FUSE_GATHER) && firstBlock) gathered[m * K + k] = v;
+            }
+            Asub[kk * TSM + mm] = v;
         }
         /* Bsub[kk][nn] = op(B)[k0+kk][n0+nn] */
         for (int l = tid; l < TSK * TSN; l += RTSM * RTSN) {
@@ -277,6 +333,7 @@ static inline void gemm_tiled_body(int M, int N, int K, float alpha,
             for (int wn = 0; wn < WPTN; wn++) breg[wn] = Bsub[kk * TSN + tn + wn * RTSN];
             for (int wm = 0; wm < WPTM; wm++) {
                 float a = Asub[kk * TSM + tm + wm * RTSM];
+                if (sums) rs[wm] += a;
                 for (int wn = 0; wn < WPTN; wn++) acc[wm][wn] = fma(a, breg[wn], acc[wm][wn]);
             }
         }
@@ -285,6 +342,7 @@ static inline void gemm_tiled_body(int M, int N, int K, float alpha,
     for (int wm = 0; wm < WPTM; wm++) {
         int m = m0 + tm + wm * RTSM;
         if (m >= M) continue;
+        if (sums) rowSums[m] = rs[wm];
         for (int wn = 0; wn < WPTN; wn++) {
             int n = n0 + tn + wn * RTSN;
             if (n >= N) continue;
@@ -302,12 +360,13 @@ __kernel __attribute__((reqd_work_group_size(RTSN, RTSM, 1)))                   
 void name(int M, int N, int K, float alpha,                                                           \
           __global const float* A, int aOff, int lda, __global const float* B, int bOff, int ldb,     \
           float beta, __global float* C, int cOff, int ldc,                                           \
-          int biasMode, __global const float* bias, int biasOff, int act)                             \
+          int biasMode, __global const float* bias, int biasOff, int act, GEMM_FUSE_PARAMS)           \
 {                                                                                                     \
     __local float Asub[TSK * TSM];                                                                    \
     __local float Bsub[TSK * TSN];                                                                    \
     gemm_tiled_body(M, N, K, alpha, A + aOff, lda, B + bOff, ldb, beta, C + cOff, ldc,                \
-                    biasMode, bias + biasOff, act, TA, TB, Asub, Bsub);                               \
+                    biasMode, bias + biasOff, act, TA, TB, Asub, Bsub,                                \
+                    fuse, dAct, Y + yOff, rowSums + rsOff, rowIndex + riOff, gathered + gOff);        \
 }
 
 GEMM_TILED_KERNEL(gemm_tiled_nn, 0, 0)

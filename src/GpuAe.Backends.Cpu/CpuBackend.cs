@@ -76,6 +76,45 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
             T.CreateTruncating(beta), cv.Data, cv.Offset, ldc, epilogue);
     }
 
+    public void GemmActivationGradient(Transpose transA, Transpose transB, int m, int n, int k, Activation activation,
+        BufferView y, BufferView dy, int lda, BufferView b, int ldb, BufferView c, int ldc, BufferView? rowSums = null)
+    {
+        GemmShapes.Check(transA, transB, m, n, k, dy.Length, lda, b.Length, ldb, c.Length, ldc, BiasMode.None, null);
+        GemmShapes.CheckActivationGradient(transA, m, n, k, activation, y.Length, dy.Length, lda, rowSums?.Length);
+        // The unfused sequence (the layer's launches before the fusion, so the same bits): dz into scratch, then the GEMM.
+        var dyv = Reals(dy);
+        var dz = activation == Activation.Linear ? dyv : new HostView<T>(Scratch(dy.Length), 0, (int)dy.Length);
+        FusedKernels.ActivationGradientOperand(activation, transA == Transpose.Yes, m, k,
+            activation == Activation.Linear ? default : Reals(y, dy.Length), dyv, dz, rowSums is { } s ? Reals(s, m) : null);
+        HostView<T> bv = Reals(b), cv = Reals(c);
+        if (m == 0 || n == 0) return;
+        _gemm.Multiply(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k,
+            T.One, dz.Data, dz.Offset, lda, bv.Data, bv.Offset, ldb, T.Zero, cv.Data, cv.Offset, ldc);
+    }
+
+    public void GemmGatherRows(Transpose transB, int m, int n, int k, BufferView source, BufferView indices, BufferView gathered,
+        BufferView b, int ldb, BufferView c, int ldc, BiasMode biasMode = BiasMode.None, BufferView? bias = null,
+        Activation activation = Activation.Linear)
+    {
+        if (indices.Length < m) throw new ArgumentException($"GemmGatherRows indices: needs {m} entries, view has {indices.Length}");
+        if (k > 0 && source.Length % k != 0) throw new ArgumentException($"GemmGatherRows source: {source.Length} elements are not rows of {k}");
+        var rows = gathered.Slice(0, Math.Min(gathered.Length, (long)m * k));
+        GemmShapes.Check(Transpose.No, transB, m, n, k, gathered.Length, k, b.Length, ldb, c.Length, ldc, biasMode, bias?.Length);
+        // the unfused sequence: gather, then the forward GEMM on the gathered rows
+        GatherRows(source, k, indices.Slice(0, m), rows);
+        Gemm(Transpose.No, transB, m, n, k, 1f, rows, k, b, ldb, 0f, c, ldc, biasMode, bias, activation);
+    }
+
+    /// <summary>A scratch array of at least <paramref name="length"/> elements for the dz the fused gradient GEMM
+    /// forms (grown, never shrunk: the kernels run synchronously, one at a time).</summary>
+    private T[] Scratch(long length)
+    {
+        if (_scratch.Length < length) _scratch = new T[length];
+        return _scratch;
+    }
+
+    private T[] _scratch = [];
+
     public void BiasGradient(BiasMode mode, int rows, int cols, BufferView dy, BufferView dbias, bool accumulate) =>
         ReduceKernels.BiasGradient(mode, rows, cols, Reals(dy, (long)rows * cols), Reals(dbias, mode == BiasMode.PerRow ? rows : cols), accumulate);
 

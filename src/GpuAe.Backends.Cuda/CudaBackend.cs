@@ -211,8 +211,24 @@ public sealed unsafe class CudaBackend : GpuBackend, IStepCapture, IStreamFork
 
     protected override void LaunchGemm(in GemmCall g)
     {
-        var tile = Geometry.ChooseGemm(g.M, g.N, g.K, Device.Multiprocessors, Device.ComputeCapability, _options.Precision);
-        var args = g.Pack(new KernelArgs(stackalloc byte[KernelArgs.BufferBytes]));
+        // The fused operand forms (GemmCall.Fusion) are in gemm.cu's FP32 tiles only: gemm_tc.cu stages A as tf32
+        // fragments with no hook for them, so a fused call takes the FP32 tile of its shape.
+        var precision = g.Fusion.IsNone ? _options.Precision : GemmPrecision.Fp32;
+        var tile = Geometry.ChooseGemm(g.M, g.N, g.K, Device.Multiprocessors, Device.ComputeCapability, precision);
+        var args = new KernelArgs(stackalloc byte[KernelArgs.BufferBytes]);
+        if (tile == GemmTile.Tf32)
+        {
+            Launch(KernelCatalog.Gemm(tile, g.Variant), g.PackPlain(args), Geometry.Gemm(tile, g.M, g.N));
+            return;
+        }
+        args = g.Pack(args);
+        if (_stepState is { } state && (g.Fusion.Flags & GemmFuse.GatherRows) != 0)
+        {
+            // under capture the gathered batch's indices start at the replayed step's position (as gather_rows_stepped)
+            if (g.Variant != 1) throw new InvalidOperationException("GemmGatherRows under step capture needs op(B) = Bᵀ (a dense layer's forward GEMM)");
+            Launch(KernelCatalog.GemmGatherStepped(tile), args.Ptr(state.Counter), Geometry.Gemm(tile, g.M, g.N));
+            return;
+        }
         Launch(KernelCatalog.Gemm(tile, g.Variant), args, Geometry.Gemm(tile, g.M, g.N));
     }
 

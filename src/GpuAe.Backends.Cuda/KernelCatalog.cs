@@ -22,13 +22,21 @@ public static class KernelCatalog
     /// <summary>The GEMM kernel of a tile and a transpose variant (<see cref="GemmCall.Variant"/>).</summary>
     public static KernelEntry Gemm(GemmTile tile, int variant) => Gemms[(int)tile][variant];
 
+    // gemm.cu's gathering forward GEMM (nt) under step capture, per FP32 tile (T128, T64, T32)
+    private static readonly KernelEntry[] GatherSteppedGemms =
+        new[] { "t128", "t64", "t32" }.Select(t => new KernelEntry("gemm", $"gemm_f32_{t}_nt_stepped")).ToArray();
+
+    /// <summary>The gathering GEMM of an FP32 tile that reads its indices at the replayed step's position.</summary>
+    public static KernelEntry GemmGatherStepped(GemmTile tile) =>
+        tile == GemmTile.Tf32 ? throw new ArgumentException("the TF32 GEMM has no fused forms", nameof(tile)) : GatherSteppedGemms[(int)tile];
+
     /// <summary>Every bound entry. The generic activation_forward/_backward (activation code as an argument) are
     /// bound for tools and tests; the backend launches the per-kind kernels.</summary>
     public static IReadOnlyList<KernelEntry> Entries { get; } =
     [
         .. PortableKernels.All, GatherRowsStepped, StepAdvance, OptimizerUpdateStepped, RandomFillStepped,
         new("activation", "activation_forward"), new("activation", "activation_backward"),
-        .. Gemms.SelectMany(tile => tile),
+        .. Gemms.SelectMany(tile => tile), .. GatherSteppedGemms,
     ];
 
     private static KernelEntry[] GemmEntries(string family, string prefix) =>

@@ -411,7 +411,8 @@ public sealed unsafe class OpenClBackend : GpuBackend
     {
         bool cpu = GemmTuning.Variant == GemmVariant.RegisterBlocked;
         int cpuRows = (g.M + GemmTuning.CpuMr - 1) / GemmTuning.CpuMr, panels = (g.N + 15) / 16;
-        if (cpu && g.K > 0 && PacksB(g.M, g.N, g.K, g.TransB == Transpose.Yes))
+        // The fused operand forms (GemmCall.Fusion) are in gemm_cpu_* and gemm_tiled_* only: they never pack B.
+        if (cpu && g.K > 0 && g.Fusion.IsNone && PacksB(g.M, g.N, g.K, g.TransB == Transpose.Yes))
         {
             // Copy op(B) into 16-column panels once; the GEMM then streams each panel contiguously.
             var packed = PackToScratch(g.K, g.N, g.B, g.Ldb, g.TransB == Transpose.Yes);

@@ -19,6 +19,21 @@ public static class GemmShapes
         if (biasLength < needed) throw new ArgumentException($"gemm: bias has {biasLength} elements, {biasMode} needs {needed}");
     }
 
+    /// <summary>The checks of <see cref="IBackend.GemmActivationGradient"/> beyond <see cref="Check"/>: a known activation,
+    /// y as long as dy when the derivative reads it, and for row sums m of them and a contiguous dz (lda = its column count).</summary>
+    public static void CheckActivationGradient(Transpose transA, int m, int n, int k, Activation activation, long yLength, long dyLength,
+        int lda, long? rowSumsLength)
+    {
+        if (!Enum.IsDefined(activation)) throw new ArgumentException($"GemmActivationGradient: unknown activation {(int)activation}");
+        if (activation != Activation.Linear && yLength < dyLength)
+            throw new ArgumentException($"GemmActivationGradient: y has {yLength} elements, dy (same layout) has {dyLength}");
+        if (rowSumsLength is not { } sums) return;
+        if (sums < m) throw new ArgumentException($"GemmActivationGradient: rowSums has {sums} elements, needs m = {m}");
+        int columns = transA == Transpose.No ? k : m;
+        if (lda != columns) throw new ArgumentException($"GemmActivationGradient: row sums need a contiguous dz (lda = {columns}), got lda = {lda}");
+        if (n == 0 && m > 0) throw new ArgumentException("GemmActivationGradient: row sums need n >= 1 (column block 0 writes them)");
+    }
+
     private static void CheckOperand(string name, int rows, int cols, int ld, long length)
     {
         if (rows == 0 || cols == 0) return;

@@ -241,7 +241,51 @@ public abstract unsafe class GpuBackend : IBackend
         GemmShapes.Check(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc, biasMode, bias?.Length);
         var vbias = biasMode == BiasMode.None ? new KernelView(Dummy, 0, 0) : View(bias!.Value, ElementType.Real, "bias");
         if (m == 0 || n == 0) return;
-        LaunchGemm(new GemmCall(transA, transB, m, n, k, alpha, va, lda, vb, ldb, beta, vc, ldc, biasMode, vbias, activation));
+        LaunchGemm(new GemmCall(transA, transB, m, n, k, alpha, va, lda, vb, ldb, beta, vc, ldc, biasMode, vbias, activation,
+            GemmFusion.None(Dummy)));
+    }
+
+    public void GemmActivationGradient(Transpose transA, Transpose transB, int m, int n, int k, Activation activation,
+        BufferView y, BufferView dy, int lda, BufferView b, int ldb, BufferView c, int ldc, BufferView? rowSums = null)
+    {
+        var vdy = Real(dy);
+        var vb = Real(b);
+        var vc = Real(c);
+        GemmShapes.Check(transA, transB, m, n, k, dy.Length, lda, b.Length, ldb, c.Length, ldc, BiasMode.None, null);
+        GemmShapes.CheckActivationGradient(transA, m, n, k, activation, y.Length, dy.Length, lda, rowSums?.Length);
+        var fuse = rowSums is null ? GemmFuse.None : GemmFuse.RowSums;
+        var vy = new KernelView(Dummy, 0, 0);
+        if (activation != Activation.Linear)
+        {
+            fuse |= GemmFuse.ActivationDerivative;
+            vy = Real(y);
+        }
+        var vsums = Optional(rowSums, m, "GemmActivationGradient rowSums");
+        if (m == 0 || n == 0) return;
+        var d = new KernelView(Dummy, 0, 0);
+        LaunchGemm(new GemmCall(transA, transB, m, n, k, 1f, vdy, lda, vb, ldb, 0f, vc, ldc, BiasMode.None, d, Activation.Linear,
+            new GemmFusion(fuse, activation, vy, vsums, d, d)));
+    }
+
+    public void GemmGatherRows(Transpose transB, int m, int n, int k, BufferView source, BufferView indices, BufferView gathered,
+        BufferView b, int ldb, BufferView c, int ldc, BiasMode biasMode = BiasMode.None, BufferView? bias = null,
+        Activation activation = Activation.Linear)
+    {
+        var vs = Real(source);
+        var vi = View(indices, ElementType.Int32);
+        var vg = Real(gathered);
+        var vb = Real(b);
+        var vc = Real(c);
+        if (indices.Length < m) throw new ArgumentException($"GemmGatherRows indices: needs {m} entries, view has {indices.Length}");
+        if (k > 0 && source.Length % k != 0) throw new ArgumentException($"GemmGatherRows source: {source.Length} elements are not rows of {k}");
+        Need(gathered, (long)m * k, "GemmGatherRows gathered");
+        GemmShapes.Check(Transpose.No, transB, m, n, k, gathered.Length, k, b.Length, ldb, c.Length, ldc, biasMode, bias?.Length);
+        if (n == 0 && m > 0 && k > 0) throw new ArgumentException("GemmGatherRows: n must be >= 1 (column block 0 writes the gathered rows)");
+        var vbias = biasMode == BiasMode.None ? new KernelView(Dummy, 0, 0) : View(bias!.Value, ElementType.Real, "bias");
+        if (m == 0 || n == 0) return;
+        var d = new KernelView(Dummy, 0, 0);
+        LaunchGemm(new GemmCall(Transpose.No, transB, m, n, k, 1f, vs, k, vb, ldb, 0f, vc, ldc, biasMode, vbias, activation,
+            new GemmFusion(GemmFuse.GatherRows, Activation.Linear, d, d, vi, vg)));
     }
 
     public void BiasGradient(BiasMode mode, int rows, int cols, BufferView dy, BufferView dbias, bool accumulate)

@@ -33,19 +33,56 @@ public readonly record struct LaunchShape(LaunchKind Kind, int X, int Y = 1, int
     public static LaunchShape Groups(int groups) => new(LaunchKind.Groups, groups);
 }
 
-/// <summary>A checked GEMM call (<see cref="IBackend.Gemm"/>) with its views resolved; absent bias = the dummy buffer.</summary>
+/// <summary>A checked GEMM call (<see cref="IBackend.Gemm"/>) with its views resolved; absent bias = the dummy buffer.
+/// <see cref="Fusion"/> carries the fused operand forms (<see cref="IBackend.GemmActivationGradient"/>,
+/// <see cref="IBackend.GemmGatherRows"/>); a plain GEMM has <see cref="GemmFusion.IsNone"/>.</summary>
 public readonly record struct GemmCall(
     Transpose TransA, Transpose TransB, int M, int N, int K,
     float Alpha, KernelView A, int Lda, KernelView B, int Ldb,
     float Beta, KernelView C, int Ldc,
-    BiasMode BiasMode, KernelView Bias, Activation Activation)
+    BiasMode BiasMode, KernelView Bias, Activation Activation, GemmFusion Fusion)
 {
     /// <summary>0..3: nn, nt, tn, tt (the order of every backend's GEMM kernel variants).</summary>
     public int Variant => (TransA == Transpose.Yes ? 2 : 0) + (TransB == Transpose.Yes ? 1 : 0);
 
     /// <summary>The arguments every GEMM kernel of both backends takes:
-    /// (m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc, biasMode, bias, biasOff, activation).</summary>
-    public KernelArgs Pack(KernelArgs args) =>
+    /// (m, n, k, alpha, A, aOff, lda, B, bOff, ldb, beta, C, cOff, ldc, biasMode, bias, biasOff, activation);
+    /// the kernels with fused operand forms (gemm.cl's gemm_cpu_* and gemm_tiled_*, gemm.cu's gemm_f32_*) take
+    /// <see cref="GemmFusion.Pack"/>'s arguments after these.</summary>
+    public KernelArgs PackPlain(KernelArgs args) =>
         args.Int(M).Int(N).Int(K).Float(Alpha).View(A).Int(Lda).View(B).Int(Ldb)
             .Float(Beta).View(C).Int(Ldc).Int((int)BiasMode).View(Bias).Int((int)Activation);
+
+    /// <summary><see cref="PackPlain"/> then the fusion arguments: what a kernel with fused operand forms takes.</summary>
+    public KernelArgs Pack(KernelArgs args) => Fusion.Pack(PackPlain(args));
+}
+
+/// <summary>The fused operand forms of a GEMM launch (flags as FUSE_* in kernels/opencl/gemm.cl and kernels/cuda/gemm.cu).</summary>
+[Flags]
+public enum GemmFuse
+{
+    None = 0,
+    /// <summary>op(A) is A · f'(Y): the activation derivative applied on A's loads.</summary>
+    ActivationDerivative = 1,
+    /// <summary>RowSums[i] = Σ_k op(A)[i][k], k in order, by column block 0.</summary>
+    RowSums = 2,
+    /// <summary>Row i of A (not transposed) is row RowIndex[i]; column block 0 writes the rows it reads to Gathered.</summary>
+    GatherRows = 4,
+}
+
+/// <summary>The fused operand arguments of a GEMM launch; views a form does not use are the backend's dummy buffer.</summary>
+public readonly record struct GemmFusion(GemmFuse Flags, Activation Derivative, KernelView Y, KernelView RowSums, KernelView RowIndex, KernelView Gathered)
+{
+    public bool IsNone => Flags == GemmFuse.None;
+
+    /// <summary>No fusion, every view the dummy buffer <paramref name="dummy"/>.</summary>
+    public static GemmFusion None(nint dummy)
+    {
+        var d = new KernelView(dummy, 0, 0);
+        return new GemmFusion(GemmFuse.None, Activation.Linear, d, d, d, d);
+    }
+
+    /// <summary>(fuse, dAct, Y, yOff, rowSums, rsOff, rowIndex, riOff, gathered, gOff).</summary>
+    public KernelArgs Pack(KernelArgs args) =>
+        args.Int((int)Flags).Int((int)Derivative).View(Y).View(RowSums).View(RowIndex).View(Gathered);
 }

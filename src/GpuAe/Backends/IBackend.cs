@@ -63,6 +63,31 @@ public interface IBackend : IDisposable
         float beta, BufferView c, int ldc,
         BiasMode biasMode = BiasMode.None, BufferView? bias = null, Activation activation = Activation.Linear);
 
+    /// <summary>
+    /// A dense layer's gradient GEMM with the activation backward applied on A's loads (no dz buffer, no activation
+    /// launch): C[m,n] = op(dz)[m,k] op(B)[k,n] with dz = dy * f'(y) elementwise, dz laid out as <see cref="Gemm"/>'s A
+    /// (dy and y share the layout and <paramref name="lda"/>; f with the fixed parameters of
+    /// <see cref="ActivationParameters.Default"/>, written through y as <see cref="ActivationBackward"/>; every
+    /// <see cref="Activation"/>, <see cref="Activation.Linear"/> giving dz = dy without reading y, which may then be empty).
+    /// When <paramref name="rowSums"/> is given (m elements) it also writes rowSums[i] = Σ_k op(dz)[i][k], k in order:
+    /// with op(dz) = dzᵀ that is the bias gradient Σ_rows dz of dW = dzᵀ x, taken from the values the GEMM loads anyway.
+    /// alpha = 1, beta = 0: overwrites C and rowSums; neither may alias an input. Same values as
+    /// <see cref="ActivationBackward"/> (or <see cref="ActivationBackwardBias"/>) into a dz buffer, then <see cref="Gemm"/>
+    /// (and <see cref="RowSums"/> or <see cref="BiasGradient"/>), within float rounding: the CPU backend runs exactly that.
+    /// </summary>
+    void GemmActivationGradient(Transpose transA, Transpose transB, int m, int n, int k, Activation activation,
+        BufferView y, BufferView dy, int lda, BufferView b, int ldb, BufferView c, int ldc, BufferView? rowSums = null);
+
+    /// <summary>
+    /// A forward GEMM whose A rows are gathered on load: C[m,n] = act(X op(B) + bias) with X[i, :] = source[indices[i], 0..k)
+    /// (source rows of k elements, indices an Int32 view of m entries), bias and activation as <see cref="Gemm"/>'s
+    /// (alpha = 1, beta = 0). Also writes X to <paramref name="gathered"/> [m, k] (the batch the rest of the step reads).
+    /// The same values as <see cref="GatherRows"/> then <see cref="Gemm"/> in one launch. Overwrites C and gathered.
+    /// </summary>
+    void GemmGatherRows(Transpose transB, int m, int n, int k, BufferView source, BufferView indices, BufferView gathered,
+        BufferView b, int ldb, BufferView c, int ldc, BiasMode biasMode = BiasMode.None, BufferView? bias = null,
+        Activation activation = Activation.Linear);
+
     /// <summary>Sums dy [rows, cols] to the bias gradient: over rows (PerColumn, cols outputs) or
     /// over columns (PerRow, rows outputs). Overwrites, or accumulates when <paramref name="accumulate"/>.</summary>
     void BiasGradient(BiasMode mode, int rows, int cols, BufferView dy, BufferView dbias, bool accumulate);

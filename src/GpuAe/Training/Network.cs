@@ -122,6 +122,18 @@ internal sealed class Network : IDisposable
         _ => throw new ModelSpecException($"{Spec.Name}: unknown loss {Spec.Loss}"),
     };
 
+    /// <summary>The index of the dense layer that reads the batch input first with only views (reshape/flatten) before it,
+    /// or -1: that layer gathers the batch on its GEMM's loads (<see cref="DenseLayer.ForwardGathering"/>).</summary>
+    private int FirstDenseReadingInput()
+    {
+        for (int i = 0; i < Layers.Count; i++)
+        {
+            if (Layers[i] is ReshapeLayer) continue;
+            return Layers[i] is DenseLayer ? i : -1;
+        }
+        return -1;
+    }
+
     /// <summary>
     /// Builds a plan for <paramref name="batch"/> samples per run. Train plans add dL/d(output) scaled to the
     /// batch mean and the backward steps, then <paramref name="optimizerStep"/>; accumulators are
@@ -135,17 +147,21 @@ internal sealed class Network : IDisposable
         var x = g.Planned("input", InputShape.WithBatch(batch));
         int sampleSize = SampleSize;
         var backend = Backend;
-        g.Add("gather_batch", [], [x], r =>
-        {
-            var xv = r[x];
-            return () =>
+        // The batch gather folds into the first dense layer's forward GEMM when x reaches it unchanged (no noise, only
+        // views in between): DenseLayer.ForwardGathering writes x itself. Otherwise gather_batch writes it.
+        int gatheringLayer = noise is null ? FirstDenseReadingInput() : -1;
+        if (gatheringLayer < 0)
+            g.Add("gather_batch", [], [x], r =>
             {
-                if (inputs.Samples is { } samples)
-                    backend.Copy(samples.Slice((long)inputs.Start * sampleSize, (long)batch * sampleSize), xv);
-                else
-                    backend.GatherRows(inputs.Images, sampleSize, inputs.Order.Slice(inputs.Start, batch), xv);
-            };
-        });
+                var xv = r[x];
+                return () =>
+                {
+                    if (inputs.Samples is { } samples)
+                        backend.Copy(samples.Slice((long)inputs.Start * sampleSize, (long)batch * sampleSize), xv);
+                    else
+                        backend.GatherRows(inputs.Images, sampleSize, inputs.Order.Slice(inputs.Start, batch), xv);
+                };
+            });
 
         // [train-loss lanes (at least one; penalties and KL add to lane 0), eval loss, eval MSE]
         int lanes = checked((int)accumulators.Length) - 2;
@@ -162,6 +178,7 @@ internal sealed class Network : IDisposable
             Tensor? latentMean = null;
             var output = Layers[i] is VaeLatentLayer latent
                 ? latent.Forward(g, h, Parameters, Sampling(latent, kind, batch, inputs, optimizerStep, kind == PlanKind.Evaluate ? evalLoss : trainLoss), out latentMean)
+                : i == gatheringLayer ? ((DenseLayer)Layers[i]).ForwardGathering(g, h, Parameters, inputs)
                 : Layers[i].Forward(g, h, Parameters);
             rules.Add(output.Backward);
             h = output.Output;

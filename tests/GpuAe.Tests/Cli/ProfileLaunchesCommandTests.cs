@@ -23,7 +23,11 @@ public sealed class ProfileLaunchesCommandTests(OpenClFixture fixture)
         Assert.True(code == 0, error);
         Assert.Matches(@"launches per training step: \d+", output);
         Assert.Contains("loss_lanes", output);                 // the fused loss: one launch per step
-        Assert.Contains("activation_backward_bias", output);   // the hidden layers' dz and db
+        // dense layers: dz = dy·f'(y) on the gradient GEMMs' loads, db from the dW GEMM, the batch gathered by the first GEMM
+        Assert.DoesNotContain("activation_backward_bias", output);
+        Assert.DoesNotContain("column_sums", output);
+        Assert.DoesNotContain("gather_rows", output);
+        Assert.Contains("gemm_", output);
         Assert.DoesNotContain("sum_final", output);
     }
 }

@@ -109,7 +109,8 @@ public sealed partial class CudaPtxTests
         Assert.Equal("(i32, f32, u64)", entries["k"].ToString());
         Assert.Equal(0, entries["empty"].Count);
         var gemm = PtxModule.Load("gemm").Entries["gemm_f32_t64_nn"];
-        Assert.Equal("(i32, i32, i32, f32, u64, i32, i32, u64, i32, i32, f32, u64, i32, i32, i32, u64, i32, i32)", gemm.ToString());
+        Assert.Equal("(i32, i32, i32, f32, u64, i32, i32, u64, i32, i32, f32, u64, i32, i32, i32, u64, i32, i32, "
+            + "i32, i32, u64, i32, u64, i32, u64, i32, u64, i32)", gemm.ToString());   // + the fused operand arguments
         Assert.Equal(ParamKind.UInt64, PtxModule.Load("rand").Entries["random_fill"][1]);   // the u64 seed
     }
 

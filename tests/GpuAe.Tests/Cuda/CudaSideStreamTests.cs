@@ -61,10 +61,9 @@ public sealed partial class CudaSideStreamTests
     private static readonly string[] Dense32Backward =
     [
         "main loss_lanes",                                                       // loss, gradient and its reduction: one launch
-        "fork", "side waits", "side column_sums", "side gemm_tn", "back",        // layer 1 (linear): db, dW = dzᵀx
+        "fork", "side waits", "side gemm_tn", "back",                            // layer 1 (linear): dW = dzᵀx and db in one GEMM
         "main gemm_nn",                                                          // layer 1: dx = dz W, meanwhile
-        "main activation_backward_bias",                                         // layer 0: dz and db in one launch
-        "fork", "side waits", "side gemm_tn", "back",                            // layer 0: dW
+        "fork", "side waits", "side gemm_tn", "back",                            // layer 0: dW and db, dz = dy·relu'(y) on the loads
         "join",                                                                  // the optimizer reads every gradient
     ];
 
@@ -89,7 +88,7 @@ public sealed partial class CudaSideStreamTests
         int end = trace.FindIndex(t => t.StartsWith("end capture", StringComparison.Ordinal));
         var captured = trace.Skip(begin + 1).Take(end - begin - 1).ToList();
         int loss = captured.IndexOf("main loss_lanes");
-        Assert.Equal("main gather_rows_stepped", captured[0]);
+        Assert.Equal("main gemm_nt_stepped", captured[0]);   // the batch gathered on the encoder GEMM's loads
         Assert.Equal([.. Dense32Backward, "main optimizer_update_stepped", "main step_advance"], captured.Skip(loss));
         graph.BeginEpoch([new OptimizerStep(OptimizerKind.Adam, 1e-3f, 1)]);
         graph.Replay();

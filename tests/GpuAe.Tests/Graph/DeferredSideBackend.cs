@@ -83,6 +83,13 @@ internal sealed class DeferredSideBackend(IBackend backend) : IBackend, IStreamF
 
     public void BiasGradient(BiasMode mode, int rows, int cols, BufferView dy, BufferView dbias, bool accumulate) =>
         Launch(() => _inner.BiasGradient(mode, rows, cols, dy, dbias, accumulate));
+    public void GemmActivationGradient(Transpose transA, Transpose transB, int m, int n, int k, Activation activation,
+        BufferView y, BufferView dy, int lda, BufferView b, int ldb, BufferView c, int ldc, BufferView? rowSums = null) =>
+        Launch(() => _inner.GemmActivationGradient(transA, transB, m, n, k, activation, y, dy, lda, b, ldb, c, ldc, rowSums));
+    public void GemmGatherRows(Transpose transB, int m, int n, int k, BufferView source, BufferView indices, BufferView gathered,
+        BufferView b, int ldb, BufferView c, int ldc, BiasMode biasMode = BiasMode.None, BufferView? bias = null,
+        Activation activation = Activation.Linear) =>
+        Launch(() => _inner.GemmGatherRows(transB, m, n, k, source, indices, gathered, b, ldb, c, ldc, biasMode, bias, activation));
     public void ActivationBackwardBias(Activation activation, int rows, int cols, BufferView y, BufferView dy, BufferView dz, BufferView dbias) =>
         Launch(() => _inner.ActivationBackwardBias(activation, rows, cols, y, dy, dz, dbias));
     public void LossLanes(LossKind kind, BufferView prediction, BufferView target, float scale, BufferView lanes, BufferView? gradient) =>

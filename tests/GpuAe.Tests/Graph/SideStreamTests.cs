@@ -206,7 +206,7 @@ public class SideStreamTests
             var steps = compiled.Plan.Steps;
             var schedule = compiled.Plan.Schedule;
             // exactly the parameter-gradient steps (dW, db, a direct convolution's dW+db, and a penalty's direct dW term) go to
-            // the side stream; a dense layer with an activation computes db with dz on the main stream (activation_backward_bias)
+            // the side stream (a dense layer's dW GEMM gives its db too, GemmActivationGradient)
             Assert.All(steps, s => Assert.Equal(IsParameterGradient(s.Name) ? StepStream.Side : StepStream.Main, s.Stream));
             Assert.True(steps.Count(s => s.Stream == StepStream.Side) >= network.Layers.Count(l => l.Parameters.Count > 0));
             Assert.Equal(SideRuns(steps), schedule.Forks);   // one fork per contiguous run of side steps
