@@ -7,7 +7,7 @@ namespace GpuAe.Backends.Cpu;
 /// baseline GPUs are benchmarked against.</summary>
 public sealed class CpuBackend : CpuBackend<float>
 {
-    /// <param name="gemm">"openblas", "managed" or null (OpenBLAS when present, else managed; env GPUAE_CPU_GEMM).</param>
+    /// <param name="gemm">"avx512", "openblas", "managed" or null (the fastest that runs here; env GPUAE_CPU_GEMM).</param>
     /// <param name="convolution">"direct", "im2col", "auto" or null (env GPUAE_CPU_CONV, else auto).</param>
     public CpuBackend(string? gemm = null, string? convolution = null) : base(gemm, convolution) { }
 }
@@ -22,7 +22,7 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
     private readonly ICpuGemm _gemm;
     private readonly ConvolutionPath _convolution;
 
-    /// <param name="gemm">"openblas", "managed" or null (OpenBLAS when present, else managed; env GPUAE_CPU_GEMM).</param>
+    /// <param name="gemm">"avx512", "openblas", "managed" or null (the fastest that runs here; env GPUAE_CPU_GEMM).</param>
     /// <param name="convolution">"direct", "im2col", "auto" or null (env GPUAE_CPU_CONV, else auto): the path
     /// <see cref="PrefersDirectConvolution"/> answers for, forced for tests and benchmarks or by the measured rule.</param>
     public CpuBackend(string? gemm = null, string? convolution = null)
@@ -34,6 +34,9 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
     public string Name => "cpu";
     public string DeviceName => $"{CpuInfo.ModelName}, {Environment.ProcessorCount} threads, {(typeof(T) == typeof(float) ? "float32" : "float64")}; GEMM: {_gemm.Name}";
     public string GemmName => _gemm.Name;
+
+    /// <summary>The <c>gemm</c> argument that selects this GEMM again ("avx512", "openblas", "managed").</summary>
+    public string GemmChoice => _gemm.Choice;
     public unsafe int RealSize => sizeof(T);
 
     public DeviceBuffer Allocate(long length, ElementType type = ElementType.Real) => new CpuBuffer<T>(this, length, type);

@@ -34,7 +34,7 @@ internal static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its checkpoint, with the data, sample count, seed, backend and precision it was made with" };
         var limit = CliOptions.Int("--train-samples", "Use only the first N training samples (quick runs)");
         var device = new Option<string?>("--device") { Description = "OpenCL device: index (see gpuae devices), P:D, gpu, cpu or part of its name" };
-        var gemm = new Option<string?>("--cpu-gemm") { Description = "CPU GEMM: openblas | managed (default: OpenBLAS when installed; with --resume, the run's)" };
+        var gemm = new Option<string?>("--cpu-gemm") { Description = "CPU GEMM: avx512 | openblas | managed (default: the fastest here, avx512 on AVX-512 CPUs with OpenBLAS; with --resume, the run's)" };
         var precision = new Option<string?>("--precision") { Description = "CUDA GEMM arithmetic: fp32 (default) | tf32 (tensor cores, sm_80+)" };
         var noise = CliOptions.Float("--noise", "Denoising: train on inputs clamp(x + NOISE * N(0,1), 0, 1) against the clean x (default: the preset's, 0 except denoise)");
         var profile = CliOptions.Flag("--profile", "Time every kernel launch (synchronising after each) and print where the time went");
@@ -260,10 +260,8 @@ internal static class TrainCommand
             o.DropColumns is null ? madeWith.Features : null);
     }
 
-    /// <summary>The --cpu-gemm value that selects the CPU backend's GEMM again (its name starts with "managed" or "OpenBLAS").</summary>
-    private static string? CpuGemmChoice(IBackend backend) => backend is CpuBackend cpu
-        ? cpu.GemmName.StartsWith("managed", StringComparison.OrdinalIgnoreCase) ? "managed" : "openblas"
-        : null;
+    /// <summary>The --cpu-gemm value that selects the CPU backend's GEMM again.</summary>
+    private static string? CpuGemmChoice(IBackend backend) => backend is CpuBackend cpu ? cpu.GemmChoice : null;
 
     /// <summary>Where a resumed run stands, and what keeps it from continuing bit for bit.</summary>
     private static void DescribeResume(IAnsiConsole console, SavedCheckpoint saved, RunInfo now, int targetEpochs)

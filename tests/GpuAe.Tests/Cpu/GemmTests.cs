@@ -55,6 +55,86 @@ public class GemmTests
         CheckAgainstReference<double>(gemm, m, n, k, transA, transB);
     }
 
+    /// <summary>The AVX-512 provider as a whole: float shapes that suit the kernel run it, the rest and double OpenBLAS.</summary>
+    [SkippableTheory]
+    [MemberData(nameof(Cases))]
+    public void Avx512Provider_MatchesReference(int m, int n, int k, bool transA, bool transB)
+    {
+        Skip.IfNot(OpenBlas.IsAvailable && Avx512Sgemm.IsSupported, "needs OpenBLAS and an AVX-512 CPU");
+        var gemm = new OpenBlasCpuGemm(2, avx512: true);
+        CheckAgainstReference<float>(gemm, m, n, k, transA, transB);
+        CheckAgainstReference<double>(gemm, m, n, k, transA, transB);
+    }
+
+    /// <summary>The AVX-512 kernel itself on every shape, including the narrow ones the provider keeps from it,
+    /// plus ragged tiles of its own (12 x 32 micro-tiles, depth blocks of 256, 96-row A blocks, 8 x 8 transposes).</summary>
+    [SkippableTheory]
+    [MemberData(nameof(Cases))]
+    [InlineData(12, 32, 8, false, true)]
+    [InlineData(13, 33, 9, false, true)]
+    [InlineData(11, 31, 7, false, false)]
+    [InlineData(97, 65, 263, true, false)]
+    [InlineData(108, 96, 257, false, true)]
+    [InlineData(200, 784, 70, false, false)]
+    public void Avx512Kernel_MatchesReference(int m, int n, int k, bool transA, bool transB)
+    {
+        Skip.IfNot(Avx512Sgemm.IsSupported, "needs an AVX-512 CPU");
+        CheckAgainstReference<float>(new Avx512KernelOnly(), m, n, k, transA, transB);
+    }
+
+    /// <summary>A row block of C computed by its own call has the bits of the whole call: what lets the provider split
+    /// C over threads (at any boundary, not only multiples of the 12-row tile) without changing results.</summary>
+    [SkippableTheory]
+    [InlineData(256, 784, 512, false, true)]
+    [InlineData(512, 784, 256, true, false)]
+    [InlineData(100, 130, 300, false, false)]
+    public void Avx512Kernel_RowBlocksAreBitIdenticalToTheWholeCall(int m, int n, int k, bool transA, bool transB)
+    {
+        Skip.IfNot(Avx512Sgemm.IsSupported, "needs an AVX-512 CPU");
+        var random = new System.Random(11);
+        int lda = transA ? m : k, ldb = transB ? k : n;
+        float[] a = RandomArray<float>(random, m * k), b = RandomArray<float>(random, k * n);
+        float[] c0 = RandomArray<float>(random, m * n);
+        float[] whole = (float[])c0.Clone(), split = (float[])c0.Clone();
+        var kernel = new Avx512KernelOnly();
+        kernel.Multiply(transA, transB, m, n, k, 0.75f, a, 0, lda, b, 0, ldb, 0.5f, whole, 0, n);
+        foreach (var (start, end) in new[] { (0, 37), (37, 50), (50, m) })
+            kernel.Multiply(transA, transB, end - start, n, k, 0.75f, a, transA ? start : start * lda, lda, b, 0, ldb,
+                0.5f, split, start * n, n);
+        Assert.Equal(whole.Select(BitConverter.SingleToInt32Bits), split.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [SkippableFact]
+    public void Select_Auto_PrefersAvx512_WhereItRuns()
+    {
+        Skip.IfNot(OpenBlas.IsAvailable, "OpenBLAS is not installed");
+        var auto = CpuGemm.Select("auto");
+        Assert.Equal(Avx512Sgemm.IsSupported ? "avx512" : "openblas", auto.Choice);
+        Assert.Equal(auto.Choice, CpuGemm.Select(auto.Choice).Choice);
+        Assert.Equal("openblas", CpuGemm.Select("openblas").Choice);
+        if (!Avx512Sgemm.IsSupported)
+            Assert.Contains("AVX-512", Assert.Throws<InvalidOperationException>(() => CpuGemm.Select("avx512")).Message);
+    }
+
+    /// <summary><see cref="Avx512Sgemm"/> behind the provider interface, for every shape (no narrow-shape hand-off).</summary>
+    sealed class Avx512KernelOnly : ICpuGemm
+    {
+        public string Name => "Avx512Sgemm";
+        public string Choice => "avx512";
+
+        public unsafe void Multiply<T>(bool transA, bool transB, int m, int n, int k, T alpha, T[] a, int aOffset, int lda,
+            T[] b, int bOffset, int ldb, T beta, T[] c, int cOffset, int ldc, Action<int, int>? rowsDone = null)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            GemmArguments.Validate(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc);
+            if (m == 0 || n == 0) return;
+            if (k == 0 || alpha == T.Zero) { GemmArguments.ScaleC(m, n, beta, c, cOffset, ldc); return; }
+            fixed (T* pa = a, pb = b, pc = c)
+                Avx512Sgemm.Multiply(transA, transB, m, n, k, float.CreateTruncating(alpha), (float*)(pa + aOffset), lda,
+                    (float*)(pb + bOffset), ldb, float.CreateTruncating(beta), (float*)(pc + cOffset), ldc);
+        }
+    }
+
     [Fact]
     public void Managed_KZero_ScalesC() => CheckKZero(new ManagedCpuGemm(2));
 
@@ -112,6 +192,7 @@ public class GemmTests
     {
         Skip.IfNot(OpenBlas.IsAvailable, "OpenBLAS is not installed");
         Assert.StartsWith("OpenBLAS", CpuGemm.Select("openblas").Name);
+        Assert.Equal("managed", CpuGemm.Select("managed").Choice);
         Assert.Contains("OpenBLAS", OpenBlas.Config);
     }
 
