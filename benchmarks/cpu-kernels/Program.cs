@@ -29,6 +29,26 @@ void Bench(string name, Action run, Func<string> check)
 int B = 256, D = 784, H = 32;
 var images = Buf(60000L * D, 0, 1); var order = IBuf(B, 60000); var xb = be.Allocate(B * D);
 Bench("gather 256x784", () => be.GatherRows(images.All, D, order.All, xb.All), () => Hash(xb).ToString("x"));
+{
+    // deep-rmsprop's first layer: gather 256 images and multiply by the 512x784 weights (a fresh batch every call)
+    var gw = Buf(512L * D); var gbias = Buf(512); var gy = be.Allocate(B * 512L); var orders = new int[B];
+    Bench("gather+gemm 256x512x784 NT relu", () =>
+    {
+        for (int i = 0; i < B; i++) orders[i] = rng.Next(60000);
+        be.Upload(order.All, orders);
+        be.GemmGatherRows(Transpose.Yes, B, 512, D, images.All, order.All, xb.All, gw.All, D, gy.All, 512, BiasMode.PerColumn, gbias.All, Activation.Relu);
+    }, () => "");
+    // the same after an optimizer step over the weights, as in training (the update leaves them in both cores' caches)
+    var gwg = Buf(512L * D, -1e-3f, 1e-3f); var gws = be.Allocate(512L * D);
+    Bench("rmsprop 401408", () => be.OptimizerUpdate(new OptimizerStep(OptimizerKind.RmsProp, 1e-3, 1), gw.All, gwg.All, gws.All, gws.All), () => "");
+    Bench("rmsprop 401408 + gather+gemm", () =>
+    {
+        be.OptimizerUpdate(new OptimizerStep(OptimizerKind.RmsProp, 1e-3, 1), gw.All, gwg.All, gws.All, gws.All);
+        for (int i = 0; i < B; i++) orders[i] = rng.Next(60000);
+        be.Upload(order.All, orders);
+        be.GemmGatherRows(Transpose.Yes, B, 512, D, images.All, order.All, xb.All, gw.All, D, gy.All, 512, BiasMode.PerColumn, gbias.All, Activation.Relu);
+    }, () => "");
+}
 var z = Buf(B * D, -6, 6); var t = Buf(B * D, 0, 1); var g = be.Allocate(B * D); var loss = be.Allocate(1);
 Bench("bce_logits 256x784", () => be.Loss(LossKind.BinaryCrossEntropyWithLogits, z.All, t.All, 1f / (B * D), loss.All, false, g.All), () => Hash(g).ToString("x") + " " + Hash(loss).ToString("x"));
 var pr = Buf(B * D, 0.001f, 0.999f);
@@ -98,9 +118,12 @@ Bench("sigmoid backward 256x784", () => be.ActivationBackward(Activation.Sigmoid
         Console.WriteLine($"  dense32 breakdown {"sum",-10} mean {total.Sum() / reps,8:F1} us");
     }
 }
-// the dense presets' GEMM shapes (m, n, k, transA, transB), each timed alone
+// the dense presets' GEMM shapes (GPUAE_CPU_GEMM picks the provider) (m, n, k, transA, transB), each timed alone
 foreach (var (gm, gn, gk, ta, tb) in new[] { (64, 256, 784, false, true), (64, 784, 256, false, true), (784, 256, 64, true, false), (64, 256, 784, false, false),
-    (256, 784, 64, true, false), (64, 32, 256, false, true), (256, 32, 784, false, true), (256, 784, 32, false, true), (32, 784, 256, true, false), (784, 32, 256, true, false), (256, 32, 784, false, false) })
+    (256, 784, 64, true, false), (64, 32, 256, false, true), (256, 32, 784, false, true), (256, 784, 32, false, true), (32, 784, 256, true, false), (784, 32, 256, true, false), (256, 32, 784, false, false),
+    // deep-rmsprop's largest (784-512-256 mirrored, batch 256)
+    (256, 512, 784, false, true), (256, 784, 512, false, true), (512, 784, 256, true, false), (784, 512, 256, true, false), (256, 784, 512, false, false),
+    (256, 256, 512, false, true), (256, 512, 256, false, false) })
 {
     var ga = Buf((long)gm * gk); var gb = Buf((long)gk * gn); var gc = be.Allocate((long)gm * gn);
     Bench($"gemmshape {gm}x{gn}x{gk} {(ta ? 'T' : 'N')}{(tb ? 'T' : 'N')}", () => be.Gemm(ta ? Transpose.Yes : Transpose.No, tb ? Transpose.Yes : Transpose.No, gm, gn, gk, 1, ga.All, ta ? gm : gk, gb.All, tb ? gk : gn, 0, gc.All, gn), () => "");

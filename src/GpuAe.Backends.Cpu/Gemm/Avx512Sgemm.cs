@@ -45,6 +45,9 @@ internal static unsafe class Avx512Sgemm
     /// tile empty, and few rows cannot repay packing B (measured: 0.2-0.35x OpenBLAS at n = 3..24).</summary>
     public static bool Suits(int m, int n) => m >= MR && n >= 2 * NR;
 
+    /// <summary>Below this many multiply-adds a call runs on the calling thread only: a fork costs more.</summary>
+    const long SerialWork = 1L << 17;
+
     /// <summary>Packed operands of the calling thread, reused across calls (pinned: the kernel keeps raw pointers).</summary>
     [ThreadStatic] static float[]? t_packedA, t_packedB;
 
@@ -52,42 +55,114 @@ internal static unsafe class Avx512Sgemm
     /// validated, with m, n, k &gt; 0 and alpha != 0. beta = 0 overwrites C without reading it.</summary>
     public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
         float* b, int ldb, float beta, float* c, int ldc)
+        => Multiply(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads: 1, rowsDone: null);
+
+    /// <summary>
+    /// As the other overload, on up to <paramref name="threads"/> <see cref="CpuParallel"/> threads, each computing a
+    /// block of rows (and, for few rows, of columns) of C over all of k. <paramref name="rowsDone"/> as in
+    /// <see cref="ICpuGemm.Multiply{T}"/>. The bits do not depend on the thread count.
+    /// </summary>
+    /// <remarks>Each thread packs the op(B) panels it uses itself, even where threads share them: packing B once
+    /// together, then reading the other core's half, took 1.2-2x the time on the 2-vCPU VM (cross-core traffic costs
+    /// more than the copy).</remarks>
+    public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
+        float* b, int ldb, float beta, float* c, int ldc, int threads, Action<int, int>? rowsDone)
     {
         if (!IsSupported) throw new PlatformNotSupportedException("Avx512Sgemm needs AVX-512 (Avx512F and 512-bit Vector512).");
-        // Element strides of op(A) along (row, depth) and of op(B) along (column, depth).
-        nint aRow = transA ? 1 : lda, aDepth = transA ? lda : 1, bCol = transB ? ldb : 1, bDepth = transB ? 1 : ldb;
-        int depthBlocks = CeilDiv(k, KC), kcMax = CeilDiv(k, depthBlocks);
-        int panels = CeilDiv(n, NR);
-        float* packedB = Aligned(ref t_packedB, kcMax * panels * NR);
-        float* packedA = Aligned(ref t_packedA, kcMax * MC);
-        float* tile = stackalloc float[MR * NR];
-        for (int pc = 0; pc < k; pc += kcMax)
+        new Call(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+            (long)m * n * k < SerialWork ? 1 : Math.Max(1, threads), rowsDone).Run();
+    }
+
+    /// <summary>One call: its operands and its split into tasks (row block x column chunk).</summary>
+    sealed class Call
+    {
+        readonly float* a, b, c;
+        readonly nint aRow, aDepth, bCol, bDepth, ldc;
+        readonly int m, n, k, kcMax, panels, rowTiles, rowBlocks, columnChunks;
+        readonly float alpha, beta;
+        readonly Action<int, int>? rowsDone;
+
+        public Call(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
+            float* b, int ldb, float beta, float* c, int ldc, int threads, Action<int, int>? rowsDone)
         {
-            int kc = Math.Min(kcMax, k - pc);
-            // The first depth block applies beta; later ones add to what it left in C.
-            bool readC = pc > 0 || beta != 0f;
-            float betaNow = pc > 0 ? 1f : beta;
-            for (int q = 0; q < panels; q++)
-                PackB(b + pc * bDepth + q * NR * bCol, Math.Min(NR, n - q * NR), bCol, bDepth, kc, packedB + (nint)q * NR * kc);
-            for (int ic = 0; ic < m; ic += MC)
+            (this.m, this.n, this.k, this.alpha, this.beta, this.ldc, this.rowsDone) = (m, n, k, alpha, beta, ldc, rowsDone);
+            this.a = a;
+            this.b = b;
+            this.c = c;
+            // Element strides of op(A) along (row, depth) and of op(B) along (column, depth).
+            (aRow, aDepth) = transA ? ((nint)1, (nint)lda) : (lda, 1);
+            (bCol, bDepth) = transB ? ((nint)ldb, (nint)1) : (1, ldb);
+            // Equal depth blocks (784 -> 3 x 262, not 256 + 256 + 256 + 16): the last one is as efficient as the rest.
+            kcMax = CeilDiv(k, CeilDiv(k, KC));
+            panels = CeilDiv(n, NR);
+            rowTiles = CeilDiv(m, MR);
+            // Rows first, at least two tiles a block (a row block's epilogue then runs where its rows are cached);
+            // columns for the threads rows cannot feed.
+            rowBlocks = Math.Clamp(rowTiles / 2, 1, threads);
+            columnChunks = Math.Clamp(threads / rowBlocks, 1, panels);
+        }
+
+        public void Run()
+        {
+            int tasks = rowBlocks * columnChunks;
+            if (tasks == 1) Compute(0, 1);
+            else CpuParallel.For(tasks, 1, Compute);
+            // Column chunks finish a row only together: the epilogue runs once all are done.
+            if (columnChunks > 1) rowsDone?.Invoke(0, m);
+        }
+
+        void Compute(int firstTask, int endTask)
+        {
+            for (int task = firstTask; task < endTask; task++)
             {
-                int mc = Math.Min(MC, m - ic);
-                for (int r = 0; r < mc; r += MR)
-                    PackA(a + (ic + r) * aRow + pc * aDepth, Math.Min(MR, mc - r), aRow, aDepth, kc, packedA + (nint)r * kc);
-                for (int q = 0; q < panels; q++)
+                int block = task / columnChunks, chunk = task % columnChunks;
+                int r0 = rowTiles * block / rowBlocks * MR, r1 = Math.Min(m, rowTiles * (block + 1) / rowBlocks * MR);
+                int q0 = panels * chunk / columnChunks, q1 = panels * (chunk + 1) / columnChunks;
+                Compute(r0, r1, q0, q1);
+                if (columnChunks == 1) rowsDone?.Invoke(r0, r1);
+            }
+        }
+
+        /// <summary>Whether column panel q of op(B) is read where it is stored: B not transposed, a full panel.</summary>
+        bool InPlace(int q) => bCol == 1 && (q + 1) * NR <= n;
+
+        /// <summary>Rows [r0, r1) x column panels [q0, q1) of C.</summary>
+        void Compute(int r0, int r1, int q0, int q1)
+        {
+            float* packedB = Aligned(ref t_packedB, kcMax * (q1 - q0) * NR);
+            float* packedA = Aligned(ref t_packedA, kcMax * MC);
+            float* tile = stackalloc float[MR * NR];
+            for (int pc = 0; pc < k; pc += kcMax)
+            {
+                int kc = Math.Min(kcMax, k - pc);
+                // The first depth block applies beta; later ones add to what it left in C.
+                bool readC = pc > 0 || beta != 0f;
+                float betaNow = pc > 0 ? 1f : beta;
+                for (int q = q0; q < q1; q++)
+                    if (!InPlace(q))
+                        PackB(b + pc * bDepth + q * NR * bCol, Math.Min(NR, n - q * NR), bCol, bDepth, kc, packedB + (nint)(q - q0) * NR * kc);
+                for (int ic = r0; ic < r1; ic += MC)
                 {
-                    int cols = Math.Min(NR, n - q * NR);
-                    float* bPanel = packedB + (nint)q * NR * kc;
+                    int mc = Math.Min(MC, r1 - ic);
                     for (int r = 0; r < mc; r += MR)
+                        PackA(a + (ic + r) * aRow + pc * aDepth, Math.Min(MR, mc - r), aRow, aDepth, kc, packedA + (nint)r * kc);
+                    for (int q = q0; q < q1; q++)
                     {
-                        int rows = Math.Min(MR, mc - r);
-                        float* cTile = c + (nint)(ic + r) * ldc + q * NR;
-                        if (rows == MR && cols == NR)
-                            MicroKernel(kc, packedA + (nint)r * kc, bPanel, cTile, ldc, alpha, betaNow, readC);
-                        else
+                        int cols = Math.Min(NR, n - q * NR);
+                        bool inPlace = InPlace(q);
+                        float* bPanel = inPlace ? b + pc * bDepth + q * NR : packedB + (nint)(q - q0) * NR * kc;
+                        nint bStep = inPlace ? bDepth : NR;
+                        for (int r = 0; r < mc; r += MR)
                         {
-                            MicroKernel(kc, packedA + (nint)r * kc, bPanel, tile, NR, 1f, 0f, false);
-                            StoreEdge(tile, cTile, ldc, rows, cols, alpha, betaNow, readC);
+                            int rows = Math.Min(MR, mc - r);
+                            float* cTile = c + (ic + r) * ldc + q * NR;
+                            if (rows == MR && cols == NR)
+                                MicroKernel(kc, packedA + (nint)r * kc, bPanel, bStep, cTile, ldc, alpha, betaNow, readC);
+                            else
+                            {
+                                MicroKernel(kc, packedA + (nint)r * kc, bPanel, bStep, tile, NR, 1f, 0f, false);
+                                StoreEdge(tile, cTile, ldc, rows, cols, alpha, betaNow, readC);
+                            }
                         }
                     }
                 }
@@ -212,13 +287,13 @@ internal static unsafe class Avx512Sgemm
     /// rounded once.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void MicroKernel(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta, bool readC)
+    static void MicroKernel(int kc, float* a, float* b, nint bStep, float* c, nint ldc, float alpha, float beta, bool readC)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
             c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default,
             c90 = default, c91 = default, cA0 = default, cA1 = default, cB0 = default, cB1 = default;
-        for (int p = 0; p < kc; p++, a += MR, b += NR)
+        for (int p = 0; p < kc; p++, a += MR, b += bStep)
         {
             Vector512<float> b0 = Vector512.Load(b), b1 = Vector512.Load(b + 16);
             Vector512<float> x = Vector512.Create(a[0]);

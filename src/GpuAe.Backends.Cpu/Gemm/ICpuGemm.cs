@@ -51,8 +51,9 @@ internal sealed class ManagedCpuGemm(int threads) : ICpuGemm
 /// <summary>
 /// GEMM through OpenBLAS's CBLAS, one OpenBLAS thread per call: GpuAe splits C into row (or column) blocks, one per
 /// core, and the <see cref="CpuParallel"/> workers each make a single-threaded call on their block. With
-/// <c>avx512</c> set, float blocks at least 64 columns wide and 12 rows high run GpuAe's <see cref="Avx512Sgemm"/>
-/// instead (1.5-1.8x OpenBLAS's AVX2 kernels on the dense-layer shapes); double and narrow blocks stay with OpenBLAS.
+/// <c>avx512</c> set, float calls at least 64 columns wide and 12 rows high run GpuAe's <see cref="Avx512Sgemm"/>
+/// instead, which splits its own work over the same workers (1.5-1.8x OpenBLAS's AVX2 kernels on the dense-layer
+/// shapes); double and narrow calls stay with OpenBLAS.
 /// </summary>
 /// <remarks>
 /// Why not OpenBLAS's own threads: a training step alternates GEMMs with GpuAe's parallel elementwise kernels, and
@@ -95,7 +96,7 @@ internal sealed class OpenBlasCpuGemm : ICpuGemm
         ? $"GpuAe AVX-512 SGEMM, with {OpenBlas.Config} for double and narrow shapes, {Threads} threads (one call per row block)"
         : $"{OpenBlas.Config}, {Threads} threads (one OpenBLAS call per row block)";
 
-    public void Multiply<T>(bool transA, bool transB, int m, int n, int k,
+    public unsafe void Multiply<T>(bool transA, bool transB, int m, int n, int k,
         T alpha, T[] a, int aOffset, int lda, T[] b, int bOffset, int ldb,
         T beta, T[] c, int cOffset, int ldc, Action<int, int>? rowsDone = null)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -108,6 +109,13 @@ internal sealed class OpenBlasCpuGemm : ICpuGemm
         {
             GemmArguments.ScaleC(m, n, beta, c, cOffset, ldc);
             rowsDone?.Invoke(0, m);
+            return;
+        }
+        if (typeof(T) == typeof(float) && Avx512 && Avx512Sgemm.Suits(m, n))
+        {
+            fixed (T* pa = a, pb = b, pc = c)
+                Avx512Sgemm.Multiply(transA, transB, m, n, k, float.CreateTruncating(alpha), (float*)(pa + aOffset), lda,
+                    (float*)(pb + bOffset), ldb, float.CreateTruncating(beta), (float*)(pc + cOffset), ldc, Threads, rowsDone);
             return;
         }
         bool byRows = m >= MinBlock * 2;
@@ -138,7 +146,7 @@ internal sealed class OpenBlasCpuGemm : ICpuGemm
         if (!byRows) rowsDone?.Invoke(0, m);
     }
 
-    private unsafe void Call<T>(bool transA, bool transB, int m, int n, int k,
+    private static unsafe void Call<T>(bool transA, bool transB, int m, int n, int k,
         T alpha, T[] a, int aOffset, int lda, T[] b, int bOffset, int ldb,
         T beta, T[] c, int cOffset, int ldc)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -146,10 +154,7 @@ internal sealed class OpenBlasCpuGemm : ICpuGemm
         int ta = transA ? OpenBlas.Trans : OpenBlas.NoTrans, tb = transB ? OpenBlas.Trans : OpenBlas.NoTrans;
         fixed (T* pa = a, pb = b, pc = c)
         {
-            if (typeof(T) == typeof(float) && Avx512 && Avx512Sgemm.Suits(m, n))
-                Avx512Sgemm.Multiply(transA, transB, m, n, k, float.CreateTruncating(alpha), (float*)(pa + aOffset), lda,
-                    (float*)(pb + bOffset), ldb, float.CreateTruncating(beta), (float*)(pc + cOffset), ldc);
-            else if (typeof(T) == typeof(float))
+            if (typeof(T) == typeof(float))
                 OpenBlas.cblas_sgemm(OpenBlas.RowMajor, ta, tb, m, n, k, float.CreateTruncating(alpha),
                     (float*)(pa + aOffset), lda, (float*)(pb + bOffset), ldb,
                     float.CreateTruncating(beta), (float*)(pc + cOffset), ldc);

@@ -58,6 +58,8 @@ public class GemmTests
     /// <summary>The AVX-512 provider as a whole: float shapes that suit the kernel run it, the rest and double OpenBLAS.</summary>
     [SkippableTheory]
     [MemberData(nameof(Cases))]
+    [InlineData(100, 130, 300, false, true)] // two row blocks
+    [InlineData(256, 96, 70, true, false)]
     public void Avx512Provider_MatchesReference(int m, int n, int k, bool transA, bool transB)
     {
         Skip.IfNot(OpenBlas.IsAvailable && Avx512Sgemm.IsSupported, "needs OpenBLAS and an AVX-512 CPU");
@@ -102,6 +104,37 @@ public class GemmTests
             kernel.Multiply(transA, transB, end - start, n, k, 0.75f, a, transA ? start : start * lda, lda, b, 0, ldb,
                 0.5f, split, start * n, n);
         Assert.Equal(whole.Select(BitConverter.SingleToInt32Bits), split.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    /// <summary>Split over 1, 2, 3 or 5 threads (row blocks, column chunks or both), a call has the same bits, and
+    /// its epilogue callback sees each row of C exactly once, after the row is final.</summary>
+    [SkippableTheory]
+    [InlineData(256, 784, 512, false, true)]
+    [InlineData(30, 784, 256, true, false)]
+    [InlineData(101, 200, 300, false, false)]
+    public void Avx512Provider_IsBitIdenticalForAnyThreadCount_AndReportsEveryRowOnce(int m, int n, int k, bool transA, bool transB)
+    {
+        Skip.IfNot(OpenBlas.IsAvailable && Avx512Sgemm.IsSupported, "needs OpenBLAS and an AVX-512 CPU");
+        var random = new System.Random(5);
+        float[] a = RandomArray<float>(random, m * k), b = RandomArray<float>(random, k * n), c0 = RandomArray<float>(random, m * n);
+        float[]? first = null;
+        foreach (int threads in new[] { 1, 2, 3, 5 })
+        {
+            float[] c = (float[])c0.Clone();
+            int[] seen = new int[m];
+            new OpenBlasCpuGemm(threads, avx512: true).Multiply(transA, transB, m, n, k, 1.5f, a, 0, transA ? m : k, b, 0, transB ? k : n,
+                -0.5f, c, 0, n, (start, end) =>
+                {
+                    for (int i = start; i < end; i++)
+                    {
+                        Interlocked.Increment(ref seen[i]);
+                        Assert.NotEqual(BitConverter.SingleToInt32Bits(c0[i * n]), BitConverter.SingleToInt32Bits(c[i * n]));
+                    }
+                });
+            Assert.All(seen, count => Assert.Equal(1, count));
+            first ??= c;
+            Assert.Equal(first.Select(BitConverter.SingleToInt32Bits), c.Select(BitConverter.SingleToInt32Bits));
+        }
     }
 
     [SkippableFact]
