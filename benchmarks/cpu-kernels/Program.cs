@@ -118,6 +118,52 @@ Bench("sigmoid backward 256x784", () => be.ActivationBackward(Activation.Sigmoid
         Console.WriteLine($"  dense32 breakdown {"sum",-10} mean {total.Sum() / reps,8:F1} us");
     }
 }
+// deep-rmsprop's GEMM chain (784-512-256-128-64-32 mirrored, batch 256) kernel by kernel, in order, with and without an
+// RMSprop step over the flat weights between steps: each GEMM in place vs the same GEMM alone shows what the step's
+// data movement costs (weights last written by the optimizer on both cores, activations by the previous layer)
+if ("deep chain".Contains(filter) || filter == "deep chain optimizer")
+{
+    int[] dims = [784, 512, 256, 128, 64, 32, 64, 128, 256, 512, 784];
+    int layers = dims.Length - 1;
+    long paramCount = 0; var wOffset = new long[layers];
+    for (int i = 0; i < layers; i++) { wOffset[i] = paramCount; paramCount += (long)dims[i] * dims[i + 1]; }
+    var wAll = Buf(paramCount, -0.05f, 0.05f); var gAll = Buf(paramCount, -1e-3f, 1e-3f); var sAll = be.Allocate(paramCount);
+    var acts = Enumerable.Range(0, dims.Length).Select(i => Buf((long)B * dims[i], 0, 1)).ToArray();
+    var grads = Enumerable.Range(0, dims.Length).Select(i => Buf((long)B * dims[i], -1, 1)).ToArray();
+    BufferView W(int i) => wAll.All.Slice(wOffset[i], (long)dims[i] * dims[i + 1]);
+    BufferView G(int i) => gAll.All.Slice(wOffset[i], (long)dims[i] * dims[i + 1]);
+    var steps = new List<(string Name, Action Run)>();
+    for (int i = 0; i < layers; i++)
+    {
+        int l = i, inputs = dims[i], units = dims[i + 1];
+        steps.Add(($"fwd {inputs}->{units}", () => be.Gemm(Transpose.No, Transpose.Yes, B, units, inputs, 1, acts[l].All, inputs, W(l), inputs, 0, acts[l + 1].All, units)));
+    }
+    for (int i = layers - 1; i >= 0; i--)
+    {
+        int l = i, inputs = dims[i], units = dims[i + 1];
+        steps.Add(($"dW {units}x{inputs}", () => be.Gemm(Transpose.Yes, Transpose.No, units, inputs, B, 1, grads[l + 1].All, units, acts[l].All, inputs, 0, G(l), inputs)));
+        if (l > 0) steps.Add(($"dx {inputs}<-{units}", () => be.Gemm(Transpose.No, Transpose.No, B, inputs, units, 1, grads[l + 1].All, units, W(l), inputs, 0, grads[l].All, inputs)));
+    }
+    bool withOptimizer = filter == "deep chain optimizer";
+    if (withOptimizer) steps.Add(("rmsprop", () => be.OptimizerUpdate(new OptimizerStep(OptimizerKind.RmsProp, 1e-6, 1), wAll.All, gAll.All, sAll.All, sAll.All)));
+    var inPlace = new double[steps.Count]; var alone = new double[steps.Count];
+    for (int rep = 0; rep < reps + 5; rep++)
+        for (int k = 0; k < steps.Count; k++)
+        {
+            long t0 = Stopwatch.GetTimestamp(); steps[k].Run();
+            if (rep >= 5) inPlace[k] += Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
+        }
+    for (int k = 0; k < steps.Count; k++)
+    {
+        for (int rep = 0; rep < 5; rep++) steps[k].Run();
+        long t0 = Stopwatch.GetTimestamp();
+        for (int rep = 0; rep < reps; rep++) steps[k].Run();
+        alone[k] = Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
+    }
+    for (int k = 0; k < steps.Count; k++)
+        Console.WriteLine($"  deep chain {steps[k].Name,-14} in step {inPlace[k] / reps,8:F1} us  alone {alone[k] / reps,8:F1} us");
+    Console.WriteLine($"  deep chain {"sum",-14} in step {inPlace.Sum() / reps,8:F1} us  alone {alone.Sum() / reps,8:F1} us  ({(withOptimizer ? "with" : "without")} the optimizer)");
+}
 // the dense presets' GEMM shapes (GPUAE_CPU_GEMM picks the provider) (m, n, k, transA, transB), each timed alone
 foreach (var (gm, gn, gk, ta, tb) in new[] { (64, 256, 784, false, true), (64, 784, 256, false, true), (784, 256, 64, true, false), (64, 256, 784, false, false),
     (256, 784, 64, true, false), (64, 32, 256, false, true), (256, 32, 784, false, true), (256, 784, 32, false, true), (32, 784, 256, true, false), (784, 32, 256, true, false), (256, 32, 784, false, false),
