@@ -24,9 +24,10 @@ public class EpochBenchmarks
     public static IEnumerable<string> Models =>
         Environment.GetEnvironmentVariable("GPUAE_BENCH_MODELS")?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? Presets.Names;
 
-    /// <summary>Both CPU GEMM providers, or the one in GPUAE_CPU_GEMM.</summary>
+    /// <summary>Every CPU GEMM provider that runs here, or the one in GPUAE_CPU_GEMM.</summary>
     public static IEnumerable<string> GemmProviders =>
-        Environment.GetEnvironmentVariable("GPUAE_CPU_GEMM") is { Length: > 0 } one ? [one] : ["openblas", "managed"];
+        Environment.GetEnvironmentVariable("GPUAE_CPU_GEMM") is { Length: > 0 } one ? [one]
+        : Avx512Sgemm.IsSupported ? ["avx512", "openblas", "managed"] : ["openblas", "managed"];
 
     [ParamsSource(nameof(Models))]
     public string Model { get; set; } = "dense32";

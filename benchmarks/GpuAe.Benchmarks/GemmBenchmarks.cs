@@ -3,7 +3,8 @@ using GpuAe.Backends.Cpu;
 
 namespace GpuAe.Benchmarks;
 
-/// <summary>Float GEMM on the CPU: managed SIMD vs OpenBLAS, same shapes, same thread count.</summary>
+/// <summary>Float GEMM on the CPU: managed SIMD vs OpenBLAS vs GpuAe's AVX-512 kernel (where the CPU has it), same
+/// shapes, same thread count.</summary>
 [Config(typeof(GemmConfig))]
 public class GemmBenchmarks
 {
@@ -13,7 +14,10 @@ public class GemmBenchmarks
     [ParamsSource(nameof(Shapes))]
     public GemmShape Shape { get; set; } = GemmShape.All[0];
 
-    [Params("managed", "openblas")]
+    /// <summary>The providers that run here.</summary>
+    public static IEnumerable<string> Providers => Avx512Sgemm.IsSupported ? ["managed", "openblas", "avx512"] : ["managed", "openblas"];
+
+    [ParamsSource(nameof(Providers))]
     public string Provider { get; set; } = "managed";
 
     ICpuGemm gemm = null!;

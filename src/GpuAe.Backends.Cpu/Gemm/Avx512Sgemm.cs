@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using GpuAe.Backends.Cpu.Kernels;
 
 namespace GpuAe.Backends.Cpu;
 
@@ -48,8 +49,9 @@ internal static unsafe class Avx512Sgemm
     /// <summary>Below this many multiply-adds a call runs on the calling thread only: a fork costs more.</summary>
     const long SerialWork = 1L << 17;
 
-    /// <summary>Packed operands of the calling thread, reused across calls (pinned: the kernel keeps raw pointers).</summary>
-    [ThreadStatic] static float[]? t_packedA, t_packedB;
+    /// <summary>Packed operands of the calling thread, reused across calls (pinned: the kernel keeps raw pointers), and
+    /// a packed panel of y for <see cref="MultiplyActivationGradient"/>.</summary>
+    [ThreadStatic] static float[]? t_packedA, t_packedB, t_packedY;
 
     /// <summary>C = alpha * op(A) op(B) + beta * C on the calling thread; arguments as <see cref="ICpuGemm"/>, already
     /// validated, with m, n, k &gt; 0 and alpha != 0. beta = 0 overwrites C without reading it.</summary>
@@ -73,18 +75,36 @@ internal static unsafe class Avx512Sgemm
             (long)m * n * k < SerialWork ? 1 : Math.Max(1, threads), rowsDone).Run();
     }
 
+    /// <summary>
+    /// C = op(dz) op(B) with dz = dy * f'(y) (<see cref="IBackend.GemmActivationGradient"/> without row sums): dy is the
+    /// A operand, <paramref name="y"/> has its layout, and dz is formed on the packed panels, never stored whole. Each
+    /// element of dz is <see cref="ActivationKernels.Backward{T}"/>'s, so C has the bits of that pass followed by
+    /// <see cref="Multiply(bool, bool, int, int, int, float, float*, int, float*, int, float, float*, int, int, Action{int, int}?)"/>.
+    /// </summary>
+    public static void MultiplyActivationGradient(bool transA, bool transB, int m, int n, int k, Activation activation,
+        float* y, float* dy, int lda, float* b, int ldb, float* c, int ldc, int threads)
+    {
+        if (!IsSupported) throw new PlatformNotSupportedException("Avx512Sgemm needs AVX-512 (Avx512F and 512-bit Vector512).");
+        new Call(transA, transB, m, n, k, 1f, dy, lda, b, ldb, 0f, c, ldc,
+            (long)m * n * k < SerialWork ? 1 : Math.Max(1, threads), rowsDone: null, activation, y).Run();
+    }
+
     /// <summary>One call: its operands and its split into tasks (row block x column chunk).</summary>
     sealed class Call
     {
-        readonly float* a, b, c;
+        readonly float* a, b, c, y;
+        readonly Activation activation;
         readonly nint aRow, aDepth, bCol, bDepth, ldc;
         readonly int m, n, k, kcMax, panels, rowTiles, rowBlocks, columnChunks;
         readonly float alpha, beta;
         readonly Action<int, int>? rowsDone;
 
         public Call(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
-            float* b, int ldb, float beta, float* c, int ldc, int threads, Action<int, int>? rowsDone)
+            float* b, int ldb, float beta, float* c, int ldc, int threads, Action<int, int>? rowsDone,
+            Activation activation = Activation.Linear, float* y = null)
         {
+            this.activation = activation;
+            this.y = y;
             (this.m, this.n, this.k, this.alpha, this.beta, this.ldc, this.rowsDone) = (m, n, k, alpha, beta, ldc, rowsDone);
             this.a = a;
             this.b = b;
@@ -131,6 +151,7 @@ internal static unsafe class Avx512Sgemm
         {
             float* packedB = Aligned(ref t_packedB, kcMax * (q1 - q0) * NR);
             float* packedA = Aligned(ref t_packedA, kcMax * MC);
+            float* packedY = y == null ? null : Aligned(ref t_packedY, kcMax * MR);
             float* tile = stackalloc float[MR * NR];
             for (int pc = 0; pc < k; pc += kcMax)
             {
@@ -145,7 +166,16 @@ internal static unsafe class Avx512Sgemm
                 {
                     int mc = Math.Min(MC, r1 - ic);
                     for (int r = 0; r < mc; r += MR)
-                        PackA(a + (ic + r) * aRow + pc * aDepth, Math.Min(MR, mc - r), aRow, aDepth, kc, packedA + (nint)r * kc);
+                    {
+                        nint at = (ic + r) * aRow + pc * aDepth;
+                        PackA(a + at, Math.Min(MR, mc - r), aRow, aDepth, kc, packedA + (nint)r * kc);
+                        if (y == null) continue;
+                        // dz = dy * f'(y) on the packed panel: the same element-wise rule as the unfused pass.
+                        PackA(y + at, Math.Min(MR, mc - r), aRow, aDepth, kc, packedY);
+                        var dz = new Span<float>(packedA + (nint)r * kc, MR * kc);
+                        ActivationKernels.BackwardSpan(activation, ActivationParameters.Default,
+                            new ReadOnlySpan<float>(packedY, MR * kc), dz, dz);
+                    }
                     for (int q = q0; q < q1; q++)
                     {
                         int cols = Math.Min(NR, n - q * NR);

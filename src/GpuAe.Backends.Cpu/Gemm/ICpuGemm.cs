@@ -1,4 +1,5 @@
 using System.Numerics;
+using GpuAe.Backends;
 
 namespace GpuAe.Backends.Cpu;
 
@@ -23,6 +24,13 @@ internal interface ICpuGemm
         T alpha, T[] a, int aOffset, int lda, T[] b, int bOffset, int ldb,
         T beta, T[] c, int cOffset, int ldc, Action<int, int>? rowsDone = null)
         where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>C = op(dz) op(B) with dz = dy * f'(y) formed while the GEMM reads dy (the A operand; y has its layout),
+    /// bit-identical to forming dz with <see cref="Kernels.ActivationKernels.Backward{T}"/> and then multiplying; or
+    /// false, with nothing done, where this provider has no such path for the shape (the caller then does just that).</summary>
+    bool TryMultiplyActivationGradient(bool transA, bool transB, int m, int n, int k, Activation activation,
+        float[] y, int yOffset, float[] dy, int dyOffset, int lda, float[] b, int bOffset, int ldb,
+        float[] c, int cOffset, int ldc) => false;
 }
 
 /// <summary><see cref="ManagedGemm"/> with a fixed thread count. Bit-identical for any thread count.</summary>
@@ -88,6 +96,18 @@ internal sealed class OpenBlasCpuGemm : ICpuGemm
     public bool Avx512 { get; }
 
     public string Choice => Avx512 ? "avx512" : "openblas";
+
+    public unsafe bool TryMultiplyActivationGradient(bool transA, bool transB, int m, int n, int k, Activation activation,
+        float[] y, int yOffset, float[] dy, int dyOffset, int lda, float[] b, int bOffset, int ldb,
+        float[] c, int cOffset, int ldc)
+    {
+        if (!Avx512 || !Avx512Sgemm.Suits(m, n) || k == 0) return false;
+        GemmArguments.Validate(transA, transB, m, n, k, dy, dyOffset, lda, b, bOffset, ldb, c, cOffset, ldc);
+        fixed (float* py = y, pdy = dy, pb = b, pc = c)
+            Avx512Sgemm.MultiplyActivationGradient(transA, transB, m, n, k, activation, py + yOffset, pdy + dyOffset, lda,
+                pb + bOffset, ldb, pc + cOffset, ldc, Threads);
+        return true;
+    }
 
     /// <summary>Blocks per call at most (one per core by default).</summary>
     public int Threads { get; }

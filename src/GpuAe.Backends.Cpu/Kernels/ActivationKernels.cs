@@ -88,7 +88,7 @@ internal static class ActivationKernels
         }
     }
 
-    private static void BackwardSpan<T>(Activation activation, in ActivationParameters parameters, ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx)
+    internal static void BackwardSpan<T>(Activation activation, in ActivationParameters parameters, ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         switch (activation)

@@ -13,7 +13,7 @@ public class CpuFusedGemmTests
 {
     private readonly CpuBackend _cpu = new("managed");
 
-    private float[] Values(System.Random random, int length, float low = -1f, float high = 1f)
+    private static float[] Values(System.Random random, int length, float low = -1f, float high = 1f)
     {
         var v = new float[length];
         for (int i = 0; i < length; i++) v[i] = low + (high - low) * random.NextSingle();
@@ -38,10 +38,36 @@ public class CpuFusedGemmTests
 
     [Theory]
     [MemberData(nameof(Activations))]
-    public void Dense_backward_gemms_give_the_bits_of_the_unfused_launches(Activation activation)
+    public void Dense_backward_gemms_give_the_bits_of_the_unfused_launches(Activation activation) =>
+        CheckDenseBackward(_cpu, activation, [(1, 1, 1), (7, 13, 5), (33, 17, 61)]);
+
+    /// <summary>On the AVX-512 GEMM the dx GEMM forms dz on its packed panels (shapes it suits: at least 12 x 64);
+    /// the dW GEMM, which also sums db, keeps the unfused pass. Both must still give the unfused launches' bits.</summary>
+    [SkippableTheory]
+    [MemberData(nameof(Activations))]
+    public void Dense_backward_gemms_on_the_avx512_gemm_give_the_bits_of_the_unfused_launches(Activation activation)
+    {
+        Skip.IfNot(OpenBlas.IsAvailable && Avx512Sgemm.IsSupported, "needs OpenBLAS and an AVX-512 CPU");
+        using var cpu = new CpuBackend("avx512");
+        CheckDenseBackward(cpu, activation, [(100, 37, 130), (256, 64, 784), (12, 5, 64), (40, 300, 70)]);
+    }
+
+    private static void CheckDenseBackward(CpuBackend cpu, Activation activation, (int Batch, int Units, int Inputs)[] shapes)
     {
         var random = new System.Random(3 + (int)activation);
-        foreach (var (batch, units, inputs) in new[] { (1, 1, 1), (7, 13, 5), (33, 17, 61) })
+        DeviceBuffer Upload(float[] values)
+        {
+            var buffer = cpu.Allocate(values.Length);
+            cpu.Upload(buffer.All, values);
+            return buffer;
+        }
+        float[] Download(DeviceBuffer buffer)
+        {
+            var v = new float[buffer.Length];
+            cpu.Download(buffer.All, v);
+            return v;
+        }
+        foreach (var (batch, units, inputs) in shapes)
         {
             int n = batch * units;
             var x = Values(random, n, -3f, 3f);
@@ -50,25 +76,25 @@ public class CpuFusedGemmTests
             using var input = Upload(Values(random, batch * inputs));
             using var w = Upload(Values(random, units * inputs));
             // before: dz and db (activation_backward_bias, or column sums for a linear layer), dW = dzᵀ x, dx = dz W
-            using var dz = _cpu.Allocate(n);
-            using var dbBefore = _cpu.Allocate(units);
-            using var dwBefore = _cpu.Allocate(units * inputs);
-            using var dxBefore = _cpu.Allocate(batch * inputs);
+            using var dz = cpu.Allocate(n);
+            using var dbBefore = cpu.Allocate(units);
+            using var dwBefore = cpu.Allocate(units * inputs);
+            using var dxBefore = cpu.Allocate(batch * inputs);
             if (activation == Activation.Linear)
             {
-                _cpu.Copy(dy.All, dz.All);
-                _cpu.BiasGradient(BiasMode.PerColumn, batch, units, dz.All, dbBefore.All, accumulate: false);
+                cpu.Copy(dy.All, dz.All);
+                cpu.BiasGradient(BiasMode.PerColumn, batch, units, dz.All, dbBefore.All, accumulate: false);
             }
             else
-                _cpu.ActivationBackwardBias(activation, batch, units, y.All, dy.All, dz.All, dbBefore.All);
-            _cpu.Gemm(Transpose.Yes, Transpose.No, units, inputs, batch, 1f, dz.All, units, input.All, inputs, 0f, dwBefore.All, inputs);
-            _cpu.Gemm(Transpose.No, Transpose.No, batch, inputs, units, 1f, dz.All, units, w.All, inputs, 0f, dxBefore.All, inputs);
+                cpu.ActivationBackwardBias(activation, batch, units, y.All, dy.All, dz.All, dbBefore.All);
+            cpu.Gemm(Transpose.Yes, Transpose.No, units, inputs, batch, 1f, dz.All, units, input.All, inputs, 0f, dwBefore.All, inputs);
+            cpu.Gemm(Transpose.No, Transpose.No, batch, inputs, units, 1f, dz.All, units, w.All, inputs, 0f, dxBefore.All, inputs);
             // after: two fused GEMMs reading dy and y
-            using var db = _cpu.Allocate(units);
-            using var dw = _cpu.Allocate(units * inputs);
-            using var dx = _cpu.Allocate(batch * inputs);
-            _cpu.GemmActivationGradient(Transpose.Yes, Transpose.No, units, inputs, batch, activation, y.All, dy.All, units, input.All, inputs, dw.All, inputs, db.All);
-            _cpu.GemmActivationGradient(Transpose.No, Transpose.No, batch, inputs, units, activation, y.All, dy.All, units, w.All, inputs, dx.All, inputs);
+            using var db = cpu.Allocate(units);
+            using var dw = cpu.Allocate(units * inputs);
+            using var dx = cpu.Allocate(batch * inputs);
+            cpu.GemmActivationGradient(Transpose.Yes, Transpose.No, units, inputs, batch, activation, y.All, dy.All, units, input.All, inputs, dw.All, inputs, db.All);
+            cpu.GemmActivationGradient(Transpose.No, Transpose.No, batch, inputs, units, activation, y.All, dy.All, units, w.All, inputs, dx.All, inputs);
             Assert.Equal(Download(dbBefore), Download(db));
             Assert.Equal(Download(dwBefore), Download(dw));
             Assert.Equal(Download(dxBefore), Download(dx));

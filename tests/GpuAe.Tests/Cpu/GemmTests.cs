@@ -137,6 +137,35 @@ public class GemmTests
         }
     }
 
+    /// <summary>The fused form (dz = dy * f'(y) formed on the packed A panels) against the two passes it replaces, bit
+    /// for bit, for every activation, both layouts of A, ragged tiles and more than one depth block.</summary>
+    [SkippableTheory]
+    [InlineData(100, 130, 37, false)]
+    [InlineData(37, 130, 100, true)]
+    [InlineData(13, 65, 300, false)]
+    [InlineData(256, 784, 64, false)]
+    public unsafe void Avx512Kernel_ActivationGradient_HasTheBitsOfTheUnfusedPasses(int m, int n, int k, bool transA)
+    {
+        Skip.IfNot(Avx512Sgemm.IsSupported, "needs an AVX-512 CPU");
+        var random = new System.Random(m + n + k);
+        int lda = transA ? m : k;
+        float[] dy = RandomArray<float>(random, m * k), b = RandomArray<float>(random, k * n);
+        foreach (var activation in Enum.GetValues<GpuAe.Backends.Activation>())
+        {
+            float[] y = RandomArray<float>(random, m * k).Select(v => activation is GpuAe.Backends.Activation.Sigmoid ? (v + 1) / 2 : v).ToArray();
+            float[] dz = new float[m * k], expected = new float[m * n], got = new float[m * n];
+            GpuAe.Backends.Cpu.Kernels.ActivationKernels.Backward(activation, GpuAe.Backends.ActivationParameters.Default,
+                new HostView<float>(y, 0, y.Length), new HostView<float>(dy, 0, dy.Length), new HostView<float>(dz, 0, dz.Length));
+            fixed (float* pdz = dz, pdy = dy, py = y, pb = b, pe = expected, pg = got)
+            {
+                Avx512Sgemm.Multiply(transA, false, m, n, k, 1f, pdz, lda, pb, n, 0f, pe, n, threads: 2, rowsDone: null);
+                Avx512Sgemm.MultiplyActivationGradient(transA, false, m, n, k, activation, py, pdy, lda, pb, n, pg, n, threads: 2);
+            }
+            Assert.True(expected.Select(BitConverter.SingleToInt32Bits).SequenceEqual(got.Select(BitConverter.SingleToInt32Bits)),
+                $"{activation}: the fused GEMM's bits differ from dz then GEMM");
+        }
+    }
+
     [SkippableFact]
     public void Select_Auto_PrefersAvx512_WhereItRuns()
     {
