@@ -84,13 +84,16 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
     {
         GemmShapes.Check(transA, transB, m, n, k, dy.Length, lda, b.Length, ldb, c.Length, ldc, BiasMode.None, null);
         GemmShapes.CheckActivationGradient(transA, m, n, k, activation, y.Length, dy.Length, lda, rowSums?.Length);
-        // The AVX-512 GEMM forms dz on its packed panels (one pass over dy and y less); the bits are the unfused sequence's.
-        if (typeof(T) == typeof(float) && rowSums is null && activation != Activation.Linear && m > 0 && n > 0)
+        // The AVX-512 GEMM forms dz (and db) on its packed panels, one pass over dy and y less; the bits are the unfused
+        // sequence's. A linear layer without db is a plain GEMM either way.
+        if (typeof(T) == typeof(float) && (activation != Activation.Linear || rowSums is not null) && m > 0 && n > 0)
         {
-            HostView<T> yv = Reals(y, dy.Length), dyf = Reals(dy), bf = Reals(b), cf = Reals(c);
+            HostView<T> yv = activation == Activation.Linear ? Reals(dy) : Reals(y, dy.Length), dyf = Reals(dy), bf = Reals(b), cf = Reals(c);
+            HostView<T>? sums = rowSums is { } sumsView ? Reals(sumsView, m) : null;
             if (_gemm.TryMultiplyActivationGradient(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, activation,
                     (float[])(object)yv.Data, yv.Offset, (float[])(object)dyf.Data, dyf.Offset, lda,
-                    (float[])(object)bf.Data, bf.Offset, ldb, (float[])(object)cf.Data, cf.Offset, ldc))
+                    (float[])(object)bf.Data, bf.Offset, ldb, (float[])(object)cf.Data, cf.Offset, ldc,
+                    (float[]?)(object?)sums?.Data, sums?.Offset ?? 0))
                 return;
         }
         // The unfused sequence (the layer's launches before the fusion, so the same bits): dz into scratch, then the GEMM.

@@ -76,23 +76,27 @@ internal static unsafe class Avx512Sgemm
     }
 
     /// <summary>
-    /// C = op(dz) op(B) with dz = dy * f'(y) (<see cref="IBackend.GemmActivationGradient"/> without row sums): dy is the
-    /// A operand, <paramref name="y"/> has its layout, and dz is formed on the packed panels, never stored whole. Each
-    /// element of dz is <see cref="ActivationKernels.Backward{T}"/>'s, so C has the bits of that pass followed by
+    /// C = op(dz) op(B) with dz = dy * f'(y) (<see cref="IBackend.GemmActivationGradient"/>): dy is the A operand,
+    /// <paramref name="y"/> has its layout, and dz is formed on the packed panels, never stored whole. Each element of
+    /// dz is <see cref="ActivationKernels.Backward{T}"/>'s, so C has the bits of that pass followed by
     /// <see cref="Multiply(bool, bool, int, int, int, float, float*, int, float*, int, float, float*, int, int, Action{int, int}?)"/>.
+    /// <paramref name="rowSums"/> (op(dz) = dzᵀ only, i.e. <paramref name="transA"/>) receives the row sums of op(dz), the
+    /// column sums of dz, added in k order from the packed panels: the order, and so the bits, of
+    /// <see cref="ReduceKernels.BiasGradient{T}"/> per column.
     /// </summary>
     public static void MultiplyActivationGradient(bool transA, bool transB, int m, int n, int k, Activation activation,
-        float* y, float* dy, int lda, float* b, int ldb, float* c, int ldc, int threads)
+        float* y, float* dy, int lda, float* b, int ldb, float* c, int ldc, float* rowSums, int threads)
     {
         if (!IsSupported) throw new PlatformNotSupportedException("Avx512Sgemm needs AVX-512 (Avx512F and 512-bit Vector512).");
+        if (rowSums != null && !transA) throw new ArgumentException("Row sums are summed in k order only for op(dz) = dzᵀ.", nameof(rowSums));
         new Call(transA, transB, m, n, k, 1f, dy, lda, b, ldb, 0f, c, ldc,
-            (long)m * n * k < SerialWork ? 1 : Math.Max(1, threads), rowsDone: null, activation, y).Run();
+            (long)m * n * k < SerialWork ? 1 : Math.Max(1, threads), rowsDone: null, activation, y, rowSums).Run();
     }
 
     /// <summary>One call: its operands and its split into tasks (row block x column chunk).</summary>
     sealed class Call
     {
-        readonly float* a, b, c, y;
+        readonly float* a, b, c, y, rowSums;
         readonly Activation activation;
         readonly nint aRow, aDepth, bCol, bDepth, ldc;
         readonly int m, n, k, kcMax, panels, rowTiles, rowBlocks, columnChunks;
@@ -101,10 +105,11 @@ internal static unsafe class Avx512Sgemm
 
         public Call(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
             float* b, int ldb, float beta, float* c, int ldc, int threads, Action<int, int>? rowsDone,
-            Activation activation = Activation.Linear, float* y = null)
+            Activation activation = Activation.Linear, float* y = null, float* rowSums = null)
         {
             this.activation = activation;
             this.y = y;
+            this.rowSums = rowSums;
             (this.m, this.n, this.k, this.alpha, this.beta, this.ldc, this.rowsDone) = (m, n, k, alpha, beta, ldc, rowsDone);
             this.a = a;
             this.b = b;
@@ -171,10 +176,15 @@ internal static unsafe class Avx512Sgemm
                         PackA(a + at, Math.Min(MR, mc - r), aRow, aDepth, kc, packedA + (nint)r * kc);
                         if (y == null) continue;
                         // dz = dy * f'(y) on the packed panel: the same element-wise rule as the unfused pass.
-                        PackA(y + at, Math.Min(MR, mc - r), aRow, aDepth, kc, packedY);
                         var dz = new Span<float>(packedA + (nint)r * kc, MR * kc);
-                        ActivationKernels.BackwardSpan(activation, ActivationParameters.Default,
-                            new ReadOnlySpan<float>(packedY, MR * kc), dz, dz);
+                        if (activation != Activation.Linear)
+                        {
+                            PackA(y + at, Math.Min(MR, mc - r), aRow, aDepth, kc, packedY);
+                            ActivationKernels.BackwardSpan(activation, ActivationParameters.Default,
+                                new ReadOnlySpan<float>(packedY, MR * kc), dz, dz);
+                        }
+                        // Row sums once per row (column chunk 0), carried over the depth blocks in k order.
+                        if (rowSums != null && q0 == 0) AddRowSums(dz, Math.Min(MR, mc - r), rowSums + ic + r, clear: pc == 0);
                     }
                     for (int q = q0; q < q1; q++)
                     {
@@ -198,6 +208,14 @@ internal static unsafe class Avx512Sgemm
                 }
             }
         }
+    }
+
+    /// <summary>sums[r] (+)= Σp panel[p * MR + r] for the first <paramref name="rows"/> rows, p in order.</summary>
+    static void AddRowSums(ReadOnlySpan<float> panel, int rows, float* sums, bool clear)
+    {
+        if (clear) new Span<float>(sums, rows).Clear();
+        for (int p = 0; p < panel.Length; p += MR)
+            for (int r = 0; r < rows; r++) sums[r] += panel[p + r];
     }
 
     /// <summary>A 64-byte aligned view of this thread's buffer of at least <paramref name="floats"/> elements.</summary>

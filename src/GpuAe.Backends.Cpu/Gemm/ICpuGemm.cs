@@ -26,11 +26,13 @@ internal interface ICpuGemm
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>C = op(dz) op(B) with dz = dy * f'(y) formed while the GEMM reads dy (the A operand; y has its layout),
-    /// bit-identical to forming dz with <see cref="Kernels.ActivationKernels.Backward{T}"/> and then multiplying; or
-    /// false, with nothing done, where this provider has no such path for the shape (the caller then does just that).</summary>
+    /// and with <paramref name="rowSums"/> the row sums of op(dz) = dzᵀ, bit-identical to forming dz with
+    /// <see cref="Kernels.ActivationKernels.Backward{T}"/>, summing its columns with
+    /// <see cref="Kernels.ReduceKernels.BiasGradient{T}"/> and multiplying; or false, with nothing done, where this
+    /// provider has no such path for the shape (the caller then does just that).</summary>
     bool TryMultiplyActivationGradient(bool transA, bool transB, int m, int n, int k, Activation activation,
         float[] y, int yOffset, float[] dy, int dyOffset, int lda, float[] b, int bOffset, int ldb,
-        float[] c, int cOffset, int ldc) => false;
+        float[] c, int cOffset, int ldc, float[]? rowSums, int rowSumsOffset) => false;
 }
 
 /// <summary><see cref="ManagedGemm"/> with a fixed thread count. Bit-identical for any thread count.</summary>
@@ -99,13 +101,13 @@ internal sealed class OpenBlasCpuGemm : ICpuGemm
 
     public unsafe bool TryMultiplyActivationGradient(bool transA, bool transB, int m, int n, int k, Activation activation,
         float[] y, int yOffset, float[] dy, int dyOffset, int lda, float[] b, int bOffset, int ldb,
-        float[] c, int cOffset, int ldc)
+        float[] c, int cOffset, int ldc, float[]? rowSums, int rowSumsOffset)
     {
-        if (!Avx512 || !Avx512Sgemm.Suits(m, n) || k == 0) return false;
+        if (!Avx512 || !Avx512Sgemm.Suits(m, n) || k == 0 || (rowSums is not null && !transA)) return false;
         GemmArguments.Validate(transA, transB, m, n, k, dy, dyOffset, lda, b, bOffset, ldb, c, cOffset, ldc);
-        fixed (float* py = y, pdy = dy, pb = b, pc = c)
+        fixed (float* py = y, pdy = dy, pb = b, pc = c, ps = rowSums)
             Avx512Sgemm.MultiplyActivationGradient(transA, transB, m, n, k, activation, py + yOffset, pdy + dyOffset, lda,
-                pb + bOffset, ldb, pc + cOffset, ldc, Threads);
+                pb + bOffset, ldb, pc + cOffset, ldc, ps == null ? null : ps + rowSumsOffset, Threads);
         return true;
     }
 

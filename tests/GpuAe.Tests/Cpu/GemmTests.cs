@@ -142,6 +142,8 @@ public class GemmTests
     [SkippableTheory]
     [InlineData(100, 130, 37, false)]
     [InlineData(37, 130, 100, true)]
+    [InlineData(64, 784, 256, true)]
+    [InlineData(30, 70, 600, true)] // three depth blocks, two column chunks (row sums from chunk 0 only)
     [InlineData(13, 65, 300, false)]
     [InlineData(256, 784, 64, false)]
     public unsafe void Avx512Kernel_ActivationGradient_HasTheBitsOfTheUnfusedPasses(int m, int n, int k, bool transA)
@@ -154,15 +156,24 @@ public class GemmTests
         {
             float[] y = RandomArray<float>(random, m * k).Select(v => activation is GpuAe.Backends.Activation.Sigmoid ? (v + 1) / 2 : v).ToArray();
             float[] dz = new float[m * k], expected = new float[m * n], got = new float[m * n];
+            // row sums of op(dz) = dzᵀ (db of a dense layer's dW GEMM), garbage beforehand: they are overwritten
+            float[] expectedSums = new float[m], gotSums = Enumerable.Repeat(float.NaN, m).ToArray();
             GpuAe.Backends.Cpu.Kernels.ActivationKernels.Backward(activation, GpuAe.Backends.ActivationParameters.Default,
                 new HostView<float>(y, 0, y.Length), new HostView<float>(dy, 0, dy.Length), new HostView<float>(dz, 0, dz.Length));
-            fixed (float* pdz = dz, pdy = dy, py = y, pb = b, pe = expected, pg = got)
+            if (transA)
+                GpuAe.Backends.Cpu.Kernels.ReduceKernels.BiasGradient(GpuAe.Backends.BiasMode.PerColumn, k, m,
+                    new HostView<float>(dz, 0, dz.Length), new HostView<float>(expectedSums, 0, m), accumulate: false);
+            fixed (float* pdz = dz, pdy = dy, py = y, pb = b, pe = expected, pg = got, ps = gotSums)
             {
                 Avx512Sgemm.Multiply(transA, false, m, n, k, 1f, pdz, lda, pb, n, 0f, pe, n, threads: 2, rowsDone: null);
-                Avx512Sgemm.MultiplyActivationGradient(transA, false, m, n, k, activation, py, pdy, lda, pb, n, pg, n, threads: 2);
+                Avx512Sgemm.MultiplyActivationGradient(transA, false, m, n, k, activation, py, pdy, lda, pb, n, pg, n,
+                    transA ? ps : null, threads: 2);
             }
             Assert.True(expected.Select(BitConverter.SingleToInt32Bits).SequenceEqual(got.Select(BitConverter.SingleToInt32Bits)),
                 $"{activation}: the fused GEMM's bits differ from dz then GEMM");
+            if (transA)
+                Assert.True(expectedSums.Select(BitConverter.SingleToInt32Bits).SequenceEqual(gotSums.Select(BitConverter.SingleToInt32Bits)),
+                    $"{activation}: the fused row sums' bits differ from the column sums of dz");
         }
     }
 
