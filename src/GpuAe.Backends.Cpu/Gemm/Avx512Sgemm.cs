@@ -6,18 +6,20 @@ using GpuAe.Backends.Cpu.Kernels;
 namespace GpuAe.Backends.Cpu;
 
 /// <summary>
-/// Single-threaded float GEMM for CPUs with AVX-512: C = alpha * op(A) op(B) + beta * C, row-major, the
-/// <see cref="ICpuGemm"/> contract. <see cref="OpenBlasCpuGemm"/> calls it once per row block on its workers.
+/// Float GEMM for CPUs with AVX-512: C = alpha * op(A) op(B) + beta * C, row-major, the <see cref="ICpuGemm"/> contract.
+/// <see cref="OpenBlasCpuGemm"/> (choice "avx512") hands it the float calls it suits; it splits each over the
+/// <see cref="CpuParallel"/> workers itself.
 /// <para>
 /// Why our own: on the 2-core AMD EPYC (Zen 5) this project is measured on, OpenBLAS runs its AVX2 (Haswell)
 /// kernels (the environment sets OPENBLAS_CORETYPE=Haswell), about 100 GFLOP/s per core; this kernel reaches
-/// 150-190 on the dense-layer shapes (benchmarks/results/cpu-gemm-avx512.md).
+/// 170-210 per core on the dense-layer shapes (benchmarks/results/cpu-gemm-avx512.md).
 /// </para>
 /// <para>
-/// Structure: k is cut into equal depth blocks of at most <see cref="KC"/>; per depth block all of op(B) is packed
-/// into <see cref="NR"/>-column micro-panels (zero-padded), then op(A) in row blocks of <see cref="MC"/> into
-/// <see cref="MR"/>-row micro-panels, and the micro-kernel runs every (row panel, column panel) pair with the B
-/// micro-panel (kc x 32 floats, 32 KiB at kc = 256) held in L1 while A panels stream from L2.
+/// Structure: k is cut into equal depth blocks of at most <see cref="KC"/>. Per depth block a task packs the op(B)
+/// columns it computes into <see cref="NR"/>-column micro-panels (zero-padded; B as stored is read in place where a
+/// panel is full), then op(A) in row blocks of <see cref="MC"/> into <see cref="MR"/>-row micro-panels, and the
+/// micro-kernel runs every (row panel, column panel) pair with the B micro-panel (kc x 32 floats, 32 KiB at kc = 256)
+/// held in L1 while A panels stream from L2.
 /// </para>
 /// <para>
 /// Deterministic and split-independent: every element of C is one FMA chain over a depth block in k order, the
