@@ -22,6 +22,10 @@ dotnet publish "$root/src/GpuAe.Native/GpuAe.Native.csproj" -r linux-x64 -c Rele
 strip --strip-debug -o "$build/libgpuae.so" "$build/publish/GpuAe.Native.so"
 
 echo "== reference: gpuae train + encode on the CPU (the C test compares its codes bit for bit)"
+# The library is compiled for x86-64-v3, so it has no AVX-512 GEMM (Avx512Sgemm needs 512-bit vectors): its CPU
+# backend runs OpenBLAS for float GEMMs. The reference runs choose the same GEMM, which on an AVX-512 machine is not
+# the command line's default.
+export GPUAE_CPU_GEMM=openblas
 reference="$build/reference"
 rm -rf "$reference"
 "$root/gpuae" train --model dense32 --backend cpu --epochs 1 --train-samples 2048 --seed 5 --out "$reference" >/dev/null
