@@ -200,9 +200,15 @@ public sealed class OpenClBackendTests(OpenClFixture fixture)
             if (GC.GetAllocatedBytesForCurrentThread() == start) break;
         }
         backend.Synchronize();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++) Launches();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // Up to three measured windows of 20 rounds: one-time growth can still land in one (512 bytes once, in a clean-clone
+        // CI run), but a per-launch allocation shows in every window.
+        long allocated = -1;
+        for (int window = 0; window < 3 && allocated != 0; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++) Launches();
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
         backend.Synchronize();
         Assert.Equal(0, allocated);
         Assert.True(backend.Launches.Total >= 22 * 14, "every launch is counted");   // 14 launches per round, at least 22 rounds
