@@ -31,7 +31,7 @@ static class Quick
     {
         var providers = new List<ICpuGemm> { new ManagedCpuGemm(threads) };
         if (OpenBlas.IsAvailable) providers.Add(new OpenBlasCpuGemm(threads));
-        if (OpenBlas.IsAvailable && Avx512Sgemm.IsSupported) providers.Add(new OpenBlasCpuGemm(threads, avx512: true));
+        if (OpenBlas.IsAvailable && Avx512Sgemm.IsSupported) providers.Add(new Avx512CpuGemm(threads));
         foreach (var p in providers) Console.WriteLine($"# {p.Name}");
         Console.WriteLine($"| shape | {string.Join(" | ", providers.Select(p => p.Choice + " GFLOP/s"))} |");
         foreach (var shape in GemmShape.All)

@@ -88,10 +88,11 @@ public class CpuBackend<T> : IBackend where T : unmanaged, IFloatingPointIeee754
         // sequence's. A linear layer without db is a plain GEMM either way.
         if (typeof(T) == typeof(float) && (activation != Activation.Linear || rowSums is not null) && m > 0 && n > 0)
         {
-            HostView<T> yv = activation == Activation.Linear ? Reals(dy) : Reals(y, dy.Length), dyf = Reals(dy), bf = Reals(b), cf = Reals(c);
+            HostView<T>? yv = activation == Activation.Linear ? null : Reals(y, dy.Length);
+            HostView<T> dyf = Reals(dy), bf = Reals(b), cf = Reals(c);
             HostView<T>? sums = rowSums is { } sumsView ? Reals(sumsView, m) : null;
             if (_gemm.TryMultiplyActivationGradient(transA == Transpose.Yes, transB == Transpose.Yes, m, n, k, activation,
-                    (float[])(object)yv.Data, yv.Offset, (float[])(object)dyf.Data, dyf.Offset, lda,
+                    (float[]?)(object?)yv?.Data, yv?.Offset ?? 0, (float[])(object)dyf.Data, dyf.Offset, lda,
                     (float[])(object)bf.Data, bf.Offset, ldb, (float[])(object)cf.Data, cf.Offset, ldc,
                     (float[]?)(object?)sums?.Data, sums?.Offset ?? 0))
                 return;

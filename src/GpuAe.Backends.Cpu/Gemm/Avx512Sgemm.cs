@@ -70,29 +70,25 @@ internal static unsafe class Avx512Sgemm
     /// together, then reading the other core's half, took 1.2-2x the time on the 2-vCPU VM (cross-core traffic costs
     /// more than the copy).</remarks>
     public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
-        float* b, int ldb, float beta, float* c, int ldc, int threads, Action<int, int>? rowsDone)
-    {
-        if (!IsSupported) throw new PlatformNotSupportedException("Avx512Sgemm needs AVX-512 (Avx512F and 512-bit Vector512).");
-        new Call(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
-            (long)m * n * k < SerialWork ? 1 : Math.Max(1, threads), rowsDone).Run();
-    }
+        float* b, int ldb, float beta, float* c, int ldc, int threads, Action<int, int>? rowsDone) =>
+        new Call(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads, rowsDone).Run();
 
     /// <summary>
     /// C = op(dz) op(B) with dz = dy * f'(y) (<see cref="IBackend.GemmActivationGradient"/>): dy is the A operand,
     /// <paramref name="y"/> has its layout, and dz is formed on the packed panels, never stored whole. Each element of
     /// dz is <see cref="ActivationKernels.Backward{T}"/>'s, so C has the bits of that pass followed by
     /// <see cref="Multiply(bool, bool, int, int, int, float, float*, int, float*, int, float, float*, int, int, Action{int, int}?)"/>.
-    /// <paramref name="rowSums"/> (op(dz) = dzᵀ only, i.e. <paramref name="transA"/>) receives the row sums of op(dz), the
-    /// column sums of dz, added in k order from the packed panels: the order, and so the bits, of
-    /// <see cref="ReduceKernels.BiasGradient{T}"/> per column.
+    /// <paramref name="y"/> is not read for <see cref="Activation.Linear"/> (dz is dy). <paramref name="rowSums"/>
+    /// (op(dz) = dzᵀ only, i.e. <paramref name="transA"/>) receives the row sums of op(dz), the column sums of dz, added
+    /// in k order from the packed panels: the order, and so the bits, of <see cref="ReduceKernels.BiasGradient{T}"/>
+    /// per column.
     /// </summary>
     public static void MultiplyActivationGradient(bool transA, bool transB, int m, int n, int k, Activation activation,
         float* y, float* dy, int lda, float* b, int ldb, float* c, int ldc, float* rowSums, int threads)
     {
-        if (!IsSupported) throw new PlatformNotSupportedException("Avx512Sgemm needs AVX-512 (Avx512F and 512-bit Vector512).");
         if (rowSums != null && !transA) throw new ArgumentException("Row sums are summed in k order only for op(dz) = dzᵀ.", nameof(rowSums));
-        new Call(transA, transB, m, n, k, 1f, dy, lda, b, ldb, 0f, c, ldc,
-            (long)m * n * k < SerialWork ? 1 : Math.Max(1, threads), rowsDone: null, activation, y, rowSums).Run();
+        if (y == null && activation != Activation.Linear) throw new ArgumentNullException(nameof(y), $"{activation} needs y for its derivative");
+        new Call(transA, transB, m, n, k, 1f, dy, lda, b, ldb, 0f, c, ldc, threads, rowsDone: null, activation, y, rowSums).Run();
     }
 
     /// <summary>One call: its operands and its split into tasks (row block x column chunk).</summary>
@@ -100,6 +96,8 @@ internal static unsafe class Avx512Sgemm
     {
         readonly float* a, b, c, y, rowSums;
         readonly Activation activation;
+        // The A panels become dz = dy * f'(y) (and feed rowSums): a dense layer's gradient GEMM.
+        readonly bool activationGradient;
         readonly nint aRow, aDepth, bCol, bDepth, ldc;
         readonly int m, n, k, kcMax, panels, rowTiles, rowBlocks, columnChunks;
         readonly float alpha, beta;
@@ -109,9 +107,12 @@ internal static unsafe class Avx512Sgemm
             float* b, int ldb, float beta, float* c, int ldc, int threads, Action<int, int>? rowsDone,
             Activation activation = Activation.Linear, float* y = null, float* rowSums = null)
         {
+            if (!IsSupported) throw new PlatformNotSupportedException("Avx512Sgemm needs AVX-512 (Avx512F and 512-bit Vector512).");
+            if ((long)m * n * k < SerialWork) threads = 1;
             this.activation = activation;
             this.y = y;
             this.rowSums = rowSums;
+            activationGradient = activation != Activation.Linear || rowSums != null;
             (this.m, this.n, this.k, this.alpha, this.beta, this.ldc, this.rowsDone) = (m, n, k, alpha, beta, ldc, rowsDone);
             this.a = a;
             this.b = b;
@@ -125,8 +126,8 @@ internal static unsafe class Avx512Sgemm
             rowTiles = CeilDiv(m, MR);
             // Rows first, at least two tiles a block (a row block's epilogue then runs where its rows are cached);
             // columns for the threads rows cannot feed.
-            rowBlocks = Math.Clamp(rowTiles / 2, 1, threads);
-            columnChunks = Math.Clamp(threads / rowBlocks, 1, panels);
+            rowBlocks = Math.Clamp(rowTiles / 2, 1, Math.Max(1, threads));
+            columnChunks = Math.Clamp(Math.Max(1, threads) / rowBlocks, 1, panels);
         }
 
         public void Run()
@@ -150,6 +151,23 @@ internal static unsafe class Avx512Sgemm
             }
         }
 
+        /// <summary>Packs rows [row, row + rows) x depth [pc, pc + kc) of op(A) into one micro-panel; for a gradient
+        /// GEMM turns it into dz = dy * f'(y), the unfused pass's element-wise rule, and, when <paramref name="sumRows"/>
+        /// (column chunk 0: once per row), adds it to the row sums, carried over the depth blocks in k order.</summary>
+        void PackAPanel(int row, int rows, int pc, int kc, float* panel, float* packedY, bool sumRows)
+        {
+            nint at = row * aRow + pc * aDepth;
+            PackA(a + at, rows, aRow, aDepth, kc, panel);
+            if (!activationGradient) return;
+            var dz = new Span<float>(panel, MR * kc);
+            if (activation != Activation.Linear)
+            {
+                PackA(y + at, rows, aRow, aDepth, kc, packedY);
+                ActivationKernels.BackwardSpan(activation, ActivationParameters.Default, new ReadOnlySpan<float>(packedY, MR * kc), dz, dz);
+            }
+            if (rowSums != null && sumRows) AddRowSums(dz, rows, rowSums + row, clear: pc == 0);
+        }
+
         /// <summary>Whether column panel q of op(B) is read where it is stored: B not transposed, a full panel.</summary>
         bool InPlace(int q) => bCol == 1 && (q + 1) * NR <= n;
 
@@ -158,7 +176,7 @@ internal static unsafe class Avx512Sgemm
         {
             float* packedB = Aligned(ref t_packedB, kcMax * (q1 - q0) * NR);
             float* packedA = Aligned(ref t_packedA, kcMax * MC);
-            float* packedY = y == null ? null : Aligned(ref t_packedY, kcMax * MR);
+            float* packedY = activation == Activation.Linear ? null : Aligned(ref t_packedY, kcMax * MR);
             float* tile = stackalloc float[MR * NR];
             for (int pc = 0; pc < k; pc += kcMax)
             {
@@ -173,21 +191,7 @@ internal static unsafe class Avx512Sgemm
                 {
                     int mc = Math.Min(MC, r1 - ic);
                     for (int r = 0; r < mc; r += MR)
-                    {
-                        nint at = (ic + r) * aRow + pc * aDepth;
-                        PackA(a + at, Math.Min(MR, mc - r), aRow, aDepth, kc, packedA + (nint)r * kc);
-                        if (y == null) continue;
-                        // dz = dy * f'(y) on the packed panel: the same element-wise rule as the unfused pass.
-                        var dz = new Span<float>(packedA + (nint)r * kc, MR * kc);
-                        if (activation != Activation.Linear)
-                        {
-                            PackA(y + at, Math.Min(MR, mc - r), aRow, aDepth, kc, packedY);
-                            ActivationKernels.BackwardSpan(activation, ActivationParameters.Default,
-                                new ReadOnlySpan<float>(packedY, MR * kc), dz, dz);
-                        }
-                        // Row sums once per row (column chunk 0), carried over the depth blocks in k order.
-                        if (rowSums != null && q0 == 0) AddRowSums(dz, Math.Min(MR, mc - r), rowSums + ic + r, clear: pc == 0);
-                    }
+                        PackAPanel(ic + r, Math.Min(MR, mc - r), pc, kc, packedA + (nint)r * kc, packedY, sumRows: q0 == 0);
                     for (int q = q0; q < q1; q++)
                     {
                         int cols = Math.Min(NR, n - q * NR);
@@ -229,18 +233,10 @@ internal static unsafe class Avx512Sgemm
         return (float*)((start + 63) & ~(nint)63);
     }
 
-    /// <summary>Packs <paramref name="cols"/> (&lt;= NR) columns x kc of op(B) into dst[p * NR + j], zero beyond cols.</summary>
+    /// <summary>Packs <paramref name="cols"/> (&lt;= NR) columns x kc of op(B) into dst[p * NR + j], zero beyond cols. B as
+    /// stored comes here only for its ragged last panel: its full panels are read in place.</summary>
     static void PackB(float* src, int cols, nint colStride, nint depthStride, int kc, float* dst)
     {
-        if (colStride == 1 && cols == NR) // B as stored: two vectors per depth step
-        {
-            for (int p = 0; p < kc; p++, src += depthStride, dst += NR)
-            {
-                Vector512.Store(Vector512.Load(src), dst);
-                Vector512.Store(Vector512.Load(src + 16), dst + 16);
-            }
-            return;
-        }
         if (depthStride == 1 && cols == NR) // Bᵀ stored: transpose 8 x 8 blocks
         {
             int p = 0;

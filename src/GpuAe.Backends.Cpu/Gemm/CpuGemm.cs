@@ -25,11 +25,11 @@ internal static class CpuGemm
         return choice switch
         {
             "" or "auto" => !OpenBlas.IsAvailable ? new ManagedCpuGemm(count)
-                : new OpenBlasCpuGemm(count, avx512: Avx512Sgemm.IsSupported),
+                : Avx512Sgemm.IsSupported ? new Avx512CpuGemm(count) : new OpenBlasCpuGemm(count),
             "managed" => new ManagedCpuGemm(count),
-            "openblas" => OpenBlas.IsAvailable ? new OpenBlasCpuGemm(count, avx512: false) : throw MissingOpenBlas("openblas", source),
+            "openblas" => OpenBlas.IsAvailable ? new OpenBlasCpuGemm(count) : throw MissingOpenBlas("openblas", source),
             "avx512" => !OpenBlas.IsAvailable ? throw MissingOpenBlas("avx512", source)
-                : Avx512Sgemm.IsSupported ? new OpenBlasCpuGemm(count, avx512: true)
+                : Avx512Sgemm.IsSupported ? new Avx512CpuGemm(count)
                 : throw new InvalidOperationException(
                     $"CPU GEMM 'avx512' was requested ({source}) but this CPU has no AVX-512 (or the runtime does not use " +
                     "512-bit vectors, e.g. DOTNET_PreferredVectorBitWidth=256). Choose 'openblas' or 'managed'."),

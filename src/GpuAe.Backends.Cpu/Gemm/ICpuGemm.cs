@@ -25,13 +25,14 @@ internal interface ICpuGemm
         T beta, T[] c, int cOffset, int ldc, Action<int, int>? rowsDone = null)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
-    /// <summary>C = op(dz) op(B) with dz = dy * f'(y) formed while the GEMM reads dy (the A operand; y has its layout),
-    /// and with <paramref name="rowSums"/> the row sums of op(dz) = dzᵀ, bit-identical to forming dz with
+    /// <summary>C = op(dz) op(B) with dz = dy * f'(y) formed while the GEMM reads dy (the A operand; y has its layout,
+    /// and is not read for <see cref="Activation.Linear"/>, where dz is dy), and with <paramref name="rowSums"/> the row
+    /// sums of op(dz) = dzᵀ, bit-identical to forming dz with
     /// <see cref="Kernels.ActivationKernels.Backward{T}"/>, summing its columns with
     /// <see cref="Kernels.ReduceKernels.BiasGradient{T}"/> and multiplying; or false, with nothing done, where this
     /// provider has no such path for the shape (the caller then does just that).</summary>
     bool TryMultiplyActivationGradient(bool transA, bool transB, int m, int n, int k, Activation activation,
-        float[] y, int yOffset, float[] dy, int dyOffset, int lda, float[] b, int bOffset, int ldb,
+        float[]? y, int yOffset, float[] dy, int dyOffset, int lda, float[] b, int bOffset, int ldb,
         float[] c, int cOffset, int ldc, float[]? rowSums, int rowSumsOffset) => false;
 }
 
@@ -60,10 +61,7 @@ internal sealed class ManagedCpuGemm(int threads) : ICpuGemm
 
 /// <summary>
 /// GEMM through OpenBLAS's CBLAS, one OpenBLAS thread per call: GpuAe splits C into row (or column) blocks, one per
-/// core, and the <see cref="CpuParallel"/> workers each make a single-threaded call on their block. With
-/// <c>avx512</c> set, float calls at least 64 columns wide and 12 rows high run GpuAe's <see cref="Avx512Sgemm"/>
-/// instead, which splits its own work over the same workers (1.5-1.8x OpenBLAS's AVX2 kernels on the dense-layer
-/// shapes); double and narrow calls stay with OpenBLAS.
+/// core, and the <see cref="CpuParallel"/> workers each make a single-threaded call on their block.
 /// </summary>
 /// <remarks>
 /// Why not OpenBLAS's own threads: a training step alternates GEMMs with GpuAe's parallel elementwise kernels, and
@@ -82,43 +80,22 @@ internal sealed class OpenBlasCpuGemm : ICpuGemm
     private const int MinBlock = 32;
 
     /// <summary>Binds OpenBLAS and sets its (process-wide) thread count to 1; throws <see cref="DllNotFoundException"/>
-    /// when it is missing. <paramref name="threads"/> &lt;= 0 means all cores. <paramref name="avx512"/> adds
-    /// <see cref="Avx512Sgemm"/> for the float shapes it suits; <see cref="PlatformNotSupportedException"/> without AVX-512.</summary>
-    public OpenBlasCpuGemm(int threads = 0, bool avx512 = false)
+    /// when it is missing. <paramref name="threads"/> &lt;= 0 means all cores.</summary>
+    public OpenBlasCpuGemm(int threads = 0)
     {
-        if (avx512 && !Avx512Sgemm.IsSupported)
-            throw new PlatformNotSupportedException("The AVX-512 float GEMM needs a CPU with AVX-512 (and a JIT that uses 512-bit vectors).");
         OpenBlas.EnsureLoaded();
         OpenBlas.SetThreads(1);
         Threads = threads > 0 ? threads : Environment.ProcessorCount;
-        Avx512 = avx512;
     }
 
-    /// <summary>Whether float blocks that suit it run <see cref="Avx512Sgemm"/>.</summary>
-    public bool Avx512 { get; }
-
-    public string Choice => Avx512 ? "avx512" : "openblas";
-
-    public unsafe bool TryMultiplyActivationGradient(bool transA, bool transB, int m, int n, int k, Activation activation,
-        float[] y, int yOffset, float[] dy, int dyOffset, int lda, float[] b, int bOffset, int ldb,
-        float[] c, int cOffset, int ldc, float[]? rowSums, int rowSumsOffset)
-    {
-        if (!Avx512 || !Avx512Sgemm.Suits(m, n) || k == 0 || (rowSums is not null && !transA)) return false;
-        GemmArguments.Validate(transA, transB, m, n, k, dy, dyOffset, lda, b, bOffset, ldb, c, cOffset, ldc);
-        fixed (float* py = y, pdy = dy, pb = b, pc = c, ps = rowSums)
-            Avx512Sgemm.MultiplyActivationGradient(transA, transB, m, n, k, activation, py + yOffset, pdy + dyOffset, lda,
-                pb + bOffset, ldb, pc + cOffset, ldc, ps == null ? null : ps + rowSumsOffset, Threads);
-        return true;
-    }
+    public string Choice => "openblas";
 
     /// <summary>Blocks per call at most (one per core by default).</summary>
     public int Threads { get; }
 
-    public string Name => Avx512
-        ? $"GpuAe AVX-512 SGEMM, with {OpenBlas.Config} for double and narrow shapes, {Threads} threads (one call per row block)"
-        : $"{OpenBlas.Config}, {Threads} threads (one OpenBLAS call per row block)";
+    public string Name => $"{OpenBlas.Config}, {Threads} threads (one OpenBLAS call per row block)";
 
-    public unsafe void Multiply<T>(bool transA, bool transB, int m, int n, int k,
+    public void Multiply<T>(bool transA, bool transB, int m, int n, int k,
         T alpha, T[] a, int aOffset, int lda, T[] b, int bOffset, int ldb,
         T beta, T[] c, int cOffset, int ldc, Action<int, int>? rowsDone = null)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -131,13 +108,6 @@ internal sealed class OpenBlasCpuGemm : ICpuGemm
         {
             GemmArguments.ScaleC(m, n, beta, c, cOffset, ldc);
             rowsDone?.Invoke(0, m);
-            return;
-        }
-        if (typeof(T) == typeof(float) && Avx512 && Avx512Sgemm.Suits(m, n))
-        {
-            fixed (T* pa = a, pb = b, pc = c)
-                Avx512Sgemm.Multiply(transA, transB, m, n, k, float.CreateTruncating(alpha), (float*)(pa + aOffset), lda,
-                    (float*)(pb + bOffset), ldb, float.CreateTruncating(beta), (float*)(pc + cOffset), ldc, Threads, rowsDone);
             return;
         }
         bool byRows = m >= MinBlock * 2;
@@ -185,5 +155,59 @@ internal sealed class OpenBlasCpuGemm : ICpuGemm
                     (double*)(pa + aOffset), lda, (double*)(pb + bOffset), ldb,
                     double.CreateTruncating(beta), (double*)(pc + cOffset), ldc);
         }
+    }
+}
+
+/// <summary>
+/// GpuAe's <see cref="Avx512Sgemm"/> for the float calls it suits (at least 12 rows and 64 columns: 1.5-2x OpenBLAS's
+/// AVX2 kernels on the dense-layer shapes), splitting its own work over the <see cref="CpuParallel"/> workers; every
+/// other call (double, narrow) goes to <see cref="OpenBlasCpuGemm"/>.
+/// </summary>
+internal sealed class Avx512CpuGemm : ICpuGemm
+{
+    private readonly OpenBlasCpuGemm _rest;
+
+    /// <summary>Needs AVX-512 (<see cref="PlatformNotSupportedException"/> otherwise) and OpenBLAS
+    /// (<see cref="DllNotFoundException"/>). <paramref name="threads"/> &lt;= 0 means all cores.</summary>
+    public Avx512CpuGemm(int threads = 0)
+    {
+        if (!Avx512Sgemm.IsSupported)
+            throw new PlatformNotSupportedException("The AVX-512 float GEMM needs a CPU with AVX-512 (and a JIT that uses 512-bit vectors).");
+        _rest = new OpenBlasCpuGemm(threads);
+    }
+
+    public string Choice => "avx512";
+
+    /// <summary>Threads per call at most.</summary>
+    public int Threads => _rest.Threads;
+
+    public string Name => $"GpuAe AVX-512 SGEMM, with {OpenBlas.Config} for double and narrow shapes, {Threads} threads";
+
+    public unsafe void Multiply<T>(bool transA, bool transB, int m, int n, int k,
+        T alpha, T[] a, int aOffset, int lda, T[] b, int bOffset, int ldb,
+        T beta, T[] c, int cOffset, int ldc, Action<int, int>? rowsDone = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) != typeof(float) || !Avx512Sgemm.Suits(m, n) || k == 0 || alpha == T.Zero)
+        {
+            _rest.Multiply(transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc, rowsDone);
+            return;
+        }
+        GemmArguments.Validate(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc);
+        fixed (T* pa = a, pb = b, pc = c)
+            Avx512Sgemm.Multiply(transA, transB, m, n, k, float.CreateTruncating(alpha), (float*)(pa + aOffset), lda,
+                (float*)(pb + bOffset), ldb, float.CreateTruncating(beta), (float*)(pc + cOffset), ldc, Threads, rowsDone);
+    }
+
+    public unsafe bool TryMultiplyActivationGradient(bool transA, bool transB, int m, int n, int k, Activation activation,
+        float[]? y, int yOffset, float[] dy, int dyOffset, int lda, float[] b, int bOffset, int ldb,
+        float[] c, int cOffset, int ldc, float[]? rowSums, int rowSumsOffset)
+    {
+        if (!Avx512Sgemm.Suits(m, n) || k == 0 || (rowSums is not null && !transA)) return false;
+        GemmArguments.Validate(transA, transB, m, n, k, dy, dyOffset, lda, b, bOffset, ldb, c, cOffset, ldc);
+        fixed (float* py = y, pdy = dy, pb = b, pc = c, ps = rowSums)
+            Avx512Sgemm.MultiplyActivationGradient(transA, transB, m, n, k, activation, py == null ? null : py + yOffset,
+                pdy + dyOffset, lda, pb + bOffset, ldb, pc + cOffset, ldc, ps == null ? null : ps + rowSumsOffset, Threads);
+        return true;
     }
 }

@@ -63,7 +63,7 @@ public class GemmTests
     public void Avx512Provider_MatchesReference(int m, int n, int k, bool transA, bool transB)
     {
         Skip.IfNot(OpenBlas.IsAvailable && Avx512Sgemm.IsSupported, "needs OpenBLAS and an AVX-512 CPU");
-        var gemm = new OpenBlasCpuGemm(2, avx512: true);
+        var gemm = new Avx512CpuGemm(2);
         CheckAgainstReference<float>(gemm, m, n, k, transA, transB);
         CheckAgainstReference<double>(gemm, m, n, k, transA, transB);
     }
@@ -122,7 +122,7 @@ public class GemmTests
         {
             float[] c = (float[])c0.Clone();
             int[] seen = new int[m];
-            new OpenBlasCpuGemm(threads, avx512: true).Multiply(transA, transB, m, n, k, 1.5f, a, 0, transA ? m : k, b, 0, transB ? k : n,
+            new Avx512CpuGemm(threads).Multiply(transA, transB, m, n, k, 1.5f, a, 0, transA ? m : k, b, 0, transB ? k : n,
                 -0.5f, c, 0, n, (start, end) =>
                 {
                     for (int i = start; i < end; i++)
