@@ -7,7 +7,7 @@ namespace GpuAe.Backends.Cpu;
 
 /// <summary>
 /// Float GEMM for CPUs with AVX-512: C = alpha * op(A) op(B) + beta * C, row-major, the <see cref="ICpuGemm"/> contract.
-/// <see cref="OpenBlasCpuGemm"/> (choice "avx512") hands it the float calls it suits; it splits each over the
+/// <see cref="Avx512CpuGemm"/> (choice "avx512") hands it the float calls it suits; it splits each over the
 /// <see cref="CpuParallel"/> workers itself.
 /// <para>
 /// Why our own: on the 2-core AMD EPYC (Zen 5) this project is measured on, OpenBLAS runs its AVX2 (Haswell)
